@@ -1,0 +1,51 @@
+# jobtraject: `make run` to use it, `make test` to check it. See README.md.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+INSTANCE := instance
+export DATABASE_URL ?= sqlite:///$(CURDIR)/$(INSTANCE)/jobtraject.db
+
+.PHONY: run test test-fast lint bench install browser migration-reset clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	mkdir -p $(INSTANCE)
+	$(BIN)/jobtraject migrate
+	$(BIN)/jobtraject demo-data --if-empty
+	$(BIN)/jobtraject serve --host 127.0.0.1 --port 5000
+
+# Debian's chromium for the end-to-end tests (never a downloaded browser).
+browser:
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+
+test: $(STAMP) browser lint
+	$(BIN)/pytest -q
+
+# The inner loop: SQLite only, no browser, no multi-process fault tests.
+test-fast: $(STAMP)
+	JOBTRAJECT_SKIP_POSTGRES=1 $(BIN)/pytest -q -x -m "not e2e and not slow"
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+# Developers: rebuild the single initial migration from the models (nothing is deployed yet).
+migration-reset: $(STAMP)
+	rm -f webui/migrations/versions/0001_initial_schema.py /tmp/jobtraject-migration.db
+	$(BIN)/python -c "from alembic import command; from webui.migrate import alembic_config; \
+command.revision(alembic_config('sqlite:////tmp/jobtraject-migration.db'), message='initial schema', autogenerate=True, rev_id='0001')"
+	sed -i 's/astext_type=Text()/astext_type=sa.Text()/g' webui/migrations/versions/0001_initial_schema.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache

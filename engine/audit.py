@@ -1,0 +1,147 @@
+"""The audit trail's hash chain and its verification (`jobtraject audit verify`)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.clock import ensure_utc
+from engine.models import AuditEntry, Case
+from engine.registry import Registry
+
+GENESIS = "0" * 64
+
+
+def canonical_json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def entry_hash(
+    *,
+    prev_hash: str,
+    case_id: int,
+    seq: int,
+    at: datetime,
+    actor_user_id: int | None,
+    actor_role: str,
+    trigger: str,
+    from_state: str | None,
+    to_state: str,
+    payload: Any,
+    reason: str | None,
+    request_id: str | None,
+) -> str:
+    body = canonical_json(
+        [
+            case_id,
+            seq,
+            ensure_utc(at).isoformat(timespec="microseconds"),
+            actor_user_id,
+            actor_role,
+            trigger,
+            from_state,
+            to_state,
+            payload,
+            reason,
+            request_id,
+        ]
+    )
+    return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()
+
+
+def hash_of(entry: AuditEntry) -> str:
+    return entry_hash(
+        prev_hash=entry.prev_hash,
+        case_id=entry.case_id,
+        seq=entry.seq,
+        at=entry.at,
+        actor_user_id=entry.actor_user_id,
+        actor_role=entry.actor_role,
+        trigger=entry.trigger,
+        from_state=entry.from_state,
+        to_state=entry.to_state,
+        payload=entry.payload,
+        reason=entry.reason,
+        request_id=entry.request_id,
+    )
+
+
+@dataclass(frozen=True)
+class AuditProblem:
+    case_id: int
+    problem: str
+
+
+def verify_case(case: Case, entries: list[AuditEntry], registry: Registry) -> list[AuditProblem]:
+    problems: list[AuditProblem] = []
+    prev = GENESIS
+    try:
+        wf = registry.get(case.workflow, case.workflow_version).spec
+    except KeyError:
+        return [AuditProblem(case.id, f"unknown workflow {case.workflow} v{case.workflow_version}")]
+    for expected_seq, entry in enumerate(entries, start=1):
+        if entry.seq != expected_seq:
+            problems.append(AuditProblem(case.id, f"sequence gap: expected {expected_seq}, found {entry.seq}"))
+            break
+        if entry.prev_hash != prev:
+            problems.append(AuditProblem(case.id, f"entry {entry.seq}: broken link to previous hash"))
+        if hash_of(entry) != entry.hash:
+            problems.append(AuditProblem(case.id, f"entry {entry.seq}: hash does not match its content"))
+        if entry.seq > 1 and not _transition_exists(wf, entry):
+            problems.append(
+                AuditProblem(
+                    case.id,
+                    f"entry {entry.seq}: {entry.from_state} --{entry.trigger}--> {entry.to_state} "
+                    "is not in the workflow definition",
+                )
+            )
+        if entry.seq == 1 and entry.to_state != wf.initial.name:
+            problems.append(AuditProblem(case.id, "first entry does not start in the initial state"))
+        prev = entry.hash
+    if not entries:
+        problems.append(AuditProblem(case.id, "case has no audit entries"))
+    else:
+        last = entries[-1]
+        if last.to_state != case.state:
+            problems.append(AuditProblem(case.id, f"state {case.state!r} differs from last audit entry {last.to_state!r}"))
+        if case.audit_seq != last.seq or case.last_hash != last.hash:
+            problems.append(AuditProblem(case.id, "case's audit head does not match its last entry"))
+    return problems
+
+
+def _transition_exists(wf, entry: AuditEntry) -> bool:
+    for t in wf.transitions_for(entry.from_state or "", entry.trigger):
+        dest = t.dest if t.dest is not None else entry.from_state
+        if dest == entry.to_state:
+            return True
+    return False
+
+
+def verify_all(session: Session, registry: Registry, batch: int = 500) -> tuple[int, list[AuditProblem]]:
+    """Verify every case; returns (cases checked, problems). Streams in id order."""
+    problems: list[AuditProblem] = []
+    checked = 0
+    last_id = 0
+    while True:
+        cases = session.scalars(select(Case).where(Case.id > last_id).order_by(Case.id).limit(batch)).all()
+        if not cases:
+            break
+        ids = [c.id for c in cases]
+        entries_by_case: dict[int, list[AuditEntry]] = {i: [] for i in ids}
+        rows = session.scalars(
+            select(AuditEntry).where(AuditEntry.case_id.in_(ids)).order_by(AuditEntry.case_id, AuditEntry.seq)
+        )
+        for e in rows:
+            entries_by_case[e.case_id].append(e)
+        for c in cases:
+            problems.extend(verify_case(c, entries_by_case[c.id], registry))
+        checked += len(cases)
+        last_id = ids[-1]
+        session.expunge_all()
+    return checked, problems

@@ -1,0 +1,355 @@
+"""Apply one transition to one case inside the caller's transaction. Never commits.
+
+`apply_transition` does everything a phase change means: check the trigger and the
+actor's role, clean the payload, run effects and guards through the compiled Machine,
+then write the new state, one audit row, close/open tasks, cancel/schedule timers, queue
+mail, start child cases and fire follow-up triggers. If anything fails the caller's
+transaction rolls back and nothing of it remains.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from engine.audit import GENESIS, entry_hash
+from engine.errors import (
+    GuardRejected,
+    InvalidPayload,
+    NotPermitted,
+    TransitionNotAllowed,
+    UnknownTrigger,
+)
+from engine.models import AuditEntry, Case, OutboxMessage, Task, Timer, User
+from engine.registry import CompiledWorkflow, Registry
+from engine.spec import (
+    SYSTEM_ACTOR,
+    Actor,
+    CaseView,
+    Ctx,
+    Mail,
+    TaskSpec,
+    Workflow,
+    WorkingDays,
+    copy_data,
+)
+from engine.workdays import add_working_days
+
+START_TRIGGER = "start"
+MAX_FOLLOW_UP_DEPTH = 8
+
+
+def json_safe(value: Any, field: str = "payload") -> Any:
+    """Round-trip through JSON so what we hash is what the database gives back.
+
+    PostgreSQL rejects NUL characters in text, SQLite keeps them: refuse them everywhere.
+    """
+    try:
+        text = json.dumps(value, default=str, ensure_ascii=False)
+    except (TypeError, ValueError) as exc:
+        raise InvalidPayload({field: "Deze gegevens kunnen niet worden opgeslagen."}) from exc
+    if "\\u0000" in text or "\x00" in text:
+        raise InvalidPayload({field: "De invoer bevat een ongeldig teken."})
+    return json.loads(text)
+
+
+def view_of(case: Case, data: dict[str, Any] | None = None) -> CaseView:
+    return CaseView(
+        id=case.id,
+        workflow=case.workflow,
+        version=case.version,
+        state=case.state,
+        organisation_id=case.organisation_id,
+        parent_id=case.parent_id,
+        data=case.data if data is None else data,
+    )
+
+
+@dataclass(frozen=True)
+class TriggerOption:
+    trigger: str
+    label: str
+    allowed: bool
+    reason: str | None
+
+
+def available_triggers(wf: CompiledWorkflow, case: Case, actor: Actor, now: datetime) -> list[TriggerOption]:
+    """What the actor could do now, with the reason for each action that is not possible."""
+    options: list[TriggerOption] = []
+    seen: set[str] = set()
+    for t in wf.spec.transitions_from(case.state):
+        if t.trigger in seen:
+            continue
+        seen.add(t.trigger)
+        branches = wf.spec.transitions_for(case.state, t.trigger)
+        if not any(actor.role in b.by for b in branches):
+            continue
+        data = copy_data(case.data)
+        ctx = Ctx(now=now, actor=actor, trigger=t.trigger, case=view_of(case, data), payload={}, data=data)
+        reason: str | None = None
+        for b in branches:
+            reasons = [r for g in b.guards if (r := g.check(ctx.case, ctx)) is not None]
+            if not reasons:
+                reason = None
+                break
+            reason = reason or reasons[0]
+        options.append(TriggerOption(t.trigger, wf.spec.label_for(t.trigger), reason is None, reason))
+    return options
+
+
+def allowed_trigger_names(wf: Workflow, state: str, actor: Actor | None = None) -> list[str]:
+    names: list[str] = []
+    for t in wf.transitions_from(state):
+        if (actor is None or actor.role in t.by) and t.trigger not in names:
+            names.append(t.trigger)
+    return names
+
+
+def apply_transition(
+    session: Session,
+    registry: Registry,
+    case: Case,
+    trigger: str,
+    actor: Actor,
+    now: datetime,
+    payload: dict[str, Any] | None = None,
+    *,
+    reason: str | None = None,
+    request_id: str | None = None,
+    _depth: int = 0,
+) -> Case:
+    wf = registry.get(case.workflow, case.workflow_version)
+    spec = wf.spec
+    if trigger not in spec.triggers:
+        raise UnknownTrigger(f"Onbekende actie '{trigger}'.", trigger=trigger)
+    branches = spec.transitions_for(case.state, trigger)
+    if not branches:
+        raise TransitionNotAllowed(
+            trigger, case.state, allowed_trigger_names(spec, case.state, actor), spec.state_label(case.state)
+        )
+    if not any(actor.role in b.by for b in branches):
+        raise NotPermitted(
+            f"Uw rol mag de actie '{spec.label_for(trigger)}' niet uitvoeren.", trigger=trigger, role=actor.role
+        )
+    if payload is not None and not isinstance(payload, dict):
+        raise InvalidPayload({"payload": "De gegevens moeten een object zijn."})
+    clean = dict(payload or {})
+    cleaner = next((b.payload for b in branches if b.payload is not None), None)
+    if cleaner is not None:
+        clean = cleaner(clean)
+    clean = json_safe(clean)
+    reason = (reason or "").strip() or None
+    if reason is not None:
+        reason = json_safe(reason, "reason")
+    if any(b.reason_required for b in branches) and not reason:
+        raise InvalidPayload({"reason": "Geef een reden op."})
+
+    from_state = case.state
+    data = copy_data(case.data)
+    ctx = Ctx(
+        now=now,
+        actor=actor,
+        trigger=trigger,
+        case=view_of(case, data),
+        payload=clean,
+        data=data,
+        reason=reason,
+        request_id=request_id,
+    )
+    ok = wf.machine.events[trigger].trigger(case, ctx=ctx)
+    if not ok:
+        case.state = from_state  # transitions never moved it; be explicit for the reader
+        name, why = ctx.rejections[0] if ctx.rejections else ("", "Deze actie is nu niet mogelijk.")
+        raise GuardRejected(trigger, why, name)
+    taken = next(
+        b for b in branches if (b.dest or from_state) == case.state and actor.role in b.by
+    ) if len(branches) > 1 else branches[0]
+    to_state = case.state
+    case.data = json_safe(ctx.data, "data")
+    case.updated_at = now
+    moved = taken.dest is not None  # reflexive transitions leave and re-enter
+    if moved:
+        case.state_entered_at = now
+        case.closed_at = now if spec.state(to_state).final else None
+    _write_audit(session, case, trigger, actor, now, from_state, to_state, clean, reason, request_id)
+    session.flush()  # the version check happens here: a concurrent change raises StaleDataError
+    if moved:
+        _leave_state(session, case.id, from_state, actor, now, cancel=taken.cancels_tasks)
+        _enter_state(session, spec, case, now)
+    _queue_mails(session, ctx.mails, now)
+    for spawn in ctx.spawns:
+        create_case(
+            session, registry, spawn.workflow, spawn.data, actor=actor, now=now,
+            organisation_id=spawn.organisation_id, parent_id=case.id, request_id=request_id,
+        )
+    for follow in ctx.follow_ups:
+        if _depth >= MAX_FOLLOW_UP_DEPTH:
+            raise RuntimeError("follow-up triggers nest too deep")
+        target = session.get(Case, follow.case_id)
+        if target is None:
+            continue
+        apply_transition(
+            session, registry, target, follow.trigger, SYSTEM_ACTOR, now, follow.payload,
+            request_id=request_id, _depth=_depth + 1,
+        )
+    return case
+
+
+def create_case(
+    session: Session,
+    registry: Registry,
+    workflow: str,
+    data: dict[str, Any],
+    *,
+    actor: Actor,
+    now: datetime,
+    organisation_id: int | None,
+    parent_id: int | None = None,
+    request_id: str | None = None,
+    version: int | None = None,
+) -> Case:
+    """Insert a case in its initial state with its first audit row, tasks and timers."""
+    wf = registry.get(workflow, version)
+    spec = wf.spec
+    clean = json_safe(data, "data")
+    case = Case(
+        workflow=spec.name,
+        workflow_version=spec.version,
+        state=spec.initial.name,
+        data=clean,
+        organisation_id=organisation_id,
+        parent_id=parent_id,
+        created_at=now,
+        updated_at=now,
+        state_entered_at=now,
+        audit_seq=0,
+        last_hash=GENESIS,
+    )
+    session.add(case)
+    session.flush()
+    _write_audit(session, case, START_TRIGGER, actor, now, None, case.state, {}, None, request_id)
+    session.flush()
+    _enter_state(session, spec, case, now)
+    return case
+
+
+def _write_audit(
+    session: Session,
+    case: Case,
+    trigger: str,
+    actor: Actor,
+    now: datetime,
+    from_state: str | None,
+    to_state: str,
+    payload: dict[str, Any],
+    reason: str | None,
+    request_id: str | None,
+) -> None:
+    seq = case.audit_seq + 1
+    prev = case.last_hash or GENESIS
+    digest = entry_hash(
+        prev_hash=prev, case_id=case.id, seq=seq, at=now, actor_user_id=actor.user_id,
+        actor_role=actor.role, trigger=trigger, from_state=from_state, to_state=to_state,
+        payload=payload, reason=reason, request_id=request_id,
+    )
+    session.execute(
+        insert(AuditEntry),
+        [
+            {
+                "case_id": case.id, "seq": seq, "at": now, "actor_user_id": actor.user_id,
+                "actor_role": actor.role, "trigger": trigger, "from_state": from_state,
+                "to_state": to_state, "payload": payload, "reason": reason,
+                "request_id": request_id, "prev_hash": prev, "hash": digest,
+            }
+        ],
+    )
+    case.audit_seq = seq
+    case.last_hash = digest
+
+
+def _leave_state(session: Session, case_id: int, state: str, actor: Actor, now: datetime, *, cancel: bool) -> None:
+    session.execute(
+        update(Task)
+        .where(Task.case_id == case_id, Task.status == "open", Task.state == state)
+        .values(status="cancelled" if cancel else "done", completed_by_id=actor.user_id, completed_at=now)
+    )
+    session.execute(
+        update(Timer)
+        .where(Timer.case_id == case_id, Timer.status == "pending", Timer.state == state)
+        .values(status="cancelled", last_error="case left the state")
+    )
+
+
+def due_at(rule: Any, view: CaseView, entered: datetime) -> datetime | None:
+    if rule is None:
+        return None
+    if isinstance(rule, timedelta):
+        return entered + rule
+    if isinstance(rule, WorkingDays):
+        return add_working_days(entered, rule.days)
+    return rule(view, entered)
+
+
+def _enter_state(session: Session, spec: Workflow, case: Case, now: datetime) -> None:
+    view = view_of(case)
+    timer_rows = []
+    for tm in spec.timers_for(case.state):
+        when = due_at(tm.after, view, now)
+        if when is None:
+            continue
+        timer_rows.append(
+            {
+                "case_id": case.id, "state": case.state, "trigger": tm.fire, "name": tm.name or tm.fire,
+                "due_at": when, "status": "pending", "attempts": 0, "created_at": now,
+            }
+        )
+    if timer_rows:
+        session.execute(insert(Timer), timer_rows)
+    task_rows = [_task_row(ts, view, case, now) for ts in spec.tasks_for(case.state) if ts.when is None or ts.when(view)]
+    if task_rows:
+        session.execute(insert(Task), task_rows)
+
+
+def _task_row(ts: TaskSpec, view: CaseView, case: Case, now: datetime) -> dict[str, Any]:
+    return {
+        "case_id": case.id,
+        "key": ts.key or ts.title[:64],
+        "state": case.state,
+        "role": ts.role,
+        "assignee_id": ts.assign_to(view) if ts.assign_to else None,
+        "title": ts.title,
+        "created_at": now,
+        "due_at": due_at(ts.due, view, now),
+        "remind_before": [int(r.total_seconds()) for r in ts.remind_before],
+        "status": "open",
+    }
+
+
+def _queue_mails(session: Session, mails: list[Mail], now: datetime) -> None:
+    if not mails:
+        return
+    user_ids = {m.to_user_id for m in mails if m.to_user_id and not m.to_addr}
+    emails: dict[int, str] = {}
+    if user_ids:
+        emails = dict(session.execute(select(User.id, User.email).where(User.id.in_(user_ids))).all())
+    rows = []
+    for m in mails:
+        to_addr = m.to_addr or emails.get(m.to_user_id or 0)
+        if not to_addr:
+            continue
+        rows.append(
+            {
+                "created_at": now, "to_user_id": m.to_user_id, "to_addr": to_addr, "subject": m.subject,
+                "body_text": m.body_text, "body_html": m.body_html,
+                "message_id": f"<{uuid.uuid4().hex}@jobtraject>", "dedupe_key": m.dedupe_key,
+                "status": "pending", "attempts": 0, "next_attempt_at": now,
+            }
+        )
+    if rows:
+        session.execute(insert(OutboxMessage), rows)

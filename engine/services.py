@@ -1,0 +1,200 @@
+"""Use cases: each one function, each one database transaction, the only place that commits.
+
+Errors (`engine.errors`) are raised before or during the transaction and roll it back, so
+the database is exactly as it was. After an error, callers re-read; they never reuse rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from engine import inbox
+from engine.access import AccessPolicy, OwnOrganisationPolicy
+from engine.clock import Clock, SystemClock
+from engine.db import Database
+from engine.errors import CaseNotFound, NotFound, NotPermitted, StaleCase
+from engine.models import AuditEntry, Case, Task, User
+from engine.registry import Registry
+from engine.runtime import TriggerOption, apply_transition, available_triggers, create_case
+from engine.spec import Actor
+
+
+@dataclass(frozen=True)
+class CaseSnapshot:
+    """A detached, read-only picture of a case after a use case committed."""
+
+    id: int
+    workflow: str
+    workflow_version: int
+    state: str
+    version: int
+    data: dict[str, Any]
+    organisation_id: int | None
+    parent_id: int | None
+    created_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
+    audit_seq: int
+
+    @classmethod
+    def of(cls, case: Case) -> CaseSnapshot:
+        return cls(
+            id=case.id, workflow=case.workflow, workflow_version=case.workflow_version,
+            state=case.state, version=case.version, data=dict(case.data or {}),
+            organisation_id=case.organisation_id, parent_id=case.parent_id,
+            created_at=case.created_at, updated_at=case.updated_at, closed_at=case.closed_at,
+            audit_seq=case.audit_seq,
+        )
+
+
+@dataclass
+class Services:
+    db: Database
+    registry: Registry
+    clock: Clock = field(default_factory=SystemClock)
+    policy: AccessPolicy = field(default_factory=OwnOrganisationPolicy)
+
+    # -- helpers -------------------------------------------------------------------------
+    def _load_case(self, session: Session, actor: Actor, case_id: int, *, for_update: bool = False) -> Case:
+        if not isinstance(case_id, int) or isinstance(case_id, bool):
+            raise CaseNotFound(case_id)
+        stmt = select(Case).where(Case.id == case_id)
+        if for_update and not self.db.sqlite:
+            stmt = stmt.with_for_update()
+        case = session.scalars(stmt).first()
+        if case is None or not self.policy.can_see(actor, case):
+            raise CaseNotFound(case_id)
+        return case
+
+    # -- use cases -----------------------------------------------------------------------
+    def start_case(
+        self,
+        actor: Actor,
+        workflow: str,
+        data: dict[str, Any] | None = None,
+        *,
+        organisation_id: int | None = None,
+        parent_id: int | None = None,
+        request_id: str | None = None,
+    ) -> CaseSnapshot:
+        if not self.policy.can_start(actor, workflow, organisation_id):
+            raise NotPermitted("U mag voor deze organisatie geen zaak starten.")
+        self.registry.latest(workflow)
+        with self.db.write() as session:
+            if parent_id is not None:
+                self._load_case(session, actor, parent_id)
+            case = create_case(
+                session, self.registry, workflow, data or {}, actor=actor, now=self.clock.now(),
+                organisation_id=organisation_id, parent_id=parent_id, request_id=request_id,
+            )
+            snapshot_source = case
+            session.flush()
+            snap = CaseSnapshot.of(snapshot_source)
+        return snap
+
+    def fire_trigger(
+        self,
+        actor: Actor,
+        case_id: int,
+        trigger: str,
+        payload: dict[str, Any] | None = None,
+        *,
+        expected_version: int | None = None,
+        reason: str | None = None,
+        request_id: str | None = None,
+    ) -> CaseSnapshot:
+        """Fire one trigger on one case in one transaction."""
+        try:
+            with self.db.write() as session:
+                case = self._load_case(session, actor, case_id, for_update=True)
+                if expected_version is not None and case.version != expected_version:
+                    raise StaleCase(case_id, expected_version, case.version)
+                apply_transition(
+                    session, self.registry, case, trigger, actor, self.clock.now(), payload,
+                    reason=reason, request_id=request_id,
+                )
+                session.flush()
+                snap = CaseSnapshot.of(case)
+        except StaleDataError as exc:
+            raise StaleCase(case_id, expected_version) from exc
+        return snap
+
+    def complete_task(self, actor: Actor, task_id: int) -> None:
+        """Mark a task done by hand (tasks also close when their case leaves the state)."""
+        with self.db.write() as session:
+            task = self._visible_task(session, actor, task_id)
+            if task.status != "open":
+                raise NotPermitted("Deze taak is al afgesloten.")
+            if task.role != actor.role and task.assignee_id != actor.user_id:
+                raise NotPermitted("Deze taak is niet voor uw rol.")
+            task.status = "done"
+            task.completed_by_id = actor.user_id
+            task.completed_at = self.clock.now()
+
+    def assign_task(self, actor: Actor, task_id: int, assignee_id: int | None) -> None:
+        """Take a task from the queue, hand it to a colleague, or put it back (None)."""
+        with self.db.write() as session:
+            task = self._visible_task(session, actor, task_id)
+            if task.status != "open":
+                raise NotPermitted("Deze taak is al afgesloten.")
+            if task.role != actor.role:
+                raise NotPermitted("Deze taak is niet voor uw rol.")
+            if assignee_id is not None:
+                user = session.get(User, assignee_id)
+                if user is None or not user.active or user.role != task.role or (
+                    user.organisation_id != actor.organisation_id
+                ):
+                    raise NotFound("Deze collega bestaat niet of kan deze taak niet krijgen.")
+            task.assignee_id = assignee_id
+
+    def _visible_task(self, session: Session, actor: Actor, task_id: int) -> Task:
+        row = session.execute(
+            select(Task, Case).join(Case, Case.id == Task.case_id).where(Task.id == task_id)
+        ).first()
+        if row is None or not self.policy.can_see(actor, row[1]):
+            raise NotFound("Deze taak bestaat niet of u heeft er geen toegang toe.", task_id=task_id)
+        return row[0]
+
+    # -- reads ---------------------------------------------------------------------------
+    def get_case(self, actor: Actor, case_id: int) -> CaseSnapshot:
+        with self.db.read() as session:
+            return CaseSnapshot.of(self._load_case(session, actor, case_id))
+
+    def triggers_for(self, actor: Actor, case_id: int) -> list[TriggerOption]:
+        with self.db.read() as session:
+            case = self._load_case(session, actor, case_id)
+            wf = self.registry.get(case.workflow, case.workflow_version)
+            return available_triggers(wf, case, actor, self.clock.now())
+
+    def audit_trail(self, actor: Actor, case_id: int) -> list[AuditEntry]:
+        with self.db.read() as session:
+            self._load_case(session, actor, case_id)
+            rows = session.scalars(
+                select(AuditEntry).where(AuditEntry.case_id == case_id).order_by(AuditEntry.seq)
+            ).all()
+            session.expunge_all()
+            return list(rows)
+
+    # -- inbox ---------------------------------------------------------------------------
+    def my_tasks(self, actor: Actor) -> list[inbox.InboxItem]:
+        with self.db.read() as session:
+            return inbox.my_tasks(session, self.policy, actor)
+
+    def queue(self, actor: Actor) -> list[inbox.InboxItem]:
+        with self.db.read() as session:
+            return inbox.queue(session, self.policy, actor)
+
+    def archive(self, actor: Actor) -> list[inbox.InboxItem]:
+        with self.db.read() as session:
+            return inbox.archive(session, self.policy, actor)
+
+    def case_tasks(self, actor: Actor, case_id: int) -> list[Task]:
+        with self.db.read() as session:
+            self._load_case(session, actor, case_id)
+            return inbox.case_tasks(session, case_id)

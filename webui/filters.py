@@ -1,0 +1,36 @@
+"""Jinja filters that show time the Dutch way: `ma 23 nov 2026 14:05`, Europe/Amsterdam."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask
+
+from engine.clock import ensure_utc
+from workflows.roles import role_label
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+DAYS = ["ma", "di", "wo", "do", "vr", "za", "zo"]
+MONTHS = ["jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"]
+
+
+def nl_date(value: date | datetime | None) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        value = ensure_utc(value).astimezone(AMSTERDAM).date()
+    return f"{DAYS[value.weekday()]} {value.day} {MONTHS[value.month - 1]} {value.year}"
+
+
+def nl_datetime(value: datetime | None) -> str:
+    if value is None:
+        return "—"
+    local = ensure_utc(value).astimezone(AMSTERDAM)
+    return f"{nl_date(local.date())} {local:%H:%M}"
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["nl_date"] = nl_date
+    app.jinja_env.filters["nl_datetime"] = nl_datetime
+    app.jinja_env.filters["role_label"] = role_label

@@ -1,0 +1,1 @@
+"""The domain of JoB as declarative tables: roles, workflows, INVRA, coaching rules."""

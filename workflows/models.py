@@ -1,0 +1,59 @@
+"""Domain tables: employer details and candidates' personal data, kept apart from cases.
+
+Cases and audit rows refer to these rows by id only, so erasing a candidate replaces the
+personal data here and leaves the audit trail verifiable.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from engine.db import Base
+from engine.models import UtcDateTime
+
+
+class Company(Base):
+    """An employer (opdrachtgever); one row per employer organisation."""
+
+    __tablename__ = "company"
+
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), primary_key=True)
+    kvk_number: Mapped[str | None] = mapped_column(String(8), unique=True)
+    employees: Mapped[int | None] = mapped_column(Integer)
+    contact_name: Mapped[str | None] = mapped_column(String(200))
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+    contact_phone: Mapped[str | None] = mapped_column(String(32))
+    hr_name: Mapped[str | None] = mapped_column(String(200))
+    hr_email: Mapped[str | None] = mapped_column(String(254))
+
+    @property
+    def quota_applies(self) -> bool:
+        """The banenafspraak quota applies to employers with 25 or more employees."""
+        return (self.employees or 0) >= 25
+
+
+class Candidate(Base):
+    """A person with a labour disability. Special-category personal data lives only here."""
+
+    __tablename__ = "candidate"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    date_of_birth: Mapped[date | None] = mapped_column(Date)
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    target_group: Mapped[str | None] = mapped_column(String(16))  # wajong | wsw | anders
+    in_doelgroepregister: Mapped[bool | None] = mapped_column(Boolean)
+    register_checked_on: Mapped[date | None] = mapped_column(Date)
+    contract_hours: Mapped[float | None] = mapped_column()
+    notes: Mapped[str | None] = mapped_column(Text)
+    erased_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
