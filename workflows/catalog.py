@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from engine.registry import Registry
+from workflows.company_trajectory import WORKFLOW as COMPANY_TRAJECTORY
 
 
 def build_registry() -> Registry:
@@ -14,12 +15,7 @@ def build_registry() -> Registry:
 
 
 def all_workflows() -> list:
-    found = []
-    try:
-        from workflows.company_trajectory import WORKFLOW as company
-        found.append(company)
-    except ImportError:  # pragma: no cover - during bootstrap only
-        pass
+    found = [COMPANY_TRAJECTORY]
     try:
         from workflows.candidate_plan import WORKFLOW as plan
         found.append(plan)
