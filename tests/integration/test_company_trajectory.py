@@ -271,11 +271,12 @@ def test_sollicitatie_starts_only_with_a_proposed_candidate_who_must_exist_and_a
     w = world
     case_id = w.to_werving()
     refused(w, GuardRejected, w.job, case_id, "start_interviews", match="Stel eerst ten minste één kandidaat voor")
-    refused(w, InvalidPayload, w.job, case_id, "propose_candidate", {"candidate_id": 999_999})
+    err = refused(w, InvalidPayload, w.job, case_id, "propose_candidate", {"candidate_id": 999_999})
+    assert err.errors == {"candidate_id": "Deze kandidaat bestaat niet."}
     refused(w, InvalidPayload, w.job, case_id, "propose_candidate", {"candidate_id": "1"})
     w.company.propose_candidate(w.job, case_id, w.daan)
-    refused(w, InvalidPayload, w.job, case_id, "propose_candidate", {"candidate_id": w.daan},
-            match="ingevoerde gegevens")
+    err = refused(w, InvalidPayload, w.job, case_id, "propose_candidate", {"candidate_id": w.daan})
+    assert err.errors == {"candidate_id": "Deze kandidaat is al voorgesteld in dit traject."}
     assert w.fire(w.job, case_id, "start_interviews").state == "sollicitatie"
     names = [(c.name, c.status_label) for c in w.company.case_candidates(w.boss, case_id)]
     assert names == [("Daan Verhoeven", "Voorgesteld")]
@@ -292,7 +293,8 @@ def test_sollicitatie_requires_a_harrie_of_the_employer_before_hiring(world):
     w.company.name_harrie(w.boss, case_id, w.harrie.user_id)
     w.fire(w.boss, case_id, "hire_candidate", hire)
     assert len(w.children(case_id)) == 1
-    refused(w, InvalidPayload, w.boss, case_id, "hire_candidate", hire, match="ingevoerde gegevens")
+    err = refused(w, InvalidPayload, w.boss, case_id, "hire_candidate", hire)
+    assert "al vastgelegd (aangenomen)" in err.errors["candidate_id"]
     assert len(w.children(case_id)) == 1
 
 
