@@ -1,8 +1,8 @@
 """A company trajectory from adviesgesprek to hired candidates, on SQLite and PostgreSQL.
 
-Until the real candidate plan is on this branch, a two-state stand-in named
-`candidate_plan` lives in this test's own registry: it is started by a hire and reports
-`plan_finished` to its parent when it ends, exactly as the contract between the two says.
+The candidate plan here is a two-state stand-in (`tests.stand_in_plan`) registered only in
+this test's own registry: started by a hire, it reports `plan_finished` to its parent when
+it ends, exactly as the contract between the two workflows says.
 """
 
 from __future__ import annotations
@@ -17,26 +17,15 @@ from engine.errors import CaseNotFound, GuardRejected, InvalidPayload, NotFound,
 from engine.models import Case, Organisation, Task, Timer
 from engine.registry import Registry
 from engine.services import Services
-from engine.spec import SYSTEM_ACTOR, Ctx, State, Transition, Workflow
+from engine.spec import SYSTEM_ACTOR
 from tests.helpers import make_org, make_user, snapshot
+from tests.stand_in_plan import STAND_IN_PLAN
 from workflows import invra
 from workflows.access import JobAccessPolicy
 from workflows.company_services import CompanyServices
 from workflows.company_trajectory import WORKFLOW
 from workflows.models import Candidate, Company
 from workflows.roles import HARRIE, JOB, OPDRACHTGEVER, WSP
-
-
-def _report_to_parent(ctx: Ctx) -> None:
-    ctx.fire(ctx.case.parent_id, "plan_finished",
-             {"candidate_id": ctx.data["candidate_id"], "outcome": ctx.payload["outcome"]})
-
-
-STAND_IN_PLAN = Workflow(
-    name="candidate_plan", version=1, label="Trajectplan (test)",
-    states=(State("loopt", "Loopt", initial=True), State("afgerond", "Afgerond", final=True)),
-    transitions=(Transition("finish", "loopt", "afgerond", by=(JOB,), effect=_report_to_parent),),
-)
 
 MEETING = {
     "date": "2026-11-19",
