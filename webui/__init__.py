@@ -16,7 +16,7 @@ from engine.clock import Clock, SystemClock
 from engine.db import Database
 from engine.services import Services
 from workflows.access import JobAccessPolicy
-from workflows.catalog import build_registry
+from workflows.catalog import build_registry, payload_checks
 
 csrf = CSRFProtect()
 
@@ -30,7 +30,8 @@ def create_app(config: dict[str, Any] | None = None, *, clock: Clock | None = No
         app.config.update(config)
     db = Database(app.config["DATABASE_URL"])
     app.extensions["jobtraject"] = Services(
-        db=db, registry=build_registry(), clock=clock or SystemClock(), policy=JobAccessPolicy(db)
+        db=db, registry=build_registry(), clock=clock or SystemClock(), policy=JobAccessPolicy(db),
+        payload_checks=payload_checks(),
     )
     csrf.init_app(app)
     logging.getLogger("waitress").setLevel(logging.INFO)

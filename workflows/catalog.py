@@ -22,3 +22,11 @@ def all_workflows() -> list:
     except ImportError:  # pragma: no cover
         pass
     return found
+
+
+def payload_checks() -> dict:
+    """Per workflow, the checks of database rows that a payload names (see engine.services)."""
+    from workflows.company_services import check_references
+    from workflows.company_trajectory import WORKFLOW as company
+
+    return {company.name: check_references}

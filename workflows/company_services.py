@@ -17,13 +17,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from engine.db import Database
-from engine.errors import CaseNotFound, InvalidPayload, NotFound, NotPermitted, StaleCase
+from engine.errors import CaseNotFound, InvalidPayload, NotFound, NotPermitted
 from engine.models import Case, Organisation, User
 from engine.registry import Registry
-from engine.runtime import apply_transition, create_case
+from engine.runtime import create_case
 from engine.services import CaseSnapshot, Services
 from engine.spec import Actor
 from engine.workdays import AMSTERDAM
@@ -73,6 +72,7 @@ class CompanyServices:
 
     def __init__(self, services: Services) -> None:
         self.services = services
+        services.payload_checks.setdefault(COMPANY_TRAJECTORY, check_references)
 
     @property
     def db(self) -> Database:
@@ -266,26 +266,10 @@ class CompanyServices:
         case_id: int,
         trigger: str,
         payload: dict[str, Any] | None = None,
-        *,
-        expected_version: int | None = None,
-        reason: str | None = None,
-        request_id: str | None = None,
+        **kw: Any,
     ) -> CaseSnapshot:
-        """Fire a trigger after checking, in the same transaction, the people its payload names."""
-        try:
-            with self.db.write() as s:
-                case = self._load_case(s, actor, case_id, for_update=True)
-                if expected_version is not None and case.version != expected_version:
-                    raise StaleCase(case_id, expected_version, case.version)
-                if case.workflow == COMPANY_TRAJECTORY and payload:
-                    payload = self._check_references(s, case, trigger, payload)
-                apply_transition(s, self.registry, case, trigger, actor, self.services.clock.now(), payload,
-                                 reason=reason, request_id=request_id)
-                s.flush()
-                snap = CaseSnapshot.of(case)
-        except StaleDataError as exc:
-            raise StaleCase(case_id, expected_version) from exc
-        return snap
+        """Fire a trigger; the people its payload names are checked in the same transaction."""
+        return self.services.fire_trigger(actor, case_id, trigger, payload, **kw)
 
     def propose_candidate(self, actor: Actor, case_id: int, candidate_id: int, **kw: Any) -> CaseSnapshot:
         return self.fire(actor, case_id, "propose_candidate", {"candidate_id": candidate_id}, **kw)
@@ -313,23 +297,24 @@ class CompanyServices:
             raise CaseNotFound(case_id)
         return case
 
-    def _check_references(self, s: Session, case: Case, trigger: str, payload: dict[str, Any]) -> dict[str, Any]:
-        """Clean the payload with the table's own cleaner, then check the rows it names."""
-        if trigger not in (*CANDIDATE_REFS, *HARRIE_REFS):
-            return payload
-        spec = self.registry.get(case.workflow, case.workflow_version).spec
-        cleaner = next((t.payload for t in spec.transitions_for(case.state, trigger) if t.payload), None)
-        if cleaner is None:  # not possible in this phase: let the engine say so
-            return payload
-        clean = cleaner(dict(payload))
-        if trigger in CANDIDATE_REFS:
-            row = s.get(Candidate, clean["candidate_id"])
-            if row is None or row.erased_at is not None:
-                raise InvalidPayload({"candidate_id": "Deze kandidaat bestaat niet."})
-            if trigger == "hire_candidate":
-                row.contract_hours = clean["contract_hours"]
-        if trigger in HARRIE_REFS:
-            user = s.get(User, clean["harrie_user_id"])
-            if user is None or not user.active or user.role != HARRIE or user.organisation_id != case.organisation_id:
-                raise InvalidPayload({"harrie_user_id": "Kies een Harrie met een account bij deze werkgever."})
-        return clean
+
+def check_references(s: Session, registry: Registry, case: Case, trigger: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """Clean the payload with the table's own cleaner, then check the rows it names."""
+    if trigger not in (*CANDIDATE_REFS, *HARRIE_REFS):
+        return payload
+    spec = registry.get(case.workflow, case.workflow_version).spec
+    cleaner = next((t.payload for t in spec.transitions_for(case.state, trigger) if t.payload), None)
+    if cleaner is None:  # not possible in this phase: let the engine say so
+        return payload
+    clean = cleaner(dict(payload))
+    if trigger in CANDIDATE_REFS:
+        row = s.get(Candidate, clean["candidate_id"])
+        if row is None or row.erased_at is not None:
+            raise InvalidPayload({"candidate_id": "Deze kandidaat bestaat niet."})
+        if trigger == "hire_candidate":
+            row.contract_hours = clean["contract_hours"]
+    if trigger in HARRIE_REFS:
+        user = s.get(User, clean["harrie_user_id"])
+        if user is None or not user.active or user.role != HARRIE or user.organisation_id != case.organisation_id:
+            raise InvalidPayload({"harrie_user_id": "Kies een Harrie met een account bij deze werkgever."})
+    return clean

@@ -464,3 +464,14 @@ def test_registering_people_checks_what_is_entered(world):
         assert (company.hr_name, company.contact_email, company.quota_applies) == ("Joost Peters", None, True)
     with pytest.raises(NotFound):
         w.company.update_company_contacts(w.boss, w.garage, contact_name="Henk")
+
+
+def test_the_engines_own_fire_trigger_checks_the_people_a_payload_names(world):
+    """UI, API and timers call Services.fire_trigger directly: the checks must hold there too."""
+    w = world
+    case_id = w.to_werving()
+    before = snapshot(w.db)
+    with pytest.raises(InvalidPayload) as info:
+        w.services.fire_trigger(w.job, case_id, "propose_candidate", {"candidate_id": 999_999})
+    assert info.value.errors == {"candidate_id": "Deze kandidaat bestaat niet."}
+    assert snapshot(w.db) == before
