@@ -101,9 +101,8 @@ class Services:
                 session, self.registry, workflow, data or {}, actor=actor, now=self.clock.now(),
                 organisation_id=organisation_id, parent_id=parent_id, request_id=request_id,
             )
-            snapshot_source = case
             session.flush()
-            snap = CaseSnapshot.of(snapshot_source)
+            snap = CaseSnapshot.of(case)
         return snap
 
     def fire_trigger(

@@ -302,8 +302,6 @@ def validate(wf: Workflow) -> None:
         outgoing = [t for t in wf.transitions_from(s.name) if t.dest is not None and t.dest != s.name]
         if not s.final and not outgoing:
             problems.append(f"state {s.name!r} is a dead end (not final, no way out)")
-        if s.final and outgoing and s.name in names:
-            pass  # reopening a final state is allowed (e.g. reopen a stopped trajectory)
     for tm in wf.timers:
         if tm.in_state not in known:
             problems.append(f"timer {tm.name or tm.fire!r}: unknown state {tm.in_state!r}")
