@@ -9,7 +9,18 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from engine.spec import SYSTEM, CaseView, Ctx, State, TaskSpec, Timer, Transition, Workflow, guard
+from engine.spec import (
+    SYSTEM,
+    CaseView,
+    Ctx,
+    Mail,
+    State,
+    TaskSpec,
+    Timer,
+    Transition,
+    Workflow,
+    guard,
+)
 from workflows.roles import HARRIE, JOB
 
 FAULTS: list[BaseException] = []
@@ -24,6 +35,13 @@ def evaluate(ctx: Ctx) -> None:
     if FAULTS:
         raise FAULTS.pop(0)
     ctx.data["evaluations"] = int(ctx.data.get("evaluations", 0)) + 1
+    if ctx.data.get("mail_coach") and ctx.data.get("coach_id"):
+        ctx.mails.append(Mail(
+            to_user_id=ctx.data["coach_id"], to_addr=None, subject="Evaluatie gestart",
+            body_text=f"De evaluatie van zaak #{ctx.case.id} is gestart.",
+            body_html=f"<p>De evaluatie van zaak #{ctx.case.id} is gestart.</p>",
+            dedupe_key=f"evaluation-started:{ctx.case.id}:{ctx.data['evaluations']}",
+        ))
 
 
 def record(ctx: Ctx) -> None:
