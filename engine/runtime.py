@@ -70,13 +70,26 @@ def json_safe(value: Any, field: str = "payload") -> Any:
         text = json.dumps(value, default=str, ensure_ascii=False, allow_nan=False)
     except (TypeError, ValueError) as exc:
         raise InvalidPayload({field: "Deze gegevens kunnen niet worden opgeslagen."}) from exc
-    if "\\u0000" in text or "\x00" in text:
-        raise InvalidPayload({field: "De invoer bevat een ongeldig teken."})
     try:
         text.encode("utf-8")
     except UnicodeEncodeError as exc:
         raise InvalidPayload({field: "De invoer bevat een ongeldig teken."}) from exc
-    return json.loads(text, parse_float=_number_as_stored)
+    clean = json.loads(text, parse_float=_number_as_stored)
+    if _contains_nul(clean):
+        raise InvalidPayload({field: "De invoer bevat een ongeldig teken."})
+    return clean
+
+
+def _contains_nul(value: Any) -> bool:
+    """A NUL character in any key or string (looking at the JSON text would also refuse
+    the harmless six characters backslash-u-0-0-0-0 a user may type)."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_contains_nul(k) or _contains_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_contains_nul(v) for v in value)
+    return False
 
 
 def view_of(case: Case, data: dict[str, Any] | None = None) -> CaseView:

@@ -69,3 +69,11 @@ def test_a_lone_surrogate_in_a_reason_or_a_key_is_refused_without_writing(setup,
         services.fire_trigger(clerk, case.id, "stop", {"sleutel\udfff": 1}, reason="weg")
     assert "payload" in info.value.errors
     assert snapshot(db) == before
+
+
+def test_the_typed_characters_backslash_u0000_are_ordinary_text(setup, db):
+    services, registry, clerk, case = setup
+    services.fire_trigger(clerk, case.id, "record", {"note": "map C:\\u0000\\oud"})
+    with db.read() as s:
+        assert s.get(Case, case.id).data == {"note": "map C:\\u0000\\oud"}
+        assert verify_all(s, registry) == (1, [])
