@@ -13,6 +13,7 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import insert, select, update
@@ -45,18 +46,50 @@ START_TRIGGER = "start"
 MAX_FOLLOW_UP_DEPTH = 8
 
 
+def _number_as_stored(token: str) -> float | int:
+    """Parse a JSON float the way PostgreSQL gives it back, so audit hashes stay verifiable.
+
+    PostgreSQL keeps JSON numbers as exact decimals and prints them without an exponent:
+    `1e+16` comes back as the integer `10000000000000000` and `-0.0` as `0.0`. Hashing the
+    Python float would make the stored row fail verification.
+    """
+    exact = Decimal(token)
+    if exact.as_tuple().exponent >= 0:  # an integral decimal (never NaN: allow_nan=False)
+        return int(exact)
+    return float(token) + 0.0  # + 0.0 turns -0.0 into 0.0
+
+
 def json_safe(value: Any, field: str = "payload") -> Any:
     """Round-trip through JSON so what we hash is what the database gives back.
 
-    PostgreSQL rejects NUL characters in text, SQLite keeps them: refuse them everywhere.
+    Refused everywhere because one of the databases cannot store them: NUL characters
+    (PostgreSQL), NaN and Infinity (not JSON; PostgreSQL rejects them) and lone surrogates
+    (not encodable as UTF-8).
     """
     try:
-        text = json.dumps(value, default=str, ensure_ascii=False)
+        text = json.dumps(value, default=str, ensure_ascii=False, allow_nan=False)
     except (TypeError, ValueError) as exc:
         raise InvalidPayload({field: "Deze gegevens kunnen niet worden opgeslagen."}) from exc
-    if "\\u0000" in text or "\x00" in text:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InvalidPayload({field: "De invoer bevat een ongeldig teken."}) from exc
+    clean = json.loads(text, parse_float=_number_as_stored)
+    if _contains_nul(clean):
         raise InvalidPayload({field: "De invoer bevat een ongeldig teken."})
-    return json.loads(text)
+    return clean
+
+
+def _contains_nul(value: Any) -> bool:
+    """A NUL character in any key or string (looking at the JSON text would also refuse
+    the harmless six characters backslash-u-0-0-0-0 a user may type)."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_contains_nul(k) or _contains_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_contains_nul(v) for v in value)
+    return False
 
 
 def view_of(case: Case, data: dict[str, Any] | None = None) -> CaseView:
