@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from engine.registry import Registry
+from workflows.candidate_plan import WORKFLOW as CANDIDATE_PLAN
 
 
 def build_registry() -> Registry:
@@ -20,9 +21,5 @@ def all_workflows() -> list:
         found.append(company)
     except ImportError:  # pragma: no cover - during bootstrap only
         pass
-    try:
-        from workflows.candidate_plan import WORKFLOW as plan
-        found.append(plan)
-    except ImportError:  # pragma: no cover
-        pass
+    found.append(CANDIDATE_PLAN)
     return found
