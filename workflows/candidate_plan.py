@@ -24,7 +24,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from engine.errors import InvalidPayload
+from engine.errors import GuardRejected, InvalidPayload
 from engine.spec import (
     ANY_STATE,
     SYSTEM,
@@ -531,12 +531,40 @@ def paused_in(state: str) -> Guard:
     """Resuming returns to the phase the plan was paused in, and nowhere else."""
 
     def was_paused_in(case: CaseView, ctx: Ctx) -> bool:
-        return (ctx.data.get("pause") or {}).get("state") == state
+        # Before the effect: the running pause; after it: the pause it just ended.
+        pause = ctx.data.get("pause") or (ctx.data.get("pauses") or [{}])[-1]
+        return pause.get("state") == state
 
     return Guard(was_paused_in, "Het plan gaat verder in de fase waarin het is gepauzeerd", f"paused_in_{state}")
 
 
 # -- effects --------------------------------------------------------------------------------
+
+Effect = Callable[[Ctx], None]
+
+
+def checked(*preconditions: Guard) -> Callable[[Effect], Effect]:
+    """An effect that first checks what must hold before it, and refuses otherwise.
+
+    The engine runs effects before guards (so guards can check what a payload brings); a
+    question about the data as it was ("not signed yet?", "still open?") is therefore asked
+    here. `PlanServices.actions` asks the same questions to explain what is possible.
+    """
+
+    def wrap(apply: Effect) -> Effect:
+        def effect(ctx: Ctx) -> None:
+            for g in preconditions:
+                reason = g.check(ctx.case, ctx)
+                if reason is not None:
+                    raise GuardRejected(ctx.trigger, reason, g.name)
+            apply(ctx)
+
+        effect.__name__ = apply.__name__
+        effect.preconditions = preconditions  # type: ignore[attr-defined]
+        return effect
+
+    return wrap
+
 
 
 def _report_to_parent(ctx: Ctx, outcome: str) -> None:
@@ -571,19 +599,23 @@ def _close_milestone(ctx: Ctx, key: str, how: str, **extra: Any) -> None:
     record.update(closed=how, closed_on=today(ctx).isoformat(), due_on=m.due_on.isoformat() if m else None, **extra)
 
 
+@checked(milestone_pending)
 def record_evaluation(ctx: Ctx) -> None:
     _close_milestone(ctx, ctx.payload["milestone"], "vastgelegd", evaluation_id=ctx.payload.get("evaluation_id"))
 
 
+@checked(milestone_pending)
 def skip_evaluation(ctx: Ctx) -> None:
     _close_milestone(ctx, ctx.payload["milestone"], "overgeslagen")
 
 
+@checked(contract_undecided)
 def offer_contract(ctx: Ctx) -> None:
     ctx.data["contract"] = {"decision": "ja", "on": today(ctx).isoformat()}
     _close_milestone(ctx, "proefplaatsing", "besloten")
 
 
+@checked(contract_undecided)
 def no_contract(ctx: Ctx) -> None:
     ctx.data["contract"] = {"decision": "nee", "on": today(ctx).isoformat(), "reason": ctx.payload["reason"]}
     _close_milestone(ctx, "proefplaatsing", "besloten")
@@ -620,6 +652,7 @@ def offer_for_signature(ctx: Ctx) -> None:
     }
 
 
+@checked(may_sign)
 def sign(ctx: Ctx) -> None:
     ctx.data["signoff"].setdefault("signed", {})[ctx.payload["party"]] = today(ctx).isoformat()
 
@@ -633,12 +666,18 @@ def pause(ctx: Ctx) -> None:
 
 
 def resume(ctx: Ctx) -> None:
-    """Every pending date moves by the paused days (whole Dutch calendar days)."""
-    paused = ctx.data.pop("pause")
+    """Every pending date moves by the paused days (whole Dutch calendar days).
+
+    `resume` has one branch per phase; the engine runs the effect for each branch it tries,
+    on the same data, so the second run finds the pause already ended and does nothing.
+    """
+    paused = ctx.data.pop("pause", None)
+    if paused is None:
+        return
     days = (today(ctx) - date.fromisoformat(paused["since"])).days
     ctx.data["paused_days"] = paused_days(ctx.data) + days
-    ctx.data.setdefault("pauses", []).append(
-        {"from": paused["since"], "to": today(ctx).isoformat(), "days": days, "reason": paused["reason"]})
+    ctx.data.setdefault("pauses", []).append({"from": paused["since"], "to": today(ctx).isoformat(), "days": days,
+                                              "reason": paused["reason"], "state": paused["state"]})
 
 
 def stop(ctx: Ctx) -> None:
@@ -683,22 +722,22 @@ TRANSITIONS: tuple[Transition, ...] = (
       payload=clean_hours_ref),
     # evaluations and the proefplaatsing decision ------------------------------------------
     T("record_evaluation", OPEN_PHASES, None, by=(JOB,), label="Evaluatie vastleggen",
-      guards=(milestone_pending, is_evaluation, observation_recorded_if_invra, action_plan_if_month3),
+      guards=(is_evaluation, observation_recorded_if_invra, action_plan_if_month3),
       payload=clean_milestone_ref, effect=record_evaluation),
     T("skip_evaluation", OPEN_PHASES, None, by=(JOB,), label="Evaluatie overslaan",
-      guards=(milestone_pending, is_evaluation), payload=clean_milestone_ref, effect=skip_evaluation,
+      guards=(is_evaluation,), payload=clean_milestone_ref, effect=skip_evaluation,
       cancels_tasks=True, reason_required=True),
     T("offer_contract", STARTED_PHASES, None, by=(OPDRACHTGEVER, JOB), label="Besluit: wel een contract",
-      guards=(contract_undecided,), payload=no_fields, effect=offer_contract),
+      payload=no_fields, effect=offer_contract),
     T("no_contract", STARTED_PHASES, "geen_contract", by=(OPDRACHTGEVER, JOB), label="Besluit: geen contract",
-      guards=(contract_undecided,), payload=clean_reason(NO_CONTRACT_REASONS), effect=no_contract,
+      payload=clean_reason(NO_CONTRACT_REASONS), effect=no_contract,
       cancels_tasks=True),
     # three-party agreement ----------------------------------------------------------------
     T("offer_for_signature", OPEN_PHASES, None, by=(JOB,), label="Ter ondertekening aanbieden",
       guards=(has_goals, document_complete, observation_if_action_plan), payload=clean_offer,
       effect=offer_for_signature),
     T("sign", ACTIVE, None, by=(JOB, OPDRACHTGEVER), label="Ondertekenen",
-      guards=(may_sign,), payload=clean_sign, effect=sign),
+      payload=clean_sign, effect=sign),
     # the schedule of this plan (self-transitions: the phase's timers are recomputed) ----
     *(T("adjust_schedule", p, p, by=(JOB,), label="Planning aanpassen",
         payload=clean_schedule_change, effect=adjust_schedule) for p in OPEN_PHASES),
