@@ -25,9 +25,9 @@ from engine.clock import ensure_utc
 from engine.errors import CaseNotFound, InvalidPayload, NotFound, NotPermitted, StaleCase
 from engine.models import Case, Organisation, User
 from engine.registry import Registry
-from engine.runtime import apply_transition, create_case
+from engine.runtime import TriggerOption, apply_transition, available_triggers, create_case, view_of
 from engine.services import CaseSnapshot, Services
-from engine.spec import Actor
+from engine.spec import Actor, Ctx, copy_data
 from workflows import candidate_plan as plan
 from workflows import coaching, invra
 from workflows.models import Candidate
@@ -807,6 +807,33 @@ class PlanServices:
             return [RankedCandidate(r.candidate_id, people[r.candidate_id].display_name,
                                     latest[r.candidate_id].observed_on if r.candidate_id in latest else None, r.match)
                     for r in ranked]
+
+    def actions(self, actor: Actor, case_id: int, payloads: Mapping[str, dict[str, Any]] | None = None
+                ) -> list[TriggerOption]:
+        """What the actor can do on the plan now, with the reason for what is not possible.
+
+        Like `Services.triggers_for`, plus the preconditions the plan's effects check (see
+        `candidate_plan.checked`); `payloads` gives an example payload per trigger, e.g.
+        `{"sign": {"party": "opdrachtgever"}}`.
+        """
+        payloads = payloads or {}
+        now = self.services.clock.now()
+        with self.services.db.read() as s:
+            case = self._load(s, actor, case_id)
+            compiled = self.registry.get(case.workflow, case.workflow_version)
+            options = []
+            for option in available_triggers(compiled, case, actor, now):
+                reason = option.reason
+                if reason is None:
+                    for t in compiled.spec.transitions_for(case.state, option.trigger):
+                        data = copy_data(case.data)
+                        ctx = Ctx(now=now, actor=actor, trigger=option.trigger, case=view_of(case, data),
+                                  payload=dict(payloads.get(option.trigger, {})), data=data)
+                        for g in getattr(t.effect, "preconditions", ()):
+                            reason = reason or g.check(ctx.case, ctx)
+                        break
+                options.append(TriggerOption(option.trigger, option.label, reason is None, reason))
+            return options
 
     # the overview (one page: timeline, goals, hours vs cap, INVRA match) ---------------------
     def plan_overview(self, actor: Actor, case_id: int) -> PlanOverview:

@@ -311,6 +311,41 @@ def test_a_plan_is_closed_after_the_closing_evaluation_with_a_contract(world, db
     assert problems == []
 
 
+def test_actions_explain_what_is_possible_including_the_effects_preconditions(world, db):
+    case = world.start()
+    ready_to_sign(world, case.id)
+    world.plans.offer_for_signature(world.job, case.id)
+    world.plans.sign(world.boss, case.id, party="opdrachtgever", round=1)
+    options = {o.trigger: o for o in world.plans.actions(world.boss, case.id, {"sign": {"party": "opdrachtgever"}})}
+    assert options["sign"].allowed is False and options["sign"].reason == "Werkgever heeft deze versie al ondertekend"
+    job = {o.trigger: o for o in world.plans.actions(world.job, case.id, {"record_evaluation": {"milestone": "week4"}})}
+    assert job["sign"].allowed and job["offer_for_signature"].allowed
+    assert job["record_evaluation"].reason.startswith("Evaluatie week 4: voortgang en introductie INVRA staat nog niet")
+    assert "begin_inwerken" not in job  # only the calendar moves the phases
+
+
+def test_a_changed_interval_reschedules_the_evaluations_still_to_come(world, db):
+    case = world.start()
+    goto(world, add_months(START, 3) + timedelta(days=2))  # in the vervolg phase
+    with db.read() as s:
+        before = {t.name for t in s.scalars(select(Timer).where(Timer.case_id == case.id, Timer.status == "pending"))}
+    assert {"open_evaluatie_1", "open_evaluatie_5", "begin_afsluiting"} <= before  # 6 falls due in month 12
+    with pytest.raises(InvalidPayload):
+        world.plans.adjust_schedule(world.job, case.id, evaluation_interval_weeks=2)
+    world.plans.adjust_schedule(world.job, case.id, evaluation_interval_weeks=13)
+    with db.read() as s:
+        pending = {t.name: ensure_utc(t.due_at) for t in s.scalars(
+            select(Timer).where(Timer.case_id == case.id, Timer.status == "pending"))}
+    data = world.services.get_case(world.job, case.id).data
+    first, second = plan.milestone(data, "evaluatie_1"), plan.milestone(data, "evaluatie_2")
+    assert first.due_on == add_months(START, 3) - timedelta(days=1) + timedelta(weeks=13)
+    assert plan.milestone(data, "evaluatie_3") is None
+    assert pending == {"open_evaluatie_1": plan.local_midnight(first.opens_on),
+                       "open_evaluatie_2": plan.local_midnight(second.opens_on),
+                       "begin_afsluiting": plan.local_midnight(add_months(START, 11))}
+    assert world.services.audit_trail(world.job, case.id)[-1].payload == {"evaluation_interval_weeks": 13}
+
+
 # -- pause and resume ------------------------------------------------------------------------
 
 
