@@ -913,8 +913,8 @@ def _timeline_entry(data: Mapping[str, Any], m: plan.Milestone, now: datetime) -
         status = closed
     elif not record.get("opened_on"):
         status = "gepland"
-    else:
-        status = "te_laat" if now > plan.end_of_day(m.due_on) else "open"
+    else:  # while paused nothing is late: resuming moves the date
+        status = "te_laat" if now > plan.end_of_day(m.due_on) and not plan.is_paused(data) else "open"
     return TimelineEntry(m.key, m.label, m.kind, m.opens_on, m.due_on, status, record.get("evaluation_id"))
 
 
