@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from engine.registry import Registry
+from engine.spec import Workflow
+from workflows.candidate_plan import WORKFLOW as CANDIDATE_PLAN
 from workflows.company_trajectory import WORKFLOW as COMPANY_TRAJECTORY
 
 
@@ -14,19 +16,12 @@ def build_registry() -> Registry:
     return registry
 
 
-def all_workflows() -> list:
-    found = [COMPANY_TRAJECTORY]
-    try:
-        from workflows.candidate_plan import WORKFLOW as plan
-        found.append(plan)
-    except ImportError:  # pragma: no cover
-        pass
-    return found
+def all_workflows() -> list[Workflow]:
+    return [COMPANY_TRAJECTORY, CANDIDATE_PLAN]
 
 
 def payload_checks() -> dict:
     """Per workflow, the checks of database rows that a payload names (see engine.services)."""
     from workflows.company_services import check_references
-    from workflows.company_trajectory import WORKFLOW as company
 
-    return {company.name: check_references}
+    return {COMPANY_TRAJECTORY.name: check_references}
