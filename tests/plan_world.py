@@ -1,6 +1,6 @@
 """A small world for candidate-plan tests: JoB, an employer with its people, a candidate.
 
-`run_due_timers_test_local` is a TEST-LOCAL stand-in for the timer sweep (engine/timers.py is
+`run_due_timers` is a TEST-LOCAL stand-in for the timer sweep (engine/timers.py is
 written in parallel); at merge it should be replaced by the real sweep.
 """
 
@@ -15,7 +15,8 @@ from engine.clock import FixedClock, ensure_utc
 from engine.db import Database
 from engine.models import Timer
 from engine.services import CaseSnapshot, Services
-from engine.spec import SYSTEM, SYSTEM_ACTOR, Actor, Ctx, State, Transition, Workflow
+from engine.spec import SYSTEM, Actor, Ctx, State, Transition, Workflow
+from engine.timers import TimerSweep
 from tests.helpers import T0, make_org, make_user
 from workflows.access import JobAccessPolicy
 from workflows.candidate_plan import WORKFLOW as PLAN
@@ -100,23 +101,20 @@ def make_world(db: Database, clock: FixedClock) -> World:
     )
 
 
-def run_due_timers_test_local(services: Services, now: datetime) -> list[tuple[int, str, datetime]]:
-    """TEST-LOCAL timer sweep: fire every pending timer due by `now`, in due order, once.
+def run_due_timers(services: Services, now: datetime) -> list[tuple[int, str, datetime]]:
+    """Run the engine's real timer sweep at `now` until nothing is due; return what fired.
 
-    Each timer fires through `Services.fire_trigger(SYSTEM_ACTOR, ...)` and is then marked
-    fired; firing may schedule new timers that are already due (catch-up), so it loops.
+    Firing may schedule new timers that are already due (catch-up), so it sweeps until a
+    sweep claims nothing. Returns (case id, trigger, due) in firing (= due) order.
     """
-    fired: list[tuple[int, str, datetime]] = []
-    while True:
-        with services.db.read() as s:
-            timer = s.scalars(
-                select(Timer).where(Timer.status == "pending", Timer.due_at <= now)
-                .order_by(Timer.due_at, Timer.id).limit(1)
-            ).first()
-        if timer is None:
-            return fired
-        services.fire_trigger(SYSTEM_ACTOR, timer.case_id, timer.trigger)
-        with services.db.write() as s:
-            row = s.get(Timer, timer.id)
-            row.status, row.fired_at, row.attempts = "fired", now, row.attempts + 1
-        fired.append((timer.case_id, timer.trigger, ensure_utc(timer.due_at)))
+    sweep = TimerSweep(services.db, services.registry, FixedClock(now))
+    with services.db.read() as s:
+        before = set(s.scalars(select(Timer.id).where(Timer.status == "fired")))
+    while sweep.sweep().claimed:
+        pass
+    with services.db.read() as s:
+        rows = s.execute(
+            select(Timer.id, Timer.case_id, Timer.trigger, Timer.due_at)
+            .where(Timer.status == "fired").order_by(Timer.due_at, Timer.id)
+        ).all()
+    return [(r.case_id, r.trigger, ensure_utc(r.due_at)) for r in rows if r.id not in before]

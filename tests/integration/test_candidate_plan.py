@@ -13,7 +13,7 @@ from engine.clock import ensure_utc
 from engine.errors import CaseNotFound, GuardRejected, InvalidPayload, NotFound, NotPermitted
 from engine.models import AuditEntry, Case, Task, Timer
 from tests.helpers import snapshot
-from tests.plan_world import make_world, run_due_timers_test_local
+from tests.plan_world import make_world, run_due_timers
 from workflows import candidate_plan as plan
 from workflows import invra
 from workflows.plan_models import CoachingEntry, PlanEvaluation, PlanGoal, PlanSignoff
@@ -39,7 +39,7 @@ def everything(db) -> dict:
 
 def goto(world, day: date) -> None:
     world.clock.set(plan.local_midnight(day) + timedelta(hours=9))
-    run_due_timers_test_local(world.services, world.clock.now())
+    run_due_timers(world.services, world.clock.now())
 
 
 def open_tasks(db, case_id: int) -> dict[str, Task]:

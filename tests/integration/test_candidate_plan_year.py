@@ -11,7 +11,7 @@ from sqlalchemy import select
 from engine.audit import verify_all
 from engine.clock import ensure_utc
 from engine.models import AuditEntry, Task, Timer
-from tests.plan_world import make_world, run_due_timers_test_local
+from tests.plan_world import make_world, run_due_timers
 from workflows import candidate_plan as plan
 from workflows.roles import HARRIE, JOB, OPDRACHTGEVER
 from workflows.rules import add_months
@@ -29,7 +29,7 @@ def _drive(world, until: date) -> None:
     day = world.clock.now().astimezone(plan.AMSTERDAM).date() + timedelta(days=1)
     while day <= until:
         world.clock.set(plan.local_midnight(day))
-        run_due_timers_test_local(world.services, world.clock.now())
+        run_due_timers(world.services, world.clock.now())
         day += timedelta(days=1)
 
 
@@ -98,12 +98,12 @@ def test_a_plan_runs_from_day_0_to_month_12_by_advancing_time_and_the_sweep_only
 def test_the_sweep_catches_up_after_downtime_each_milestone_once_in_due_order(world, db):
     case = world.start(START)
     world.clock.set(plan.local_midnight(add_months(START, 2) + timedelta(days=3)))
-    fired = run_due_timers_test_local(world.services, world.clock.now())
+    fired = run_due_timers(world.services, world.clock.now())
     triggers = [t for _, t, _ in fired]
     assert triggers == ["begin_inwerken", "begin_afbouw", "open_week4", "begin_maand2", "open_invra_observatie",
                         "open_proefplaatsing", "begin_maand3"]
     assert [due for _, _, due in fired] == sorted(due for _, _, due in fired)
-    assert run_due_timers_test_local(world.services, world.clock.now()) == []
+    assert run_due_timers(world.services, world.clock.now()) == []
     overview = world.plans.plan_overview(world.job, case.id)
     assert [(e.key, e.status) for e in overview.timeline[:3]] == [
         ("week4", "te_laat"), ("invra_observatie", "te_laat"), ("proefplaatsing", "te_laat")]
