@@ -24,7 +24,7 @@ from engine.errors import EngineError, StaleCase
 from engine.models import AuditEntry, Case
 from engine.registry import Registry
 from engine.services import Services
-from engine.spec import Actor
+from engine.spec import SYSTEM, Actor, Ctx, State, Transition, Workflow
 from tests.helpers import T0, case_problems, make_org, make_user, snapshot
 from tests.sample_workflow import BOSS, CLERK, SAMPLE
 
@@ -242,3 +242,70 @@ def test_two_processes_with_the_same_expected_version_one_wins_the_other_is_stal
             if p.is_alive():
                 p.kill()
     assert [p.exitcode for p in procs.values()] == [0, 0]
+
+
+# -- follow-up triggers on another case ---------------------------------------------------------
+def _record(ctx: Ctx) -> None:
+    ctx.data.setdefault("notes", []).append(ctx.payload.get("note"))
+
+
+def _tell_parent(ctx: Ctx) -> None:
+    ctx.fire(ctx.case.parent_id, "note", {"note": f"kind {ctx.case.id} klaar"})
+
+
+RELAY = Workflow(
+    name="relay", version=1, label="Doorgeven",
+    states=(State("open", "Open", initial=True), State("done", "Klaar", final=True)),
+    transitions=(
+        Transition("note", "open", None, by=(CLERK, SYSTEM), effect=_record),
+        Transition("finish", "open", "done", by=(CLERK,), effect=_tell_parent),
+    ),
+)
+
+
+def test_a_follow_up_on_a_case_someone_is_changing_waits_for_them_instead_of_failing(db, clock):
+    """A child's transition fires a follow-up on its parent while another transaction is
+    changing that parent: the follow-up must wait for it and then apply on the new state."""
+    reg = Registry()
+    reg.register(RELAY)
+    services = Services(db=db, registry=reg, clock=clock)
+    org = make_org(db)
+    clerk = make_user(db, org, CLERK, "clerk@example.nl")
+    parent = services.start_case(clerk, "relay", {}, organisation_id=org)
+    child = services.start_case(clerk, "relay", {}, organisation_id=org, parent_id=parent.id)
+
+    holding, release = threading.Event(), threading.Event()
+    holder: list[threading.Thread] = []
+
+    def hold_before_commit(_session) -> None:
+        if threading.current_thread() in holder:
+            holding.set()
+            release.wait(TIMEOUT)
+
+    outcomes: dict[str, tuple[str, Any]] = {}
+
+    def direct() -> None:
+        outcomes["direct"] = fire(services, clerk, parent.id, Move(CLERK, "note", "open", {"note": "direct"}), None)
+
+    def via_child() -> None:
+        outcomes["child"] = fire(services, clerk, child.id, Move(CLERK, "finish", "done"), None)
+
+    event.listen(Session, "before_commit", hold_before_commit)
+    try:
+        holder.append(threading.Thread(target=direct))
+        holder[0].start()
+        assert holding.wait(TIMEOUT)  # the parent's change is written, not yet committed
+        second = threading.Thread(target=via_child)
+        second.start()
+        second.join(1.0)  # give the child's transaction time to reach the parent
+        release.set()
+        holder[0].join(TIMEOUT)
+        second.join(TIMEOUT)
+    finally:
+        release.set()
+        event.remove(Session, "before_commit", hold_before_commit)
+    assert outcomes == {"direct": ("ok", "open"), "child": ("ok", "done")}
+    with db.read() as s:
+        assert s.get(Case, parent.id).data["notes"] == ["direct", f"kind {child.id} klaar"]
+        assert verify_all(s, reg) == (2, [])
+    assert case_problems(db, reg, parent.id) == [] and case_problems(db, reg, child.id) == []
