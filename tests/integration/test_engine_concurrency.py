@@ -250,7 +250,8 @@ def _record(ctx: Ctx) -> None:
 
 
 def _tell_parent(ctx: Ctx) -> None:
-    ctx.fire(ctx.case.parent_id, "note", {"note": f"kind {ctx.case.id} klaar"})
+    target = ctx.data.get("tell", ctx.case.parent_id)
+    ctx.fire(target, "note", {"note": f"kind {ctx.case.id} klaar"})
 
 
 RELAY = Workflow(
@@ -309,3 +310,52 @@ def test_a_follow_up_on_a_case_someone_is_changing_waits_for_them_instead_of_fai
         assert s.get(Case, parent.id).data["notes"] == ["direct", f"kind {child.id} klaar"]
         assert verify_all(s, reg) == (2, [])
     assert case_problems(db, reg, parent.id) == [] and case_problems(db, reg, child.id) == []
+
+
+def test_two_cases_telling_each_other_at_once_one_waits_and_the_other_is_asked_to_retry(db, clock):
+    """A locks itself then B, B locks itself then A: PostgreSQL breaks the deadlock by
+    aborting one; that one gets DatabaseBusy ("try again") and wrote nothing."""
+    if db.sqlite:
+        pytest.skip("SQLite serialises writers with BEGIN IMMEDIATE: no two write transactions overlap")
+    reg = Registry()
+    reg.register(RELAY)
+    services = Services(db=db, registry=reg, clock=clock)
+    org = make_org(db)
+    clerk = make_user(db, org, CLERK, "clerk@example.nl")
+    a = services.start_case(clerk, "relay", {}, organisation_id=org)
+    b = services.start_case(clerk, "relay", {"tell": a.id}, organisation_id=org)
+    with db.write() as s:  # a tells b: set directly, both ids are only known now
+        s.get(Case, a.id).data = {"tell": b.id}
+
+    both_locked_themselves = threading.Barrier(2, timeout=TIMEOUT)
+    waited: set[threading.Thread] = set()
+
+    def meet_after_own_write(_session, _context) -> None:
+        if threading.current_thread() not in waited:
+            waited.add(threading.current_thread())
+            both_locked_themselves.wait()
+
+    outcomes: list[tuple[str, Any]] = [("missing", None)] * 2
+
+    def finish(i: int, case_id: int) -> None:
+        outcomes[i] = fire(services, clerk, case_id, Move(CLERK, "finish", "done"), None)
+
+    event.listen(Session, "after_flush", meet_after_own_write)
+    try:
+        threads = [threading.Thread(target=finish, args=(i, c)) for i, c in enumerate((a.id, b.id))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(TIMEOUT)
+    finally:
+        event.remove(Session, "after_flush", meet_after_own_write)
+    assert sorted(outcomes) == [("DatabaseBusy", None), ("ok", "done")], outcomes
+    winner, loser = (a.id, b.id) if outcomes[0][0] == "ok" else (b.id, a.id)
+    with db.read() as s:
+        assert s.get(Case, winner).state == "done"
+        assert s.get(Case, loser).state == "open"
+        assert s.get(Case, loser).data["notes"] == [f"kind {winner} klaar"]
+        trails = {c: s.scalars(select(AuditEntry.trigger).where(AuditEntry.case_id == c)
+                               .order_by(AuditEntry.seq)).all() for c in (winner, loser)}
+        assert verify_all(s, reg) == (2, [])
+    assert trails == {winner: ["start", "finish"], loser: ["start", "note"]}
