@@ -30,7 +30,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 
-test: $(STAMP) browser lint
+test: $(STAMP) lint
 	$(BIN)/pytest -q
 
 # The inner loop: SQLite only, no browser, no multi-process fault tests.

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from engine.access import AccessPolicy
@@ -100,8 +100,7 @@ def archive(session: Session, policy: AccessPolicy, actor: Actor, limit: int = 1
     """Tasks the actor completed, newest first."""
     stmt = (
         _base(policy, actor)
-        .where(Task.status != "open", or_(Task.completed_by_id == actor.user_id,
-                                           and_(Task.assignee_id == actor.user_id)))
+        .where(Task.status != "open", or_(Task.completed_by_id == actor.user_id, Task.assignee_id == actor.user_id))
         .order_by(Task.completed_at.desc(), Task.id.desc())
         .limit(limit)
     )

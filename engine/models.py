@@ -189,3 +189,47 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     __table_args__ = (Index("ix_outbox_status_next", "status", "next_attempt_at"),)
+
+
+class NotificationLog(Base):
+    """One row per reminder moment, escalation or daily digest: the exactly-once record.
+
+    Written in the same transaction as the outbox rows it caused. The unique `key` turns a
+    second worker's attempt at the same notification into a no-op.
+    """
+
+    __tablename__ = "notification_log"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))  # reminder | escalation | digest
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("task.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    mails: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (Index("ix_notification_task", "task_id"),)
+
+
+class CalendarToken(Base):
+    """A secret that opens one user's iCalendar feed; only its SHA-256 is stored."""
+
+    __tablename__ = "calendar_token"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class WorkerHeartbeat(Base):
+    """A scheduler process says it is alive, so admins can see who sweeps."""
+
+    __tablename__ = "worker_heartbeat"
+
+    worker_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    hostname: Mapped[str] = mapped_column(String(128))
+    pid: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    beat_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -20,6 +20,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from engine.audit import GENESIS, entry_hash
+from engine.clock import ensure_utc
 from engine.errors import (
     GuardRejected,
     InvalidPayload,
@@ -30,6 +31,7 @@ from engine.errors import (
 from engine.models import AuditEntry, Case, OutboxMessage, Task, Timer, User
 from engine.registry import CompiledWorkflow, Registry
 from engine.spec import (
+    ANY_STATE,
     SYSTEM_ACTOR,
     Actor,
     CaseView,
@@ -215,6 +217,7 @@ def apply_transition(
     if moved:
         _leave_state(session, case.id, from_state, actor, now, cancel=taken.cancels_tasks)
         _enter_state(session, spec, case, now)
+    _reconcile_standing_tasks(session, spec, case, actor, now, cancel=taken.cancels_tasks)
     _queue_mails(session, ctx.mails, now)
     for spawn in ctx.spawns:
         create_case(
@@ -271,6 +274,7 @@ def create_case(
     _write_audit(session, case, START_TRIGGER, actor, now, None, case.state, {}, None, request_id)
     session.flush()
     _enter_state(session, spec, case, now)
+    _reconcile_standing_tasks(session, spec, case, actor, now, cancel=False)
     return case
 
 
@@ -351,11 +355,46 @@ def _enter_state(session: Session, spec: Workflow, case: Case, now: datetime) ->
         session.execute(insert(Task), task_rows)
 
 
+def _reconcile_standing_tasks(
+    session: Session, spec: Workflow, case: Case, actor: Actor, now: datetime, *, cancel: bool
+) -> None:
+    """Make the case's open standing tasks match their `when` (see `TaskSpec`)."""
+    standing = spec.standing_tasks
+    if not standing:
+        return
+    view = view_of(case)
+    final = spec.state(case.state).final
+    open_rows = {
+        t.key: t
+        for t in session.scalars(
+            select(Task).where(Task.case_id == case.id, Task.state == ANY_STATE, Task.status == "open")
+        )
+    }
+    new_rows = []
+    for ts in standing:
+        key = ts.key or ts.title[:64]
+        wanted = not final and (ts.when is None or bool(ts.when(view)))
+        row = open_rows.get(key)
+        if wanted and row is None:
+            new_rows.append(_task_row(ts, view, case, now))
+        elif wanted and row is not None and callable(ts.due):
+            due = ts.due(view, now)
+            old = ensure_utc(row.due_at) if row.due_at is not None else None
+            if due != old:
+                row.due_at = due
+        elif not wanted and row is not None:
+            row.status = "cancelled" if cancel else "done"
+            row.completed_by_id = actor.user_id
+            row.completed_at = now
+    if new_rows:
+        session.execute(insert(Task), new_rows)
+
+
 def _task_row(ts: TaskSpec, view: CaseView, case: Case, now: datetime) -> dict[str, Any]:
     return {
         "case_id": case.id,
         "key": ts.key or ts.title[:64],
-        "state": case.state,
+        "state": ANY_STATE if ts.on_enter == ANY_STATE else case.state,
         "role": ts.role,
         "assignee_id": ts.assign_to(view) if ts.assign_to else None,
         "title": ts.title,

@@ -6,6 +6,7 @@ the database is exactly as it was. After an error, callers re-read; they never r
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -53,12 +54,19 @@ class CaseSnapshot:
         )
 
 
+# (session, registry, case, trigger, payload) -> cleaned payload; raises InvalidPayload.
+PayloadCheck = Callable[[Session, Registry, Case, str, dict[str, Any]], dict[str, Any]]
+
+
 @dataclass
 class Services:
     db: Database
     registry: Registry
     clock: Clock = field(default_factory=SystemClock)
     policy: AccessPolicy = field(default_factory=OwnOrganisationPolicy)
+    # Per workflow: checks of the rows a payload names (guards are pure and cannot read the
+    # database). Run inside the transition's transaction, on every path (UI, API, timers).
+    payload_checks: dict[str, PayloadCheck] = field(default_factory=dict)
 
     # -- helpers -------------------------------------------------------------------------
     def _load_case(self, session: Session, actor: Actor, case_id: int, *, for_update: bool = False) -> Case:
@@ -93,9 +101,8 @@ class Services:
                 session, self.registry, workflow, data or {}, actor=actor, now=self.clock.now(),
                 organisation_id=organisation_id, parent_id=parent_id, request_id=request_id,
             )
-            snapshot_source = case
             session.flush()
-            snap = CaseSnapshot.of(snapshot_source)
+            snap = CaseSnapshot.of(case)
         return snap
 
     def fire_trigger(
@@ -115,6 +122,9 @@ class Services:
                 case = self._load_case(session, actor, case_id, for_update=True)
                 if expected_version is not None and case.version != expected_version:
                     raise StaleCase(case_id, expected_version, case.version)
+                check = self.payload_checks.get(case.workflow)
+                if check is not None and payload:
+                    payload = check(session, self.registry, case, trigger, payload)
                 apply_transition(
                     session, self.registry, case, trigger, actor, self.clock.now(), payload,
                     reason=reason, request_id=request_id,

@@ -194,7 +194,16 @@ class Timer:
 
 @dataclass(frozen=True)
 class TaskSpec:
-    """On entering `on_enter`, open a task for `role`, due after `due`."""
+    """On entering `on_enter`, open a task for `role`, due after `due`.
+
+    With `on_enter=ANY_STATE` the task is *standing*: it is open exactly while the case is
+    in a non-final state and `when(case)` holds, whatever the state. The runtime reconciles
+    standing tasks after every transition: it opens them when `when` becomes true, closes
+    them (done by the actor, or cancelled by a `cancels_tasks` transition) when it becomes
+    false, and moves their due date when a callable `due` gives another moment. State
+    changes never close them. Use them for work that outlives a phase (a signature, an
+    evaluation that is late).
+    """
 
     on_enter: str
     role: str
@@ -249,6 +258,10 @@ class Workflow:
     def tasks_for(self, state: str) -> list[TaskSpec]:
         return [t for t in self.tasks if t.on_enter == state]
 
+    @property
+    def standing_tasks(self) -> list[TaskSpec]:
+        return [t for t in self.tasks if t.on_enter == ANY_STATE]
+
     def label_for(self, trigger: str) -> str:
         for t in self.transitions:
             if t.trigger == trigger and t.label:
@@ -302,8 +315,6 @@ def validate(wf: Workflow) -> None:
         outgoing = [t for t in wf.transitions_from(s.name) if t.dest is not None and t.dest != s.name]
         if not s.final and not outgoing:
             problems.append(f"state {s.name!r} is a dead end (not final, no way out)")
-        if s.final and outgoing and s.name in names:
-            pass  # reopening a final state is allowed (e.g. reopen a stopped trajectory)
     for tm in wf.timers:
         if tm.in_state not in known:
             problems.append(f"timer {tm.name or tm.fire!r}: unknown state {tm.in_state!r}")
@@ -313,8 +324,14 @@ def validate(wf: Workflow) -> None:
             problems.append(f"timer {tm.name or tm.fire!r}: trigger {tm.fire!r} cannot fire from {tm.in_state!r}")
         elif not any(SYSTEM in t.by for t in ts):
             problems.append(f"timer {tm.name or tm.fire!r}: trigger {tm.fire!r} may not be fired by SYSTEM")
+    standing_keys: set[str] = set()
     for task in wf.tasks:
-        if task.on_enter not in known:
+        if task.on_enter == ANY_STATE:
+            key = task.key or task.title[:64]
+            if key in standing_keys:
+                problems.append(f"standing task {key!r} declared twice")
+            standing_keys.add(key)
+        elif task.on_enter not in known:
             problems.append(f"task {task.title!r}: unknown state {task.on_enter!r}")
     if problems:
         raise WorkflowDefinitionError(f"workflow {wf.name} v{wf.version}: " + "; ".join(problems))

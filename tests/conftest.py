@@ -14,6 +14,9 @@ from tests import dbs
 
 DB_KINDS = ["sqlite", "postgresql"]
 
+# `smtp_server`: a real SMTP server on loopback for mail tests.
+pytest_plugins = ["tests.smtp"]
+
 
 @pytest.fixture(scope="session")
 def pg_url() -> Iterator[str]:

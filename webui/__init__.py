@@ -16,7 +16,7 @@ from engine.clock import Clock, SystemClock
 from engine.db import Database
 from engine.services import Services
 from workflows.access import JobAccessPolicy
-from workflows.catalog import build_registry
+from workflows.catalog import build_registry, payload_checks
 
 csrf = CSRFProtect()
 
@@ -30,12 +30,13 @@ def create_app(config: dict[str, Any] | None = None, *, clock: Clock | None = No
         app.config.update(config)
     db = Database(app.config["DATABASE_URL"])
     app.extensions["jobtraject"] = Services(
-        db=db, registry=build_registry(), clock=clock or SystemClock(), policy=JobAccessPolicy(db)
+        db=db, registry=build_registry(), clock=clock or SystemClock(), policy=JobAccessPolicy(db),
+        payload_checks=payload_checks(),
     )
     csrf.init_app(app)
     logging.getLogger("waitress").setLevel(logging.INFO)
 
-    from webui import auth, cases, errors, filters, inbox
+    from webui import auth, cases, errors, filters, ical, inbox
 
     filters.init_app(app)
     errors.init_app(app)
@@ -43,4 +44,5 @@ def create_app(config: dict[str, Any] | None = None, *, clock: Clock | None = No
     app.register_blueprint(auth.bp)
     app.register_blueprint(inbox.bp)
     app.register_blueprint(cases.bp)
+    app.register_blueprint(ical.bp)
     return app

@@ -1,4 +1,4 @@
-"""The `jobtraject` command: migrate, serve, demo data, users, audit verification."""
+"""The `jobtraject` command: migrate, serve, worker, incidents, demo data, users, audit verification."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from flask.cli import FlaskGroup
 from sqlalchemy import func, select
 
 from engine.audit import verify_all
+from engine.clock import ensure_utc
 from engine.models import Case, Organisation, User
 from engine.passwords import hash_password
 from webui import create_app
@@ -45,14 +46,124 @@ def migrate() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--threads", default=8, show_default=True, type=int)
-def serve(host: str, port: int, threads: int) -> None:
-    """Serve the web UI with waitress (production-grade WSGI server)."""
+@click.option("--no-scheduler", is_flag=True,
+              help="Serve only the web UI; run `jobtraject worker` elsewhere to fire timers and send mail.")
+def serve(host: str, port: int, threads: int, no_scheduler: bool) -> None:
+    """Serve the web UI with waitress, plus one scheduler thread unless --no-scheduler."""
     from flask import current_app
     from waitress import serve as waitress_serve
 
+    from engine.scheduler import build_scheduler, stop_scheduler
+    from webui.scheduling import build_sweeps
+
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    scheduler = sweeps = None
+    if not no_scheduler:
+        sweeps = build_sweeps(app)
+        scheduler = build_scheduler(sweeps, interval_seconds=app.config["SCHEDULER_INTERVAL_SECONDS"],
+                                    reminder_interval_seconds=app.config["REMINDER_INTERVAL_SECONDS"])
+        scheduler.start()
+        click.echo(f"scheduler running as {sweeps.worker_id}")
     click.echo(f"jobtraject serving on http://{host}:{port}")
-    waitress_serve(app, host=host, port=port, threads=threads, ident="jobtraject")
+    try:
+        waitress_serve(app, host=host, port=port, threads=threads, ident="jobtraject")
+    finally:
+        if scheduler is not None and sweeps is not None:
+            stop_scheduler(scheduler, sweeps)
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="Run every sweep once and exit (e.g. from cron).")
+def worker(once: bool) -> None:
+    """Run the scheduler alone: fire due timers, queue reminders and digests, send mail."""
+    import signal
+
+    from flask import current_app
+
+    from engine.scheduler import build_scheduler, stop_scheduler
+    from webui.scheduling import build_sweeps
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    sweeps = build_sweeps(app)
+    if once:
+        result = sweeps.run_once()
+        sweeps.shutdown()
+        timers, outbox = result["timers"], result["outbox"]
+        reminders = result["reminders"]
+        click.echo(
+            f"timers: {timers.outcomes if timers else 'fout'}; "
+            f"herinneringen: {reminders.mails if reminders else 'fout'} mail(s); "
+            f"mail: {outbox.sent if outbox else 'fout'} verstuurd"
+        )
+        if not (timers and outbox and reminders):
+            sys.exit(1)
+        return
+    scheduler = build_scheduler(sweeps, interval_seconds=app.config["SCHEDULER_INTERVAL_SECONDS"],
+                                reminder_interval_seconds=app.config["REMINDER_INTERVAL_SECONDS"])
+
+    def _stop(_signum, _frame) -> None:
+        sweeps.stop.set()  # the main thread notices and shuts the scheduler down cleanly
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    scheduler.start()
+    click.echo(f"jobtraject worker {sweeps.worker_id} started")
+    try:
+        while not sweeps.stop.wait(1.0):
+            pass
+    finally:
+        stop_scheduler(scheduler, sweeps)
+        click.echo("jobtraject worker stopped")
+
+
+@main.group(invoke_without_command=True)
+@click.pass_context
+def incidents(ctx: click.Context) -> None:
+    """List timers and mails that failed too often (retry with `incidents retry ID`)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from engine import outbox, timers, workers
+
+    svc = _services()
+    now = svc.clock.now()
+    with svc.db.read() as s:
+        timer_rows = timers.incidents(s)
+        mail_rows = outbox.incidents(s)
+        beats = workers.heartbeats(s)
+    for t in timer_rows:
+        click.echo(f"T{t.id}\ttimer '{t.name or t.trigger}' zaak {t.case_id} fase {t.state}, "
+                   f"{t.attempts} pogingen: {t.last_error or ''}")
+    for m in mail_rows:
+        click.echo(f"M{m.id}\tmail aan gebruiker {m.to_user_id or '-'}, {m.attempts} pogingen: {m.last_error or ''}")
+    if not timer_rows and not mail_rows:
+        click.echo("Geen incidenten.")
+    else:
+        click.echo(f"{len(timer_rows)} timer- en {len(mail_rows)} mail-incident(en). "
+                   "Opnieuw proberen: jobtraject incidents retry ID")
+    for b in beats:
+        ago = int((now - ensure_utc(b.beat_at)).total_seconds())
+        click.echo(f"worker {b.worker_id}: laatst gezien {ago} s geleden")
+
+
+@incidents.command("retry")
+@click.argument("incident_id")
+def incidents_retry(incident_id: str) -> None:
+    """Try an incident again with a fresh set of attempts (ID as listed: T12 or M5)."""
+    from engine import outbox, timers
+    from engine.errors import NotFound
+
+    svc = _services()
+    ref = incident_id.strip().upper()
+    if len(ref) < 2 or ref[0] not in "TM" or not ref[1:].isdigit():
+        raise click.ClickException("Gebruik het nummer uit `jobtraject incidents`, bijvoorbeeld T12 of M5.")
+    try:
+        if ref[0] == "T":
+            timers.retry_incident(svc.db, int(ref[1:]), svc.clock.now())
+        else:
+            outbox.retry_incident(svc.db, int(ref[1:]), svc.clock.now())
+    except NotFound as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"{ref} wordt opnieuw geprobeerd bij de volgende ronde van de scheduler.")
 
 
 @main.command("demo-data")

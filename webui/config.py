@@ -50,5 +50,12 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": 1024 * 1024,
+        "SMTP_TIMEOUT": float(os.environ.get("SMTP_TIMEOUT", "30")),
         "SCHEDULER_INTERVAL_SECONDS": float(os.environ.get("SCHEDULER_INTERVAL_SECONDS", "15")),
+        "REMINDER_INTERVAL_SECONDS": float(os.environ.get("REMINDER_INTERVAL_SECONDS", "60")),
+        "TIMER_LEASE_SECONDS": float(os.environ.get("TIMER_LEASE_SECONDS", "120")),
+        "TIMER_MAX_ATTEMPTS": int(os.environ.get("TIMER_MAX_ATTEMPTS", "5")),
+        "MAIL_MAX_ATTEMPTS": int(os.environ.get("MAIL_MAX_ATTEMPTS", "8")),
+        "ESCALATION_WORKING_DAYS": int(os.environ.get("ESCALATION_WORKING_DAYS", "3")),
+        "DIGEST_HOUR": int(os.environ.get("DIGEST_HOUR", "7")),
     }

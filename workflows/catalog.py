@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from engine.registry import Registry
+from engine.spec import Workflow
+from workflows.candidate_plan import WORKFLOW as CANDIDATE_PLAN
+from workflows.company_trajectory import WORKFLOW as COMPANY_TRAJECTORY
 
 
 def build_registry() -> Registry:
@@ -13,16 +16,12 @@ def build_registry() -> Registry:
     return registry
 
 
-def all_workflows() -> list:
-    found = []
-    try:
-        from workflows.company_trajectory import WORKFLOW as company
-        found.append(company)
-    except ImportError:  # pragma: no cover - during bootstrap only
-        pass
-    try:
-        from workflows.candidate_plan import WORKFLOW as plan
-        found.append(plan)
-    except ImportError:  # pragma: no cover
-        pass
-    return found
+def all_workflows() -> list[Workflow]:
+    return [COMPANY_TRAJECTORY, CANDIDATE_PLAN]
+
+
+def payload_checks() -> dict:
+    """Per workflow, the checks of database rows that a payload names (see engine.services)."""
+    from workflows.company_services import check_references
+
+    return {COMPANY_TRAJECTORY.name: check_references}

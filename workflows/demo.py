@@ -1,34 +1,60 @@
-"""Demo data so a newcomer sees a living system: JoB, two WSP regions, employers, users.
+"""Demo data so a newcomer sees a living system: JoB, two WSP regions, employers, users,
+candidates and company trajectories in different phases.
+
+The trajectories are driven through the real use cases (`CompanyServices`), so their audit
+trails, tasks and timers are real and `jobtraject audit verify` passes. Each story runs on
+its own clock, set weeks in the past and moved forward step by step, so the history reads
+like one (meetings held last month, tasks that are now due or overdue).
 
 Every demo user has the password DEMO_PASSWORD (shown in the README; demo only).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from dataclasses import replace
+from datetime import date, datetime, time, timedelta
+from typing import Any
 
-from engine.models import Organisation, User
+from sqlalchemy import func, select
+
+from engine.clock import FixedClock
+from engine.models import Case, Organisation, Task, User
 from engine.passwords import hash_password
 from engine.services import Services
+from engine.spec import Actor
+from engine.workdays import AMSTERDAM, is_working_day
+from workflows import invra
+from workflows.company_services import CompanyServices
+from workflows.company_trajectory import NAME as COMPANY_TRAJECTORY
 from workflows.models import Company
 from workflows.roles import ADMIN, HARRIE, JOB, OPDRACHTGEVER, ORG_EMPLOYER, ORG_JOB, ORG_WSP, WSP
 
 DEMO_PASSWORD = "demo-wachtwoord-2026"
 
+NIJMEGEN = "WSP Rijk van Nijmegen"
+GELDERLAND = "WSP Midden-Gelderland"
+
 ORGANISATIONS = [
     # name, kind, parent (WSP region of an employer)
     ("JoB Jobcoaching", ORG_JOB, None),
-    ("WSP Rijk van Nijmegen", ORG_WSP, None),
-    ("WSP Midden-Gelderland", ORG_WSP, None),
-    ("Bakkerij De Korenaar", ORG_EMPLOYER, "WSP Rijk van Nijmegen"),
-    ("Hoveniersbedrijf Groen & Zo", ORG_EMPLOYER, "WSP Rijk van Nijmegen"),
-    ("Logistiek Centrum Arnhem", ORG_EMPLOYER, "WSP Midden-Gelderland"),
+    (NIJMEGEN, ORG_WSP, None),
+    (GELDERLAND, ORG_WSP, None),
+    ("Bakkerij De Korenaar", ORG_EMPLOYER, NIJMEGEN),
+    ("Hoveniersbedrijf Groen & Zo", ORG_EMPLOYER, NIJMEGEN),
+    ("Logistiek Centrum Arnhem", ORG_EMPLOYER, GELDERLAND),
+    ("Zorgcentrum De Linde", ORG_EMPLOYER, NIJMEGEN),
+    ("Tuincentrum De Bongerd", ORG_EMPLOYER, GELDERLAND),
+    ("Drukkerij Het Gulden Boek", ORG_EMPLOYER, GELDERLAND),
 ]
 
 COMPANIES = {
+    # name: (KvK number, employees, contact person)
     "Bakkerij De Korenaar": ("12345678", 48, "Marieke Jansen"),
     "Hoveniersbedrijf Groen & Zo": ("23456789", 19, "Peter van den Berg"),
     "Logistiek Centrum Arnhem": ("34567890", 160, "Fatima El Amrani"),
+    "Zorgcentrum De Linde": ("45678901", 220, "Joost Peters"),
+    "Tuincentrum De Bongerd": ("56789012", 64, "Ingrid Mulder"),
+    "Drukkerij Het Gulden Boek": ("67890123", 31, "Wim de Boer"),
 }
 
 USERS = [
@@ -36,17 +62,30 @@ USERS = [
     ("sanne@job.example", "Sanne de Vries", JOB, "JoB Jobcoaching", True),
     ("ahmed@job.example", "Ahmed Yilmaz", JOB, "JoB Jobcoaching", False),
     ("beheer@job.example", "Beheerder JoB", ADMIN, "JoB Jobcoaching", False),
-    ("lisa@wsp-nijmegen.example", "Lisa Bakker", WSP, "WSP Rijk van Nijmegen", False),
-    ("tom@wsp-gelderland.example", "Tom Hendriks", WSP, "WSP Midden-Gelderland", False),
+    ("lisa@wsp-nijmegen.example", "Lisa Bakker", WSP, NIJMEGEN, False),
+    ("tom@wsp-gelderland.example", "Tom Hendriks", WSP, GELDERLAND, False),
     ("marieke@korenaar.example", "Marieke Jansen", OPDRACHTGEVER, "Bakkerij De Korenaar", False),
     ("harrie@korenaar.example", "Harrie Willems", HARRIE, "Bakkerij De Korenaar", False),
     ("peter@groenenzo.example", "Peter van den Berg", OPDRACHTGEVER, "Hoveniersbedrijf Groen & Zo", False),
     ("fatima@lca.example", "Fatima El Amrani", OPDRACHTGEVER, "Logistiek Centrum Arnhem", False),
+    ("joost@delinde.example", "Joost Peters", OPDRACHTGEVER, "Zorgcentrum De Linde", False),
+    ("ingrid@debongerd.example", "Ingrid Mulder", OPDRACHTGEVER, "Tuincentrum De Bongerd", False),
+    ("bert@debongerd.example", "Bert Hoekstra", HARRIE, "Tuincentrum De Bongerd", False),
+]
+
+# Fictional people. first name, last name, born, target group, in doelgroepregister, hours
+CANDIDATES = [
+    ("Daan", "Verhoeven", date(2001, 4, 12), "wajong", True, 24.0),
+    ("Noor", "Bosman", date(1998, 9, 30), "wsw", True, 32.0),
+    ("Kevin", "Smits", date(2003, 1, 17), "wajong", True, 20.0),
+    ("Sophie", "de Graaf", date(1995, 6, 5), "anders", False, 16.0),
+    ("Mohamed", "Ouali", date(2000, 11, 22), "wajong", True, 24.0),
+    ("Lotte", "Kuipers", date(2002, 3, 8), "wsw", True, 28.0),
 ]
 
 
 def load_demo(services: Services) -> str:
-    """Insert the demo organisations and users; returns a one-line summary."""
+    """Insert the demo organisations, users, candidates and trajectories; returns a summary."""
     now = services.clock.now()
     pw = hash_password(DEMO_PASSWORD)
     with services.db.write() as s:
@@ -58,8 +97,274 @@ def load_demo(services: Services) -> str:
             ids[name] = org.id
         for name, (kvk, employees, contact) in COMPANIES.items():
             s.add(Company(organisation_id=ids[name], kvk_number=kvk, employees=employees, contact_name=contact))
+        people: dict[str, Actor] = {}
         for email, name, role, org, coordinator in USERS:
-            s.add(User(email=email, name=name, role=role, organisation_id=ids[org], password_hash=pw, active=True,
-                       is_coordinator=coordinator, notify="digest", session_epoch=0, created_at=now))
-        n_users = len(s.scalars(select(User.id)).all())
-    return f"Demo data loaded: {len(ids)} organisations, {n_users} users (password: {DEMO_PASSWORD})."
+            user = User(email=email, name=name, role=role, organisation_id=ids[org], password_hash=pw, active=True,
+                        is_coordinator=coordinator, notify="digest", session_epoch=0, created_at=now)
+            s.add(user)
+            s.flush()
+            people[email.split("@")[0]] = Actor(user.id, role, ids[org], name)
+    _Demo(services, ids, people).play()
+    with services.db.read() as s:
+        n_users = s.scalar(select(func.count()).select_from(User))
+        n_cases = s.scalar(select(func.count()).select_from(Case).where(Case.workflow == COMPANY_TRAJECTORY))
+    return (f"Demo data loaded: {len(ids)} organisations, {n_users} users, {n_cases} company trajectories "
+            f"(password: {DEMO_PASSWORD}).")
+
+
+class _Story:
+    """One trajectory's history: real use cases on a clock that starts `days_ago` days back."""
+
+    def __init__(self, services: Services, days_ago: int) -> None:
+        self.real_now = services.clock.now()
+        today = self.real_now.astimezone(AMSTERDAM).date()
+        self.start = today - timedelta(days=days_ago)
+        self.clock = FixedClock(datetime.combine(self.start, time(9, 0), tzinfo=AMSTERDAM))
+        self.services = replace(services, clock=self.clock)
+        self.company = CompanyServices(self.services)
+        self.case_id = 0
+
+    def date_of(self, n: int) -> str:
+        """The first working day on or after day `n` of the story, as YYYY-MM-DD."""
+        day = self.start + timedelta(days=n)
+        while not is_working_day(day):
+            day += timedelta(days=1)
+        return day.isoformat()
+
+    def day(self, n: int, hour: int = 9) -> str:
+        """Move the story's clock to day `n` (never past the real now); returns the date."""
+        moment = datetime.combine(date.fromisoformat(self.date_of(n)), time(hour, 0), tzinfo=AMSTERDAM)
+        moment = min(moment, self.real_now - timedelta(minutes=5))
+        if moment > self.clock.now():
+            self.clock.advance(moment - self.clock.now())
+        return self.clock.now().astimezone(AMSTERDAM).date().isoformat()
+
+    def begin(self, actor: Actor, organisation_id: int) -> None:
+        self.case_id = self.company.start_trajectory(actor, organisation_id).id
+
+    def fire(self, actor: Actor, trigger: str, payload: dict[str, Any] | None = None, **kw: Any) -> None:
+        self.company.fire(actor, self.case_id, trigger, payload, **kw)
+
+    def take_task(self, actor: Actor, key: str) -> None:
+        """The actor takes an open task of their role from the queue (shows in 'Mijn taken')."""
+        with self.services.db.read() as s:
+            task_id = s.scalar(select(Task.id).where(Task.case_id == self.case_id, Task.key == key,
+                                                     Task.status == "open"))
+        self.services.assign_task(actor, task_id, actor.user_id)
+
+    def finish_task(self, actor: Actor, key: str) -> None:
+        """The actor ticks off an open task of their role by hand."""
+        with self.services.db.read() as s:
+            task_id = s.scalar(select(Task.id).where(Task.case_id == self.case_id, Task.key == key,
+                                                     Task.status == "open"))
+        self.services.complete_task(actor, task_id)
+
+
+def _profile(levels: str) -> dict[str, dict[str, int]]:
+    """A werkplekprofiel from a string of levels, one digit per competence in order."""
+    return {"levels": {code: int(level) for code, level in zip(invra.CODES, levels, strict=False)}}
+
+
+class _Demo:
+    def __init__(self, services: Services, orgs: dict[str, int], people: dict[str, Actor]) -> None:
+        self.services, self.orgs, self.p = services, orgs, people
+        self.with_plans = "candidate_plan" in services.registry.names()
+
+    def play(self) -> None:
+        candidates = self.register_candidates()
+        self.bakery(candidates[:3])
+        self.garden_centre(candidates[3:])
+        self.logistics()
+        self.care_home()
+        self.printer()
+        self.gardener()
+
+    def register_candidates(self) -> list[int]:
+        story = _Story(self.services, days_ago=120)
+        checked = story.day(0)
+        return [
+            story.company.register_candidate(
+                self.p["ahmed"], first_name=first, last_name=last, date_of_birth=born, target_group=group,
+                in_doelgroepregister=in_register, register_checked_on=checked, contract_hours=hours,
+                email=f"{first.lower()}.{last.lower().replace(' ', '')}@example.nl",
+            )
+            for first, last, born, group, in_register, hours in CANDIDATES
+        ]
+
+    def bakery(self, candidates: list[int]) -> None:
+        """Bakkerij De Korenaar: from adviesgesprek to hired candidates (sollicitatie or trajectplan)."""
+        lisa, sanne, ahmed, marieke = self.p["lisa"], self.p["sanne"], self.p["ahmed"], self.p["marieke"]
+        s = _Story(self.services, days_ago=75)
+        s.day(0)
+        s.begin(sanne, self.orgs["Bakkerij De Korenaar"])
+        s.fire(lisa, "record_advisory_meeting", {"date": s.date_of(7)})  # planned
+        s.day(7, hour=15)
+        s.fire(lisa, "record_advisory_meeting", {
+            "participants": ["job", "wsp", "opdrachtgever"],
+            "departments": [
+                {"name": "Productie", "possibilities": "Voorbereidend werk: afwegen, uitstallen, schoonmaken"},
+                {"name": "Expeditie", "possibilities": "Kratten wassen, bestellingen klaarzetten"},
+                {"name": "Winkel", "possibilities": "Vakken vullen in de ochtend"},
+            ],
+            "support": "groot",
+            "notes": "Directie wil invulling geven aan de banenafspraak; ploegleiders staan open.",
+        })
+        s.fire(lisa, "start_company_analysis")
+        s.day(21)
+        s.fire(lisa, "record_company_analysis", {
+            "departments": [
+                {"name": "Productie", "processes": "Deeg maken, afwegen, bakken, koelen, snijden"},
+                {"name": "Expeditie", "processes": "Orders verzamelen, kratten wassen, laden"},
+                {"name": "Winkel", "processes": "Uitstallen, verkoop, schoonmaak"},
+            ],
+            "tasks": [
+                {"title": "Broodkratten wassen en stapelen", "department": "Expeditie"},
+                {"title": "Ingrediënten afwegen volgens recept", "department": "Productie"},
+                {"title": "Bestellingen voor de filialen klaarzetten", "department": "Expeditie"},
+                {"title": "Brood snijden en verpakken", "department": "Productie"},
+                {"title": "Vakken vullen in de winkel", "department": "Winkel"},
+            ],
+        })
+        s.fire(lisa, "finish_company_analysis")
+        closing = s.day(31)
+        s.fire(lisa, "record_closing_meeting", {"date": closing, "chosen_tasks": [1, 3, 4]})
+        s.fire(sanne, "record_vacancy", {
+            "title": "Medewerker productie en expeditie", "hours_per_week": 24, "location": "Nijmegen",
+            "tasks": ["Broodkratten wassen en stapelen", "Bestellingen voor de filialen klaarzetten",
+                      "Brood snijden en verpakken"],
+            "description": "Vroege dienst (6.00-11.00 uur) in een hecht team.",
+        })
+        s.fire(sanne, "record_workplace_profile", _profile("22122112211" + "2" + "2212121" + "1222112221122112222"))
+        s.fire(sanne, "open_recruitment")
+        s.day(38)
+        for cid in candidates:
+            s.company.propose_candidate(ahmed, s.case_id, cid)
+        s.day(40)
+        s.company.name_harrie(marieke, s.case_id, self.p["harrie"].user_id)
+        s.fire(sanne, "start_interviews")
+        interview = s.day(45)
+        for cid in candidates:
+            s.fire(marieke, "record_interview", {"candidate_id": cid, "date": interview, "harrie_present": True})
+        if not self.with_plans:
+            s.take_task(sanne, "plan_interviews")
+            return
+        s.day(49)
+        for cid, hours in ((candidates[0], 24), (candidates[1], 32)):
+            s.company.hire_candidate(marieke, s.case_id, cid, start_date=s.date_of(56), contract_hours=hours,
+                                     fulltime=False)
+        s.fire(marieke, "reject_candidate", {"candidate_id": candidates[2], "reason": "andere_kandidaat_gekozen"})
+        s.fire(sanne, "start_trajectplan")
+        s.take_task(sanne, "support_hr")
+
+    def garden_centre(self, candidates: list[int]) -> None:
+        """Tuincentrum De Bongerd: werving, three candidates proposed, Harrie already named."""
+        tom, sanne, ingrid = self.p["tom"], self.p["sanne"], self.p["ingrid"]
+        s = _Story(self.services, days_ago=50)
+        s.day(0)
+        s.begin(tom, self.orgs["Tuincentrum De Bongerd"])
+        held = s.day(6)
+        s.fire(tom, "record_advisory_meeting", {
+            "date": held, "participants": ["job", "wsp", "opdrachtgever"], "support": "voldoende",
+            "departments": [{"name": "Kwekerij", "possibilities": "Oppotten, water geven, stekken"},
+                            {"name": "Winkel", "possibilities": "Planten verzorgen en presenteren"}],
+        })
+        s.fire(tom, "start_company_analysis")
+        s.day(16)
+        s.fire(tom, "record_company_analysis", {
+            "departments": [{"name": "Kwekerij", "processes": "Stekken, oppotten, verzorgen"},
+                            {"name": "Winkel", "processes": "Presentatie, kassa, klantvragen"}],
+            "tasks": [{"title": "Planten oppotten", "department": "Kwekerij"},
+                      {"title": "Water geven en uitgebloeide bloemen verwijderen", "department": "Winkel"},
+                      {"title": "Winkelwagens verzamelen", "department": "Winkel"}],
+        })
+        s.fire(tom, "finish_company_analysis")
+        closing = s.day(27)
+        s.fire(tom, "record_closing_meeting", {"date": closing, "chosen_tasks": [1, 2]})
+        s.fire(sanne, "record_vacancy", {
+            "title": "Medewerker kwekerij", "hours_per_week": 20, "location": "Ede",
+            "tasks": ["Planten oppotten", "Water geven en uitgebloeide bloemen verwijderen"],
+        })
+        s.fire(sanne, "record_workplace_profile", _profile("1" * 12 + "2" * 7 + "2" * 19))
+        s.fire(tom, "open_recruitment")
+        s.day(36)
+        for cid in candidates:
+            s.company.propose_candidate(tom, s.case_id, cid)
+        s.company.name_harrie(ingrid, s.case_id, self.p["bert"].user_id)
+
+    def logistics(self) -> None:
+        """Logistiek Centrum Arnhem: eindgesprek, vacancy written, werkplekprofiel half done."""
+        tom, ahmed = self.p["tom"], self.p["ahmed"]
+        s = _Story(self.services, days_ago=45)
+        s.day(0)
+        s.begin(tom, self.orgs["Logistiek Centrum Arnhem"])
+        held = s.day(4)
+        s.fire(tom, "record_advisory_meeting", {
+            "date": held, "participants": ["job", "wsp", "opdrachtgever"], "support": "groot",
+            "departments": [{"name": "Inslag", "possibilities": "Dozen openen en sorteren"},
+                            {"name": "Retouren", "possibilities": "Retouren controleren en terugzetten"}],
+        })
+        s.fire(tom, "start_company_analysis")
+        s.day(18)
+        s.fire(tom, "record_company_analysis", {
+            "departments": [{"name": "Inslag", "processes": "Lossen, registreren, wegzetten"},
+                            {"name": "Retouren", "processes": "Controleren, herverpakken, terugzetten"}],
+            "tasks": [{"title": "Retouren uitpakken en sorteren", "department": "Retouren"},
+                      {"title": "Labels plakken op herverpakte dozen", "department": "Retouren"},
+                      {"title": "Karton en folie scheiden", "department": "Inslag"}],
+        })
+        s.fire(tom, "finish_company_analysis")
+        closing = s.day(25)
+        s.fire(tom, "record_closing_meeting", {"date": closing, "chosen_tasks": [1, 2, 3]})
+        s.finish_task(tom, "hold_eindgesprek")
+        s.fire(ahmed, "record_vacancy", {
+            "title": "Medewerker retourafdeling", "hours_per_week": 32, "location": "Arnhem",
+            "tasks": ["Retouren uitpakken en sorteren", "Labels plakken op herverpakte dozen",
+                      "Karton en folie scheiden"],
+        })
+        s.fire(ahmed, "record_workplace_profile", _profile("2212221122221112221"))  # 19 of 38 so far
+        s.take_task(ahmed, "write_vacancy")
+
+    def care_home(self) -> None:
+        """Zorgcentrum De Linde: bedrijfsanalyse under way."""
+        lisa, sanne = self.p["lisa"], self.p["sanne"]
+        s = _Story(self.services, days_ago=20)
+        s.day(0)
+        s.begin(lisa, self.orgs["Zorgcentrum De Linde"])
+        held = s.day(5)
+        s.fire(lisa, "record_advisory_meeting", {
+            "date": held, "participants": ["job", "wsp", "opdrachtgever"], "support": "voldoende",
+            "departments": [{"name": "Facilitair", "possibilities": "Post rondbrengen, vergaderzalen klaarzetten"},
+                            {"name": "Linnenkamer", "possibilities": "Vouwen en sorteren van linnengoed"}],
+            "notes": "Zorgteams zelf willen eerst meer weten over begeleiding op de werkvloer.",
+        })
+        s.fire(sanne, "start_company_analysis")
+        s.day(12)
+        s.fire(lisa, "record_company_analysis", {
+            "departments": [{"name": "Facilitair", "processes": "Post, schoonmaak, vergaderservice"}],
+        })
+
+    def printer(self) -> None:
+        """Drukkerij Het Gulden Boek: stopped during the bedrijfsanalyse (no suitable tasks)."""
+        tom = self.p["tom"]
+        s = _Story(self.services, days_ago=30)
+        s.day(0)
+        s.begin(tom, self.orgs["Drukkerij Het Gulden Boek"])
+        held = s.day(3)
+        s.fire(tom, "record_advisory_meeting", {
+            "date": held, "participants": ["wsp", "opdrachtgever"], "support": "beperkt",
+            "departments": [{"name": "Afwerking", "possibilities": "Misschien snijden en inpakken"}],
+        })
+        s.fire(tom, "start_company_analysis")
+        s.day(17)
+        s.fire(tom, "record_company_analysis", {
+            "departments": [{"name": "Afwerking", "processes": "Snijden, vouwen, inpakken: grotendeels machinaal"}],
+        })
+        s.fire(tom, "stop", {"reason": "geen_geschikte_taken"})
+
+    def gardener(self) -> None:
+        """Hoveniersbedrijf Groen & Zo: just started, adviesgesprek planned next week."""
+        lisa, sanne = self.p["lisa"], self.p["sanne"]
+        s = _Story(self.services, days_ago=3)
+        s.day(0)
+        s.begin(sanne, self.orgs["Hoveniersbedrijf Groen & Zo"])
+        s.fire(lisa, "record_advisory_meeting", {"date": s.date_of(9)})  # planned

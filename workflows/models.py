@@ -57,3 +57,5 @@ class Candidate(Base):
     @property
     def display_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+import workflows.plan_models  # noqa: E402,F401 - registers the candidate plan's tables on Base.metadata

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 14:44:32.342293
+Create Date: 2026-11-23 16:52:19.910012
 """
 from alembic import op
 import sqlalchemy as sa
@@ -45,6 +45,14 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_organisation_kind'), ['kind'], unique=False)
         batch_op.create_index(batch_op.f('ix_organisation_parent_id'), ['parent_id'], unique=False)
 
+    op.create_table('worker_heartbeat',
+    sa.Column('worker_id', sa.String(length=128), nullable=False),
+    sa.Column('hostname', sa.String(length=128), nullable=False),
+    sa.Column('pid', sa.Integer(), nullable=False),
+    sa.Column('started_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('beat_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('worker_id')
+    )
     op.create_table('app_user',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('email', sa.String(length=254), nullable=False),
@@ -122,6 +130,65 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('case_id', 'seq', name='uq_audit_case_seq')
     )
+    op.create_table('calendar_token',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['app_user.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('token_hash')
+    )
+    with op.batch_alter_table('calendar_token', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_calendar_token_user_id'), ['user_id'], unique=False)
+
+    op.create_table('coaching_entry',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('plan_case_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('worked_on', sa.Date(), nullable=False),
+    sa.Column('minutes', sa.Integer(), nullable=False),
+    sa.Column('coach_id', sa.Integer(), nullable=False),
+    sa.Column('activity', sa.String(length=16), nullable=False),
+    sa.Column('note', sa.Text(), nullable=True),
+    sa.Column('over_cap', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.CheckConstraint('minutes > 0 AND minutes <= 1440', name='ck_coaching_entry_minutes'),
+    sa.ForeignKeyConstraint(['coach_id'], ['app_user.id'], ),
+    sa.ForeignKeyConstraint(['created_by_id'], ['app_user.id'], ),
+    sa.ForeignKeyConstraint(['plan_case_id'], ['wf_case.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('coaching_entry', schema=None) as batch_op:
+        batch_op.create_index('ix_coaching_entry_plan_day', ['plan_case_id', 'worked_on'], unique=False)
+
+    op.create_table('invra_label_set',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('loaded_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('loaded_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['loaded_by_id'], ['app_user.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    op.create_table('invra_observation',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('candidate_id', sa.Integer(), nullable=False),
+    sa.Column('plan_case_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('observed_on', sa.Date(), nullable=False),
+    sa.Column('observer_id', sa.Integer(), nullable=True),
+    sa.Column('scores', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('notes', sa.Text(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['candidate_id'], ['candidate.id'], ),
+    sa.ForeignKeyConstraint(['observer_id'], ['app_user.id'], ),
+    sa.ForeignKeyConstraint(['plan_case_id'], ['wf_case.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('invra_observation', schema=None) as batch_op:
+        batch_op.create_index('ix_invra_observation_candidate_on', ['candidate_id', 'observed_on'], unique=False)
+
     op.create_table('outbox_message',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
@@ -147,6 +214,78 @@ def upgrade() -> None:
     with op.batch_alter_table('outbox_message', schema=None) as batch_op:
         batch_op.create_index('ix_outbox_status_next', ['status', 'next_attempt_at'], unique=False)
 
+    op.create_table('plan_document',
+    sa.Column('plan_case_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('function', sa.String(length=200), nullable=True),
+    sa.Column('contact_user_id', sa.Integer(), nullable=True),
+    sa.Column('coaching_need', sa.Text(), nullable=True),
+    sa.Column('onboarding_programme', sa.Text(), nullable=True),
+    sa.Column('hours_distribution', sa.Text(), nullable=True),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['contact_user_id'], ['app_user.id'], ),
+    sa.ForeignKeyConstraint(['plan_case_id'], ['wf_case.id'], ),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['app_user.id'], ),
+    sa.PrimaryKeyConstraint('plan_case_id')
+    )
+    op.create_table('plan_evaluation',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('plan_case_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('milestone', sa.String(length=32), nullable=False),
+    sa.Column('due_on', sa.Date(), nullable=False),
+    sa.Column('held_on', sa.Date(), nullable=False),
+    sa.Column('discussed', sa.Text(), nullable=False),
+    sa.Column('next_steps', sa.Text(), nullable=True),
+    sa.Column('interview_candidate', sa.Text(), nullable=True),
+    sa.Column('interview_harrie', sa.Text(), nullable=True),
+    sa.Column('recorded_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('recorded_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['plan_case_id'], ['wf_case.id'], ),
+    sa.ForeignKeyConstraint(['recorded_by_id'], ['app_user.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('plan_case_id', 'milestone', name='uq_plan_evaluation_milestone')
+    )
+    op.create_table('plan_goal',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('plan_case_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('specific', sa.Text(), nullable=False),
+    sa.Column('measure', sa.Text(), nullable=False),
+    sa.Column('target_date', sa.Date(), nullable=False),
+    sa.Column('owner', sa.String(length=16), nullable=False),
+    sa.Column('competence', sa.String(length=2), nullable=True),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['created_by_id'], ['app_user.id'], ),
+    sa.ForeignKeyConstraint(['plan_case_id'], ['wf_case.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('plan_goal', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_plan_goal_plan_case_id'), ['plan_case_id'], unique=False)
+
+    op.create_table('plan_setting',
+    sa.Column('key', sa.String(length=64), nullable=False),
+    sa.Column('value', sa.String(length=32), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['app_user.id'], ),
+    sa.PrimaryKeyConstraint('key')
+    )
+    op.create_table('plan_signoff',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('plan_case_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('round', sa.Integer(), nullable=False),
+    sa.Column('document', sa.String(length=16), nullable=False),
+    sa.Column('party', sa.String(length=16), nullable=False),
+    sa.Column('signed_on', sa.Date(), nullable=False),
+    sa.Column('recorded_by_id', sa.Integer(), nullable=True),
+    sa.Column('recorded_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['plan_case_id'], ['wf_case.id'], ),
+    sa.ForeignKeyConstraint(['recorded_by_id'], ['app_user.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('plan_case_id', 'round', 'party', name='uq_plan_signoff')
+    )
     op.create_table('task',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('case_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -194,11 +333,51 @@ def upgrade() -> None:
         batch_op.create_index('ix_timer_case_status', ['case_id', 'status'], unique=False)
         batch_op.create_index('ix_timer_status_due', ['status', 'due_at'], unique=False)
 
+    op.create_table('invra_label',
+    sa.Column('set_id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=2), nullable=False),
+    sa.Column('label', sa.String(length=120), nullable=False),
+    sa.ForeignKeyConstraint(['set_id'], ['invra_label_set.id'], ),
+    sa.PrimaryKeyConstraint('set_id', 'code')
+    )
+    op.create_table('notification_log',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('key', sa.String(length=200), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('task_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('mails', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['task_id'], ['task.id'], ),
+    sa.ForeignKeyConstraint(['user_id'], ['app_user.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('key')
+    )
+    with op.batch_alter_table('notification_log', schema=None) as batch_op:
+        batch_op.create_index('ix_notification_task', ['task_id'], unique=False)
+
+    op.create_table('plan_goal_review',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('evaluation_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('goal_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('note', sa.Text(), nullable=True),
+    sa.ForeignKeyConstraint(['evaluation_id'], ['plan_evaluation.id'], ),
+    sa.ForeignKeyConstraint(['goal_id'], ['plan_goal.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('evaluation_id', 'goal_id', name='uq_goal_review')
+    )
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    op.drop_table('plan_goal_review')
+    with op.batch_alter_table('notification_log', schema=None) as batch_op:
+        batch_op.drop_index('ix_notification_task')
+
+    op.drop_table('notification_log')
+    op.drop_table('invra_label')
     with op.batch_alter_table('timer', schema=None) as batch_op:
         batch_op.drop_index('ix_timer_status_due')
         batch_op.drop_index('ix_timer_case_status')
@@ -210,10 +389,31 @@ def downgrade() -> None:
         batch_op.drop_index('ix_task_assignee_status_due')
 
     op.drop_table('task')
+    op.drop_table('plan_signoff')
+    op.drop_table('plan_setting')
+    with op.batch_alter_table('plan_goal', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_plan_goal_plan_case_id'))
+
+    op.drop_table('plan_goal')
+    op.drop_table('plan_evaluation')
+    op.drop_table('plan_document')
     with op.batch_alter_table('outbox_message', schema=None) as batch_op:
         batch_op.drop_index('ix_outbox_status_next')
 
     op.drop_table('outbox_message')
+    with op.batch_alter_table('invra_observation', schema=None) as batch_op:
+        batch_op.drop_index('ix_invra_observation_candidate_on')
+
+    op.drop_table('invra_observation')
+    op.drop_table('invra_label_set')
+    with op.batch_alter_table('coaching_entry', schema=None) as batch_op:
+        batch_op.drop_index('ix_coaching_entry_plan_day')
+
+    op.drop_table('coaching_entry')
+    with op.batch_alter_table('calendar_token', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_calendar_token_user_id'))
+
+    op.drop_table('calendar_token')
     op.drop_table('audit_entry')
     with op.batch_alter_table('wf_case', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_wf_case_parent_id'))
@@ -227,6 +427,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_app_user_organisation_id'))
 
     op.drop_table('app_user')
+    op.drop_table('worker_heartbeat')
     with op.batch_alter_table('organisation', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_organisation_parent_id'))
         batch_op.drop_index(batch_op.f('ix_organisation_kind'))

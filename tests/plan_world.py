@@ -1,0 +1,122 @@
+"""A small world for candidate-plan tests: JoB, an employer with its people, a candidate.
+
+`run_due_timers_test_local` is a TEST-LOCAL stand-in for the timer sweep (engine/timers.py is
+written in parallel); at merge it should be replaced by the real sweep.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+
+from engine.clock import FixedClock, ensure_utc
+from engine.db import Database
+from engine.models import Timer
+from engine.services import CaseSnapshot, Services
+from engine.spec import SYSTEM, SYSTEM_ACTOR, Actor, Ctx, State, Transition, Workflow
+from tests.helpers import T0, make_org, make_user
+from workflows.access import JobAccessPolicy
+from workflows.candidate_plan import WORKFLOW as PLAN
+from workflows.models import Candidate
+from workflows.plan_services import PlanServices
+from workflows.roles import ADMIN, HARRIE, JOB, OPDRACHTGEVER
+
+
+def _hire(ctx: Ctx) -> None:
+    ctx.spawn("candidate_plan", dict(ctx.payload))
+
+
+def _finished(ctx: Ctx) -> None:
+    ctx.data.setdefault("finished", []).append(ctx.payload)
+
+
+# A stand-in parent honouring the contract with the company trajectory (issue 3): it starts
+# the plan as a child case and hears `plan_finished` with {candidate_id, outcome}.
+PARENT = Workflow(
+    name="parent_stand_in", version=1, label="Bedrijfstraject (test)",
+    states=(State("trajectplan", "Trajectplan", initial=True), State("klaar", "Klaar", final=True)),
+    transitions=(
+        Transition("hire", "trajectplan", None, by=(JOB,), effect=_hire),
+        Transition("plan_finished", "trajectplan", None, by=(SYSTEM,), effect=_finished),
+        Transition("close", "trajectplan", "klaar", by=(JOB,)),
+    ),
+)
+
+
+@dataclass
+class World:
+    db: Database
+    clock: FixedClock
+    services: Services
+    plans: PlanServices
+    employer: int
+    other_employer: int
+    job: Actor
+    admin: Actor
+    boss: Actor
+    harrie: Actor
+    outsider: Actor
+    other_harrie: Actor
+    candidate_id: int
+    second_candidate_id: int
+
+    def start(self, start: date = date(2026, 11, 30), **kw) -> CaseSnapshot:
+        args = {"candidate_id": self.candidate_id, "start_date": start.isoformat(), "contract_hours": 32,
+                "fulltime": True, "harrie_user_id": self.harrie.user_id}
+        args.update(kw)
+        return self.plans.start_plan(self.job, self.employer, **args)
+
+
+def make_world(db: Database, clock: FixedClock) -> World:
+    from engine.registry import Registry
+
+    registry = Registry()
+    registry.register(PLAN)
+    registry.register(PARENT)
+    job_org = make_org(db, "JoB Jobcoaching", "job")
+    wsp = make_org(db, "WSP Rijk van Nijmegen", "wsp")
+    employer = make_org(db, "Bakkerij De Korenaar", "employer", parent_id=wsp)
+    other = make_org(db, "Garage Van Dijk", "employer", parent_id=wsp)
+    with db.write() as s:
+        ids = []
+        for first, last in (("Jan", "Jansen"), ("Fatma", "Kaya")):
+            c = Candidate(first_name=first, last_name=last, created_at=T0)
+            s.add(c)
+            s.flush()
+            ids.append(c.id)
+    services = Services(db=db, registry=registry, clock=clock, policy=JobAccessPolicy(db))
+    return World(
+        db=db, clock=clock, services=services, plans=PlanServices(services), employer=employer,
+        other_employer=other,
+        job=make_user(db, job_org, JOB, "sanne@job.example", "Sanne de Vries"),
+        admin=make_user(db, job_org, ADMIN, "beheer@job.example", "Beheerder"),
+        boss=make_user(db, employer, OPDRACHTGEVER, "marieke@korenaar.example", "Marieke Jansen"),
+        harrie=make_user(db, employer, HARRIE, "harrie@korenaar.example", "Harrie Willems"),
+        outsider=make_user(db, other, OPDRACHTGEVER, "baas@garage.example", "Baas Garage"),
+        other_harrie=make_user(db, other, HARRIE, "harrie@garage.example", "Harrie Garage"),
+        candidate_id=ids[0], second_candidate_id=ids[1],
+    )
+
+
+def run_due_timers_test_local(services: Services, now: datetime) -> list[tuple[int, str, datetime]]:
+    """TEST-LOCAL timer sweep: fire every pending timer due by `now`, in due order, once.
+
+    Each timer fires through `Services.fire_trigger(SYSTEM_ACTOR, ...)` and is then marked
+    fired; firing may schedule new timers that are already due (catch-up), so it loops.
+    """
+    fired: list[tuple[int, str, datetime]] = []
+    while True:
+        with services.db.read() as s:
+            timer = s.scalars(
+                select(Timer).where(Timer.status == "pending", Timer.due_at <= now)
+                .order_by(Timer.due_at, Timer.id).limit(1)
+            ).first()
+        if timer is None:
+            return fired
+        services.fire_trigger(SYSTEM_ACTOR, timer.case_id, timer.trigger)
+        with services.db.write() as s:
+            row = s.get(Timer, timer.id)
+            row.status, row.fired_at, row.attempts = "fired", now, row.attempts + 1
+        fired.append((timer.case_id, timer.trigger, ensure_utc(timer.due_at)))

@@ -1,0 +1,177 @@
+"""Parameters of the plan and of coaching money: settings, never constants in code paths.
+
+The seed's figures are the defaults (JoB's €40 per hour; UWV reimburses job coaching up to
+10 % / 5 % / 3 % of the working time in years 1 / 2 / 3; at most 32 coaching hours in the
+first two weeks of a full-time contract; a two-month proefplaatsing). Other UWV regimes use
+other figures (e.g. 15 / 7.5 / 6 % for an internal job coach), so an administrator can
+change the money settings (`SETTINGS`, stored in `plan_setting`); the schedule settings of a
+plan (evaluation interval, notice, proefplaatsing length) are kept per plan in its data,
+because a running plan's dates must not move when someone edits a global default.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from engine.errors import InvalidPayload
+
+# -- calendar arithmetic the rules are stated in -------------------------------------------
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later; the last day of the month when it does not exist."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+# -- schedule of a plan (kept per plan in its data) -----------------------------------------
+
+
+@dataclass(frozen=True)
+class ScheduleSetting:
+    key: str
+    label: str
+    default: int
+    minimum: int
+    maximum: int
+    unit: str
+
+
+SCHEDULE_SETTINGS: tuple[ScheduleSetting, ...] = (
+    ScheduleSetting("evaluation_interval_weeks", "Evaluatie-interval maand 3-12", 6, 4, 13, "weken"),
+    ScheduleSetting("notice_days", "Taken openen zoveel dagen voor de datum", 7, 0, 28, "dagen"),
+    ScheduleSetting("proefplaatsing_months", "Duur proefplaatsing", 2, 2, 6, "maanden"),
+    ScheduleSetting("signoff_days", "Ondertekenen binnen", 10, 1, 60, "dagen"),
+)
+SCHEDULE_DEFAULTS: dict[str, int] = {s.key: s.default for s in SCHEDULE_SETTINGS}
+
+
+def schedule_value(data: Mapping[str, Any], key: str) -> int:
+    """A plan's own value for a schedule setting, or the default."""
+    value = (data.get("schedule") or {}).get(key)
+    return int(value) if value is not None else SCHEDULE_DEFAULTS[key]
+
+
+def clean_schedule(raw: Mapping[str, Any]) -> dict[str, int]:
+    """Whole numbers within each setting's range; unknown keys refused."""
+    known = {s.key: s for s in SCHEDULE_SETTINGS}
+    errors: dict[str, str] = {}
+    out: dict[str, int] = {}
+    for key, value in raw.items():
+        setting = known.get(key)
+        if setting is None:
+            errors[key] = "Onbekende instelling."
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | str):
+            errors[key] = "Vul een heel getal in."
+            continue
+        try:
+            number = int(str(value).strip())
+        except ValueError:
+            errors[key] = "Vul een heel getal in."
+            continue
+        if not setting.minimum <= number <= setting.maximum:
+            errors[key] = f"Kies een waarde van {setting.minimum} tot en met {setting.maximum} {setting.unit}."
+            continue
+        out[key] = number
+    if errors:
+        raise InvalidPayload(errors)
+    return out
+
+
+# -- money and hours (global settings an administrator may change) --------------------------
+
+
+@dataclass(frozen=True)
+class MoneySetting:
+    key: str
+    label: str
+    default: Decimal
+    minimum: Decimal
+    maximum: Decimal
+
+
+SETTINGS: tuple[MoneySetting, ...] = (
+    MoneySetting("hourly_rate_eur", "Uurtarief JoB (euro)", Decimal("40"), Decimal("0"), Decimal("500")),
+    MoneySetting("uwv_share_year1", "UWV-vergoeding jaar 1 (deel van de werktijd)", Decimal("0.10"),
+                 Decimal("0"), Decimal("1")),
+    MoneySetting("uwv_share_year2", "UWV-vergoeding jaar 2 (deel van de werktijd)", Decimal("0.05"),
+                 Decimal("0"), Decimal("1")),
+    MoneySetting("uwv_share_year3", "UWV-vergoeding jaar 3 (deel van de werktijd)", Decimal("0.03"),
+                 Decimal("0"), Decimal("1")),
+    MoneySetting("onboarding_fulltime_cap_hours", "Maximaal begeleidingsuren week 1-2 bij een voltijdcontract",
+                 Decimal("32"), Decimal("0"), Decimal("80")),
+    MoneySetting("working_weeks_per_year", "Werkweken per jaar (voor de werktijd)", Decimal("52"),
+                 Decimal("1"), Decimal("53")),
+    MoneySetting("warn_share", "Waarschuwen vanaf dit deel van het maximum", Decimal("0.9"),
+                 Decimal("0.5"), Decimal("1")),
+)
+DEFAULTS: dict[str, Decimal] = {s.key: s.default for s in SETTINGS}
+
+
+@dataclass(frozen=True)
+class CoachingRules:
+    """The money rules in force; built from defaults and the administrator's overrides."""
+
+    hourly_rate_eur: Decimal = DEFAULTS["hourly_rate_eur"]
+    uwv_shares: tuple[Decimal, ...] = (DEFAULTS["uwv_share_year1"], DEFAULTS["uwv_share_year2"],
+                                       DEFAULTS["uwv_share_year3"])
+    onboarding_fulltime_cap_hours: Decimal = DEFAULTS["onboarding_fulltime_cap_hours"]
+    working_weeks_per_year: Decimal = DEFAULTS["working_weeks_per_year"]
+    warn_share: Decimal = DEFAULTS["warn_share"]
+
+    def uwv_share(self, plan_year: int) -> Decimal:
+        """The share for a plan year; after year 3 UWV reimburses nothing."""
+        return self.uwv_shares[plan_year - 1] if 1 <= plan_year <= len(self.uwv_shares) else Decimal("0")
+
+
+def rules_from(values: Mapping[str, Decimal]) -> CoachingRules:
+    v = {**DEFAULTS, **values}
+    return CoachingRules(
+        hourly_rate_eur=v["hourly_rate_eur"],
+        uwv_shares=(v["uwv_share_year1"], v["uwv_share_year2"], v["uwv_share_year3"]),
+        onboarding_fulltime_cap_hours=v["onboarding_fulltime_cap_hours"],
+        working_weeks_per_year=v["working_weeks_per_year"],
+        warn_share=v["warn_share"],
+    )
+
+
+def parse_decimal(raw: Any) -> Decimal | None:
+    """'12,5', '12.5', 12.5 or 12 as a Decimal; None when it is no number."""
+    if isinstance(raw, bool) or raw is None:
+        return None
+    try:
+        value = Decimal(str(raw).strip().replace(",", "."))
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() else None
+
+
+def clean_settings(raw: Mapping[str, Any]) -> dict[str, Decimal]:
+    """Validate an administrator's changes to the money settings."""
+    known = {s.key: s for s in SETTINGS}
+    errors: dict[str, str] = {}
+    out: dict[str, Decimal] = {}
+    if not raw:
+        raise InvalidPayload({"settings": "Wijzig ten minste één instelling."})
+    for key, value in raw.items():
+        setting = known.get(key)
+        if setting is None:
+            errors[key] = "Onbekende instelling."
+            continue
+        number = parse_decimal(value)
+        if number is None:
+            errors[key] = "Vul een getal in."
+        elif not setting.minimum <= number <= setting.maximum:
+            errors[key] = f"Kies een waarde van {setting.minimum} tot en met {setting.maximum}."
+        else:
+            out[key] = number
+    if errors:
+        raise InvalidPayload(errors)
+    return out
