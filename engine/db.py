@@ -61,8 +61,14 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, **kwargs)
 
 
+# PostgreSQL aborted the transaction to break a deadlock, a serialization conflict or a lock wait.
+RETRYABLE_SQLSTATES = {"40P01", "40001", "55P03"}
+
+
 def is_busy_error(exc: BaseException) -> bool:
-    """A lock timeout or a lost connection: the caller may simply try again."""
+    """A lock timeout, a broken deadlock or a lost connection: the caller may simply try again."""
+    if isinstance(exc, OperationalError) and getattr(exc.orig, "sqlstate", None) in RETRYABLE_SQLSTATES:
+        return True
     if isinstance(exc, OperationalError):
         text = str(exc.orig).lower() if exc.orig is not None else str(exc).lower()
         busy = ("database is locked", "database table is locked", "busy", "could not connect",

@@ -227,7 +227,9 @@ def apply_transition(
     for follow in ctx.follow_ups:
         if _depth >= MAX_FOLLOW_UP_DEPTH:
             raise RuntimeError("follow-up triggers nest too deep")
-        target = session.get(Case, follow.case_id)
+        # Lock the other case as fire_trigger locks its own (and re-read it once locked):
+        # otherwise a concurrent change to it makes this audit insert collide, not wait.
+        target = session.get(Case, follow.case_id, with_for_update=True, populate_existing=True)
         if target is None:
             continue
         apply_transition(
