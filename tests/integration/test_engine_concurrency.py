@@ -25,6 +25,7 @@ from engine.models import AuditEntry, Case
 from engine.registry import Registry
 from engine.services import Services
 from engine.spec import SYSTEM, Actor, Ctx, State, Transition, Workflow
+from tests import dbs
 from tests.helpers import T0, case_problems, make_org, make_user, snapshot
 from tests.sample_workflow import BOSS, CLERK, SAMPLE
 
@@ -312,11 +313,19 @@ def test_a_follow_up_on_a_case_someone_is_changing_waits_for_them_instead_of_fai
     assert case_problems(db, reg, parent.id) == [] and case_problems(db, reg, child.id) == []
 
 
-def test_two_cases_telling_each_other_at_once_one_waits_and_the_other_is_asked_to_retry(db, clock):
+@pytest.fixture
+def pg_db(pg_url):
+    """PostgreSQL only: SQLite serialises writers with BEGIN IMMEDIATE, so no two overlap."""
+    database = Database(pg_url)
+    dbs.truncate_all(database)
+    yield database
+    database.dispose()
+
+
+def test_two_cases_telling_each_other_at_once_one_waits_and_the_other_is_asked_to_retry(pg_db, clock):
     """A locks itself then B, B locks itself then A: PostgreSQL breaks the deadlock by
     aborting one; that one gets DatabaseBusy ("try again") and wrote nothing."""
-    if db.sqlite:
-        pytest.skip("SQLite serialises writers with BEGIN IMMEDIATE: no two write transactions overlap")
+    db = pg_db
     reg = Registry()
     reg.register(RELAY)
     services = Services(db=db, registry=reg, clock=clock)
