@@ -91,9 +91,12 @@ class Services:
         parent_id: int | None = None,
         request_id: str | None = None,
     ) -> CaseSnapshot:
+        try:
+            self.registry.latest(workflow)
+        except KeyError:
+            raise NotFound(f"Onbekend werkproces '{workflow}'.", workflow=workflow) from None
         if not self.policy.can_start(actor, workflow, organisation_id):
             raise NotPermitted("U mag voor deze organisatie geen zaak starten.")
-        self.registry.latest(workflow)
         with self.db.write() as session:
             if parent_id is not None:
                 self._load_case(session, actor, parent_id)

@@ -12,6 +12,7 @@ from engine.errors import (
     CaseNotFound,
     GuardRejected,
     InvalidPayload,
+    NotFound,
     NotPermitted,
     StaleCase,
     TransitionNotAllowed,
@@ -207,3 +208,11 @@ def test_state_changed_behind_the_engines_back_is_detected(world, db, registry):
     with db.read() as s:
         _, problems = verify_all(s, registry)
     assert any("differs from last audit entry" in p.problem for p in problems)
+
+
+def test_starting_an_unknown_workflow_is_a_clear_error_and_writes_nothing(world, db):
+    services, case, clerk, *_ = world
+    before = snapshot(db)
+    with pytest.raises(NotFound, match="Onbekend werkproces"):
+        services.start_case(clerk, "bestaat_niet", {}, organisation_id=clerk.organisation_id)
+    assert snapshot(db) == before
