@@ -82,14 +82,14 @@ class SweepReport:
         return self.outcomes.get(outcome.value, 0)
 
 
-def skip_reason(case: Case | None, timer: Timer) -> str | None:
-    """Why a claimed timer must not fire any more, or None when it still applies."""
+def skip_reason(case: Case | None, state: str, scheduled_at: datetime) -> str | None:
+    """Why a timer scheduled on entering `state` must not fire any more (None: it still applies)."""
     if case is None:
         return "zaak bestaat niet meer"
-    if case.state != timer.state:
-        return f"zaak staat niet meer in fase '{timer.state}' maar in '{case.state}'"
-    if ensure_utc(case.state_entered_at) > ensure_utc(timer.created_at):
-        return f"zaak heeft fase '{timer.state}' verlaten en is er opnieuw in gekomen"
+    if case.state != state:
+        return f"zaak staat niet meer in fase '{state}' maar in '{case.state}'"
+    if ensure_utc(case.state_entered_at) > ensure_utc(scheduled_at):
+        return f"zaak heeft fase '{state}' verlaten en is er opnieuw in gekomen"
     return None
 
 
@@ -151,30 +151,30 @@ class TimerSweep:
         now = self.clock.now()
         try:
             with self.db.write() as s:
-                timer = self._owned(s, timer_id)
+                # Ownership check and row lock in one statement: only the lease holder goes on.
+                timer = s.execute(
+                    update(Timer)
+                    .where(Timer.id == timer_id, Timer.status == "claimed", Timer.locked_by == self.worker_id)
+                    .values(attempts=Timer.attempts + 1, lease_until=None)
+                    .returning(Timer.case_id, Timer.state, Timer.trigger, Timer.created_at)
+                    .execution_options(synchronize_session=False)
+                ).first()
                 if timer is None:
                     return Outcome.LOST
                 stmt = select(Case).where(Case.id == timer.case_id)
                 if not self.db.sqlite:
                     stmt = stmt.with_for_update()
                 case = s.scalars(stmt).first()
-                reason = skip_reason(case, timer)
-                timer.attempts = (timer.attempts or 0) + 1
-                timer.lease_until = None
+                reason = skip_reason(case, timer.state, timer.created_at)
                 if reason is not None:
-                    timer.status = "skipped"
-                    timer.last_error = reason
-                    log.info("timer %s skipped (case %s)", timer.id, timer.case_id)
+                    self._set(s, timer_id, status="skipped", last_error=reason)
+                    log.info("timer %s skipped (case %s)", timer_id, timer.case_id)
                     return Outcome.SKIPPED
                 assert case is not None
                 apply_transition(
-                    s, self.registry, case, timer.trigger, SYSTEM_ACTOR, now, {},
-                    request_id=f"timer:{timer.id}",
+                    s, self.registry, case, timer.trigger, SYSTEM_ACTOR, now, {}, request_id=f"timer:{timer_id}",
                 )
-                timer.status = "fired"
-                timer.fired_at = now
-                timer.next_attempt_at = None
-                s.flush()
+                self._set(s, timer_id, status="fired", fired_at=now, next_attempt_at=None)
             return Outcome.FIRED
         except (StaleCase, StaleDataError, DatabaseBusy) as exc:
             return self._transient(timer_id, exc)
@@ -182,6 +182,11 @@ class TimerSweep:
             if is_transient_db_error(exc):
                 return self._transient(timer_id, exc)
             return self._failed(timer_id, exc)
+
+    @staticmethod
+    def _set(s: Session, timer_id: int, **values: object) -> None:
+        s.execute(update(Timer).where(Timer.id == timer_id).values(**values)
+                  .execution_options(synchronize_session=False))
 
     def _transient(self, timer_id: int, exc: BaseException) -> Outcome:
         now = self.clock.now()

@@ -60,10 +60,15 @@ def claim_batch(
     condition = claimable(model, ready, now)
     pick = select(model.id).where(condition).order_by(*order_by).limit(limit)
     if postgres:
-        pick = pick.with_for_update(skip_locked=True)
+        # A MATERIALIZED CTE runs the locking pick exactly once. Inside `id IN (...)` the
+        # planner may rescan a LIMIT ... SKIP LOCKED subquery and claim far more than `limit`.
+        picked = pick.with_for_update(skip_locked=True).cte("picked").prefix_with("MATERIALIZED")
+        target = model.id == picked.c.id
+    else:
+        target = model.id.in_(pick.scalar_subquery())  # BEGIN IMMEDIATE: nobody else writes meanwhile
     stmt = (
         update(model)
-        .where(model.id.in_(pick.scalar_subquery()), condition)
+        .where(target, condition)
         .values(status="claimed", locked_by=worker_id, lease_until=now + lease)
         .returning(model.id)
         .execution_options(synchronize_session=False)

@@ -15,6 +15,7 @@ from engine.registry import Registry
 from engine.services import Services
 from engine.timers import Outcome, TimerSettings, TimerSweep, incidents, retry_incident
 from tests import timer_workflow
+from tests.faults.harness import seed_due_timers
 from tests.helpers import count, make_org, make_user, snapshot
 from tests.timer_workflow import EVALUATION
 from workflows.roles import JOB
@@ -232,3 +233,15 @@ def test_two_sweepers_in_threads_fire_every_timer_exactly_once(world, db, regist
         checked, problems = verify_all(s, registry)
     assert evaluations(db) == 60
     assert checked == 60 and problems == []
+
+
+def test_a_claim_takes_at_most_one_batch_in_due_order(db, registry, clock):
+    # Bulk-inserted rows (as after a restore or a big import) once made PostgreSQL's planner
+    # rescan a `LIMIT ... SKIP LOCKED` subquery and claim every due timer at once.
+    seed_due_timers(db, 300, now=clock.now())
+    sweep = sweeper(db, registry, clock, "w1")
+    ids = sweep.claim(limit=25)
+    with db.read() as s:
+        claimed = s.scalars(select(Timer.id).where(Timer.status == "claimed").order_by(Timer.due_at)).all()
+        first_due = s.scalars(select(Timer.id).order_by(Timer.due_at, Timer.id).limit(25)).all()
+    assert ids == claimed == first_due

@@ -1,0 +1,150 @@
+"""Helpers for the multi-process fault tests: seed due timers, run worker processes, check invariants."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import func, insert, select, text
+
+from engine.audit import GENESIS, entry_hash, verify_all
+from engine.clock import SystemClock
+from engine.db import Database
+from engine.models import AuditEntry, Case, Timer
+from engine.registry import Registry
+from engine.runtime import START_TRIGGER
+from engine.spec import SYSTEM_ACTOR
+from tests import dbs
+from tests.timer_workflow import EVALUATION
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def database_url(kind: str, tmp_path: Path, request) -> str:
+    """An empty database of the given kind: a fresh SQLite file, or the run's PostgreSQL database truncated."""
+    if kind == "sqlite":
+        url = f"sqlite:///{tmp_path / 'faults.db'}"
+        db = Database(url)
+        db.create_all()
+    else:
+        url = request.getfixturevalue("pg_url")
+        db = Database(url)
+        dbs.truncate_all(db)
+    db.dispose()
+    return url
+
+
+def registry() -> Registry:
+    reg = Registry()
+    reg.register(EVALUATION)
+    return reg
+
+
+def seed_due_timers(db: Database, n: int, *, chunk: int = 1000, now: datetime | None = None) -> datetime:
+    """`n` cases in 'planned' (ids 1..n, an empty database), each with an evaluation timer already due.
+
+    Rows are bulk-inserted as `create_case` would write them (first audit row with its hash),
+    which takes a second instead of a minute; `verify_all` afterwards proves they are sound.
+    """
+    now = now or SystemClock().now()
+    entered = now - timedelta(hours=1)
+    for start in range(1, n + 1, chunk):
+        cases, audits, timers = [], [], []
+        for case_id in range(start, min(n, start + chunk - 1) + 1):
+            due = now - timedelta(minutes=10) + timedelta(milliseconds=case_id)
+            digest = entry_hash(prev_hash=GENESIS, case_id=case_id, seq=1, at=entered, actor_user_id=None,
+                                actor_role=SYSTEM_ACTOR.role, trigger=START_TRIGGER, from_state=None,
+                                to_state="planned", payload={}, reason=None, request_id=None)
+            cases.append({"id": case_id, "workflow": EVALUATION.name, "workflow_version": EVALUATION.version,
+                          "state": "planned", "data": {"evaluate_at": due.isoformat()}, "organisation_id": None,
+                          "parent_id": None, "created_at": entered, "updated_at": entered,
+                          "state_entered_at": entered, "closed_at": None, "audit_seq": 1, "last_hash": digest,
+                          "version": 1})
+            audits.append({"case_id": case_id, "seq": 1, "at": entered, "actor_user_id": None,
+                           "actor_role": SYSTEM_ACTOR.role, "trigger": START_TRIGGER, "from_state": None,
+                           "to_state": "planned", "payload": {}, "reason": None, "request_id": None,
+                           "prev_hash": GENESIS, "hash": digest})
+            timers.append({"case_id": case_id, "state": "planned", "trigger": "evaluate", "name": "evaluation_due",
+                           "due_at": due, "status": "pending", "attempts": 0, "created_at": entered})
+        with db.engine.begin() as conn:
+            conn.execute(insert(Case.__table__), cases)
+            conn.execute(insert(AuditEntry.__table__), audits)
+            conn.execute(insert(Timer.__table__), timers)
+    if not db.sqlite:
+        with db.engine.begin() as conn:
+            conn.execute(text("SELECT setval(pg_get_serial_sequence('wf_case', 'id'), :n)"), {"n": n})
+    return now
+
+
+@dataclass
+class Worker:
+    name: str
+    proc: subprocess.Popen
+    lines: list[str] = field(default_factory=list)
+
+    def readline(self, timeout: float = 30.0) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            line = self.proc.stdout.readline()
+            if line:
+                self.lines.append(line.strip())
+                return line.strip()
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"worker {self.name} exited early: {self.proc.stderr.read()[-2000:]}")
+        raise TimeoutError(f"worker {self.name} said nothing for {timeout} s")
+
+    def go(self) -> None:
+        self.proc.stdin.write("go\n")
+        self.proc.stdin.flush()
+
+    def summary(self) -> dict:
+        return json.loads(self.lines[-1])
+
+
+def spawn(url: str, name: str, *args: str) -> Worker:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.faults.worker_proc", "--url", url, "--name", name, *args],
+        cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1,
+    )
+    worker = Worker(name, proc)
+    assert worker.readline(timeout=60) == "ready"
+    return worker
+
+
+def finish(workers: list[Worker], timeout: float = 110.0) -> None:
+    """Wait for every worker; kill them all when the time is up (the test then fails)."""
+    deadline = time.monotonic() + timeout
+    for w in workers:
+        try:
+            out, err = w.proc.communicate(timeout=max(1.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            for other in workers:
+                other.proc.kill()
+            raise AssertionError(f"worker {w.name} did not finish in {timeout} s") from None
+        w.lines.extend(line for line in out.splitlines() if line.strip())
+        assert w.proc.returncode == 0, f"worker {w.name} failed: {err[-2000:]}"
+
+
+def assert_every_due_timer_fired_exactly_once(db: Database, expected: int) -> dict[str, int]:
+    """The fault-test invariants; returns how many timers each worker fired."""
+    with db.read() as s:
+        statuses = dict(s.execute(select(Timer.status, func.count()).group_by(Timer.status)).all())
+        per_timer = s.execute(
+            select(AuditEntry.request_id, func.count()).where(AuditEntry.trigger == "evaluate")
+            .group_by(AuditEntry.request_id).having(func.count() > 1)
+        ).all()
+        evaluations = s.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.trigger == "evaluate"))
+        evaluated_cases = s.scalar(select(func.count(func.distinct(AuditEntry.case_id)))
+                                   .where(AuditEntry.trigger == "evaluate"))
+        by_worker = dict(s.execute(select(Timer.locked_by, func.count()).group_by(Timer.locked_by)).all())
+        checked, problems = verify_all(s, registry())
+    assert statuses == {"fired": expected}, f"timer statuses: {statuses}"
+    assert per_timer == [], "a timer fired twice"
+    assert evaluations == expected and evaluated_cases == expected, "every case evaluated exactly once"
+    assert checked == expected and problems == [], problems[:5]
+    return by_worker
