@@ -296,10 +296,10 @@ class ReminderSweep:
             if not _insert_ignore(s, self.db, key=key, kind="escalation", task_id=task.id, user_id=None,
                                   created_at=now, mails=len(recipients)):
                 return 0
-            assignee = s.get(User, task.assignee_id) if task.assignee_id else None
             line = _Line(task.title, due, case.id, self._labels(s, [case.id]).get(case.id, ""))
             late = self.overdue_working_days(due, now)
-            mails = [self._escalation_mail(u, line, late, assignee, f"{key}:u{u.id}") for u in recipients]
+            assigned = task.assignee_id is not None
+            mails = [self._escalation_mail(u, line, late, assigned, f"{key}:u{u.id}") for u in recipients]
             self._queue(s, now, mails)
             log.info("task %s escalated to %s coordinator(s)", task.id, len(mails))
             return len(mails)
@@ -422,9 +422,9 @@ class ReminderSweep:
                 f"klaar zijn.</p><p><a href=\"{html.escape(url)}\">Open {html.escape(self._case_ref(line))}</a></p>")
         return _Mail(user, subject, text, self._html("Herinnering", body, foot_html), key)
 
-    def _escalation_mail(self, user: User, line: _Line, late: int, assignee: User | None, key: str) -> _Mail:
+    def _escalation_mail(self, user: User, line: _Line, late: int, assigned: bool, key: str) -> _Mail:
         assert line.due_at is not None
-        who = f"toegewezen aan {assignee.name}" if assignee else "nog niet toegewezen"
+        who = "toegewezen aan een collega" if assigned else "nog niet toegewezen"  # names stay in the app
         subject = f"Te laat: {line.title} ({late} werkdagen)"
         url = self.settings.case_url(line.case_id)
         foot_text, foot_html = self._footer(user)

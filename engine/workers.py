@@ -10,6 +10,7 @@ A worker that dies keeps its rows only until `lease_until`; then any worker may 
 from __future__ import annotations
 
 import os
+import re
 import socket
 import uuid
 from datetime import datetime, timedelta
@@ -82,18 +83,22 @@ def backoff(attempts: int, base: timedelta, cap: timedelta) -> timedelta:
     return min(cap, base * (2**exponent))
 
 
+_EMAIL = re.compile(r"[^\s<>'\"()]+@[^\s<>'\"()]+")
+
+
 def describe_error(exc: BaseException) -> str:
     """A short, data-free description for `last_error` and logs.
 
     Engine errors carry Dutch messages without personal data; database errors are reduced
-    to their classes, because their text includes SQL parameters.
+    to their classes, because their text includes SQL parameters; mail addresses that SMTP
+    servers echo back are blanked.
     """
     if isinstance(exc, EngineError):
         return f"{type(exc).__name__}: {exc.message}"[:1000]
     if isinstance(exc, SQLAlchemyError):
         orig = getattr(exc, "orig", None)
         return f"{type(exc).__name__}" + (f" ({type(orig).__name__})" if orig is not None else "")
-    return f"{type(exc).__name__}: {exc}"[:1000]
+    return _EMAIL.sub("<adres>", f"{type(exc).__name__}: {exc}")[:1000]
 
 
 def is_transient_db_error(exc: BaseException) -> bool:

@@ -7,7 +7,7 @@ import sys
 
 import click
 from flask import Flask
-from flask.cli import FlaskGroup
+from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import func, select
 
 from engine.audit import verify_all
@@ -118,6 +118,7 @@ def worker(once: bool) -> None:
 
 @main.group(invoke_without_command=True)
 @click.pass_context
+@with_appcontext
 def incidents(ctx: click.Context) -> None:
     """List timers and mails that failed too often (retry with `incidents retry ID`)."""
     if ctx.invoked_subcommand is not None:

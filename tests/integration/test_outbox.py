@@ -94,10 +94,12 @@ def test_a_temporary_refusal_is_retried_after_back_off_with_the_same_message_id(
 def test_a_permanent_refusal_becomes_an_incident_at_once_and_can_be_retried(db, clock, coach, smtp_server):
     queued = queue_mail(db, clock, coach.user_id, "coach@job.example")
     other = queue_mail(db, clock, coach.user_id, "coach@job.example", subject="Tweede")
-    smtp_server.responses.append("550 5.1.1 Onbekende ontvanger")
+    smtp_server.responses.append("550 5.1.1 <coach@job.example>: Onbekende ontvanger")
     report = outbox(db, clock, smtp_server).sweep()
     assert (report.incidents, report.sent) == (1, 1), "the next mail in the batch still goes out"
-    assert row(db, queued.id).status == "incident"
+    failed = row(db, queued.id)
+    assert failed.status == "incident" and "550" in failed.last_error
+    assert "coach@job.example" not in failed.last_error, "no addresses in errors admins list"
     with db.read() as s:
         assert [m.id for m in incidents(s)] == [queued.id]
     retry_incident(db, queued.id, clock.now())
