@@ -34,9 +34,8 @@ from sqlalchemy.orm import Session
 
 from engine.clock import Clock, ensure_utc
 from engine.db import Database
-from engine.errors import NotFound
 from engine.models import OutboxMessage
-from engine.workers import backoff, claim_batch, describe_error, make_worker_id
+from engine.workers import backoff, claim_batch, describe_error, make_worker_id, reopen_incident
 
 log = logging.getLogger("jobtraject.outbox")
 
@@ -309,12 +308,4 @@ def incidents(session: Session) -> list[OutboxMessage]:
 
 def retry_incident(db: Database, message_id: int, now: datetime) -> None:
     """Give an incident mail a fresh set of attempts, ready now."""
-    with db.write() as s:
-        row = s.get(OutboxMessage, message_id)
-        if row is None or row.status != "incident":
-            raise NotFound("Er is geen mail-incident met dit nummer.", message_id=message_id)
-        row.status = "pending"
-        row.attempts = 0
-        row.locked_by = None
-        row.lease_until = None
-        row.next_attempt_at = now
+    reopen_incident(db, OutboxMessage, message_id, now, "Er is geen mail-incident met dit nummer.")

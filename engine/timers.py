@@ -34,7 +34,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from engine.clock import Clock, ensure_utc
 from engine.db import Database
-from engine.errors import DatabaseBusy, NotFound, StaleCase
+from engine.errors import DatabaseBusy, StaleCase
 from engine.models import Case, Timer
 from engine.registry import Registry
 from engine.runtime import apply_transition
@@ -45,6 +45,7 @@ from engine.workers import (
     describe_error,
     is_transient_db_error,
     make_worker_id,
+    reopen_incident,
 )
 
 log = logging.getLogger("jobtraject.timers")
@@ -262,13 +263,5 @@ def incidents(session: Session) -> list[Timer]:
 
 
 def retry_incident(db: Database, timer_id: int, now: datetime) -> None:
-    """Give an incident timer a fresh set of attempts, due now."""
-    with db.write() as s:
-        timer = s.get(Timer, timer_id)
-        if timer is None or timer.status != "incident":
-            raise NotFound("Er is geen timer-incident met dit nummer.", timer_id=timer_id)
-        timer.status = "pending"
-        timer.attempts = 0
-        timer.locked_by = None
-        timer.lease_until = None
-        timer.next_attempt_at = now
+    """Give an incident timer a fresh set of attempts, ready now."""
+    reopen_incident(db, Timer, timer_id, now, "Er is geen timer-incident met dit nummer.")

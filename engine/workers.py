@@ -22,7 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from engine.db import Database
-from engine.errors import EngineError
+from engine.errors import EngineError, NotFound
 from engine.models import WorkerHeartbeat
 
 
@@ -135,3 +135,19 @@ def forget(db: Database, worker_id: str) -> None:
 
 def heartbeats(session: Session) -> list[WorkerHeartbeat]:
     return list(session.scalars(select(WorkerHeartbeat).order_by(WorkerHeartbeat.beat_at.desc())))
+
+
+def reopen_incident(db: Database, model: Any, row_id: int, now: datetime, missing: str) -> None:
+    """Give an incident row (timer or mail) a fresh set of attempts, ready now.
+
+    `missing` is the Dutch message when no incident with that id exists.
+    """
+    with db.write() as s:
+        row = s.get(model, row_id)
+        if row is None or row.status != "incident":
+            raise NotFound(missing, id=row_id)
+        row.status = "pending"
+        row.attempts = 0
+        row.locked_by = None
+        row.lease_until = None
+        row.next_attempt_at = now
