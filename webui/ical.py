@@ -27,7 +27,7 @@ from wtforms.validators import AnyOf
 from engine import calendar
 from engine.errors import EngineError
 from engine.reminders import NOTIFY_CHOICES, set_notify
-from webui.auth import login_required
+from webui.auth import login_required, public
 from webui.extensions import services
 from webui.scheduling import case_label, reminder_settings
 
@@ -47,6 +47,7 @@ class PostForm(FlaskForm):
 
 
 @bp.route("/ical/<token>.ics")
+@public
 def feed(token: str):
     svc = services()
     settings = reminder_settings(current_app)

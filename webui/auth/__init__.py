@@ -49,7 +49,14 @@ def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
         return view(*args, **kwargs)
 
     wrapped.login_required = True  # type: ignore[attr-defined]
+    wrapped.access_rule = getattr(view, "access_rule", "login")  # type: ignore[attr-defined]
     return wrapped
+
+
+def public(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Declares a view open without login (login page, secret-token feeds); see the route inventory."""
+    view.access_rule = "public"  # type: ignore[attr-defined]
+    return view
 
 
 def roles_required(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -60,6 +67,7 @@ def roles_required(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., 
                 abort(404)
             return view(*args, **kwargs)
 
+        wrapped.access_rule = "roles:" + ",".join(roles)  # type: ignore[attr-defined]
         return login_required(wrapped)
 
     return deco
@@ -86,6 +94,7 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@public
 def login():
     form = LoginForm()
     if form.validate_on_submit():
@@ -104,6 +113,7 @@ def login():
 
 
 @bp.route("/logout", methods=["POST"])
+@public
 def logout():
     session.clear()
     flash("U bent uitgelogd.")
