@@ -1,25 +1,65 @@
-"""Read side: a person's tasks and their role's queue, as small dataclasses.
+"""Read side: a person's tasks, their role's queue, the archive, as small dataclasses.
 
 One query per list (tasks joined with their case), filtered by the access policy in SQL,
-so the page costs the same whatever the organisation's history.
+so the page costs the same whatever the organisation's history. The domain (workflows/)
+extends the statements of `select_tasks` with its own joins (who a case is about) and
+filters; the engine only knows tasks, cases, users and dates.
+
+Urgency is counted in Dutch calendar days: a task is late ("Te laat") once the day of its
+due date is over, and a task whose assignee chose a follow-up day ("Later terugzien") in
+the future leaves the urgent groups until that day.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from typing import Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from engine.access import AccessPolicy
 from engine.clock import ensure_utc
-from engine.models import Case, Task
+from engine.models import Case, Task, User
 from engine.spec import Actor
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
-GROUPS = ("Te laat", "Vandaag", "Deze week", "Later")
+LATE, TODAY, THIS_WEEK, LATER = "Te laat", "Vandaag", "Deze week", "Later"
+GROUPS = (LATE, TODAY, THIS_WEEK, LATER)
+PARKED = "Later terugzien"
+
+Scope = Literal["mine", "queue", "team", "archive"]
+
+
+def local_today(now: datetime) -> date:
+    return ensure_utc(now).astimezone(AMSTERDAM).date()
+
+
+def start_of_today(now: datetime) -> datetime:
+    """Midnight in Amsterdam, as UTC: a task due before this moment is late."""
+    return datetime.combine(local_today(now), time(0, 0), AMSTERDAM).astimezone(ensure_utc(now).tzinfo)
+
+
+def due_group(due_at: datetime | None, now: datetime) -> str:
+    """Te laat / Vandaag / Deze week (until Sunday) / Later, by the Dutch calendar day."""
+    if due_at is None:
+        return LATER
+    local_due = ensure_utc(due_at).astimezone(AMSTERDAM).date()
+    today = local_today(now)
+    if local_due < today:
+        return LATE
+    if local_due == today:
+        return TODAY
+    if local_due <= today + timedelta(days=6 - today.weekday()):
+        return THIS_WEEK
+    return LATER
+
+
+def is_parked(follow_up_on: date | None, now: datetime) -> bool:
+    """The assignee asked to see the task again on a later day."""
+    return follow_up_on is not None and follow_up_on > local_today(now)
 
 
 @dataclass(frozen=True)
@@ -29,7 +69,7 @@ class InboxItem:
     role: str
     assignee_id: int | None
     due_at: datetime | None
-    follow_up_at: datetime | None
+    follow_up_on: date | None
     case_id: int
     workflow: str
     case_state: str
@@ -37,74 +77,97 @@ class InboxItem:
     status: str
 
     def group(self, now: datetime) -> str:
-        if self.due_at is None:
-            return "Later"
-        local_due = ensure_utc(self.due_at).astimezone(AMSTERDAM).date()
-        today = now.astimezone(AMSTERDAM).date()
-        if local_due < today:
-            return "Te laat"
-        if local_due == today:
-            return "Vandaag"
-        if local_due <= today + timedelta(days=6 - today.weekday()):
-            return "Deze week"
-        return "Later"
+        return due_group(self.due_at, now)
 
     def overdue(self, now: datetime) -> bool:
         return self.due_at is not None and ensure_utc(self.due_at) < now
 
 
-def _items(session: Session, stmt) -> list[InboxItem]:
-    rows = session.execute(stmt).all()
-    return [
-        InboxItem(
-            task_id=r.id, title=r.title, role=r.role, assignee_id=r.assignee_id, due_at=r.due_at,
-            follow_up_at=r.follow_up_at, case_id=r.case_id, workflow=r.workflow, case_state=r.state_1,
-            organisation_id=r.organisation_id, status=r.status,
+# -- statements the domain can extend --------------------------------------------------------
+
+
+def select_tasks(policy: AccessPolicy, actor: Actor, scope: Scope) -> Select:
+    """Tasks joined with their case, limited to what the actor may see, for one list.
+
+    - mine: open tasks assigned to the actor;
+    - queue: open, unassigned tasks of the actor's role;
+    - team: open tasks of the actor's role, unassigned or held by someone of the actor's
+      organisation (what a coordinator may hand over);
+    - archive: closed tasks the actor held or completed.
+    Columns are labelled (task_id, title, ..., case_state) so callers can add their own.
+    """
+    stmt = (
+        select(
+            Task.id.label("task_id"), Task.title, Task.role, Task.assignee_id, Task.due_at, Task.follow_up_on,
+            Task.status, Task.completed_at, Task.case_id, Case.workflow, Case.state.label("case_state"),
+            Case.organisation_id,
         )
-        for r in rows
-    ]
-
-
-def _base(policy: AccessPolicy, actor: Actor):
-    return (
-        select(Task.id, Task.title, Task.role, Task.assignee_id, Task.due_at, Task.follow_up_at,
-               Task.case_id, Task.status, Case.workflow, Case.state.label("state_1"), Case.organisation_id)
         .join(Case, Case.id == Task.case_id)
         .where(policy.case_filter(actor))
     )
+    if scope == "mine":
+        stmt = stmt.where(Task.assignee_id == actor.user_id, Task.status == "open")
+    elif scope == "queue":
+        stmt = stmt.where(Task.role == actor.role, Task.assignee_id.is_(None), Task.status == "open")
+    elif scope == "team":
+        holder = aliased(User)
+        stmt = stmt.outerjoin(holder, holder.id == Task.assignee_id).where(
+            Task.role == actor.role, Task.status == "open",
+            or_(Task.assignee_id.is_(None), holder.organisation_id == actor.organisation_id),
+        )
+    elif scope == "archive":
+        stmt = stmt.where(
+            Task.status != "open", or_(Task.completed_by_id == actor.user_id, Task.assignee_id == actor.user_id)
+        )
+    else:  # pragma: no cover - a programming error
+        raise ValueError(scope)
+    return stmt
+
+
+def by_urgency(stmt: Select) -> Select:
+    return stmt.order_by(Task.due_at.is_(None), Task.due_at, Task.id)
+
+
+def newest_first(stmt: Select) -> Select:
+    return stmt.order_by(Task.completed_at.desc(), Task.id.desc())
+
+
+def overdue_clause(now: datetime) -> ColumnElement[bool]:
+    """Due on a Dutch calendar day that is over (the "Te laat" group)."""
+    return Task.due_at < start_of_today(now)
+
+
+def not_parked_clause(now: datetime) -> ColumnElement[bool]:
+    return or_(Task.follow_up_on.is_(None), Task.follow_up_on <= local_today(now))
+
+
+# -- the lists the engine itself needs (digest, calendar feed) ------------------------------
+
+
+def _items(session: Session, stmt: Select) -> list[InboxItem]:
+    return [
+        InboxItem(
+            task_id=r.task_id, title=r.title, role=r.role, assignee_id=r.assignee_id, due_at=r.due_at,
+            follow_up_on=r.follow_up_on, case_id=r.case_id, workflow=r.workflow, case_state=r.case_state,
+            organisation_id=r.organisation_id, status=r.status,
+        )
+        for r in session.execute(stmt).all()
+    ]
 
 
 def my_tasks(session: Session, policy: AccessPolicy, actor: Actor, limit: int = 500) -> list[InboxItem]:
     """Open tasks assigned to the actor, most urgent first."""
-    stmt = (
-        _base(policy, actor)
-        .where(Task.assignee_id == actor.user_id, Task.status == "open")
-        .order_by(Task.due_at.is_(None), Task.due_at, Task.id)
-        .limit(limit)
-    )
-    return _items(session, stmt)
+    return _items(session, by_urgency(select_tasks(policy, actor, "mine")).limit(limit))
 
 
 def queue(session: Session, policy: AccessPolicy, actor: Actor, limit: int = 500) -> list[InboxItem]:
     """Open, unassigned tasks for the actor's role on cases the actor may see."""
-    stmt = (
-        _base(policy, actor)
-        .where(Task.role == actor.role, Task.assignee_id.is_(None), Task.status == "open")
-        .order_by(Task.due_at.is_(None), Task.due_at, Task.id)
-        .limit(limit)
-    )
-    return _items(session, stmt)
+    return _items(session, by_urgency(select_tasks(policy, actor, "queue")).limit(limit))
 
 
 def archive(session: Session, policy: AccessPolicy, actor: Actor, limit: int = 100) -> list[InboxItem]:
-    """Tasks the actor completed, newest first."""
-    stmt = (
-        _base(policy, actor)
-        .where(Task.status != "open", or_(Task.completed_by_id == actor.user_id, Task.assignee_id == actor.user_id))
-        .order_by(Task.completed_at.desc(), Task.id.desc())
-        .limit(limit)
-    )
-    return _items(session, stmt)
+    """Tasks the actor held or completed, newest first."""
+    return _items(session, newest_first(select_tasks(policy, actor, "archive")).limit(limit))
 
 
 def case_tasks(session: Session, case_id: int) -> list[Task]:
@@ -116,3 +179,30 @@ def group_items(items: list[InboxItem], now: datetime) -> dict[str, list[InboxIt
     for item in items:
         groups[item.group(now)].append(item)
     return groups
+
+
+# -- counts for the navigation: one aggregate query ---------------------------------------
+
+
+@dataclass(frozen=True)
+class TaskCounts:
+    mine: int  # open tasks assigned to me
+    late: int  # of those: late and not parked for later
+    queue: int  # open, unassigned tasks of my role that I may see
+
+
+def task_counts(session: Session, policy: AccessPolicy, actor: Actor, now: datetime) -> TaskCounts:
+    mine = Task.assignee_id == actor.user_id
+    queued = and_(Task.assignee_id.is_(None), Task.role == actor.role)
+    late = and_(mine, overdue_clause(now), not_parked_clause(now))
+
+    def count(cond: ColumnElement[bool]):
+        return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
+
+    row = session.execute(
+        select(count(mine), count(late), count(queued))
+        .select_from(Task)
+        .join(Case, Case.id == Task.case_id)
+        .where(Task.status == "open", or_(mine, queued), policy.case_filter(actor))
+    ).one()
+    return TaskCounts(mine=int(row[0]), late=int(row[1]), queue=int(row[2]))

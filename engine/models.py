@@ -6,13 +6,14 @@ rows by id, so a person can be erased while the audit trail stays verifiable.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -126,7 +127,8 @@ class Task(Base):
     title: Mapped[str] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     due_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    follow_up_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The assignee's own "look at it again on" day (Europe/Amsterdam), apart from the due date.
+    follow_up_on: Mapped[date | None] = mapped_column(Date)
     remind_before: Mapped[list[int]] = mapped_column(JsonType, default=list)  # seconds
     status: Mapped[str] = mapped_column(String(16), default="open")  # open | done | cancelled
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
@@ -137,6 +139,26 @@ class Task(Base):
         Index("ix_task_role_status_due", "role", "status", "due_at"),
         Index("ix_task_case_status", "case_id", "status"),
     )
+
+
+class TaskEvent(Base):
+    """Who moved a task to whom, when and why: taking, assigning and handing over.
+
+    Written in the same transaction as the change to `Task.assignee_id`.
+    """
+
+    __tablename__ = "task_event"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("task.id"))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    kind: Mapped[str] = mapped_column(String(16))  # take | assign | handover
+    from_assignee_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    to_assignee_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    reason: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_task_event_task_at", "task_id", "at"),)
 
 
 class Timer(Base):

@@ -36,13 +36,15 @@ def create_app(config: dict[str, Any] | None = None, *, clock: Clock | None = No
     csrf.init_app(app)
     logging.getLogger("waitress").setLevel(logging.INFO)
 
-    from webui import auth, cases, errors, filters, ical, inbox
+    from webui import auth, cases, dashboard, errors, filters, ical, inbox
 
     filters.init_app(app)
     errors.init_app(app)
     auth.init_app(app)
+    inbox.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(inbox.bp)
     app.register_blueprint(cases.bp)
     app.register_blueprint(ical.bp)
+    app.register_blueprint(dashboard.bp)
     return app

@@ -1,0 +1,250 @@
+"""The task lists people work from, with each case named the way people know it.
+
+A company trajectory is known by the company's name, a candidate plan by the candidate's
+name and the employer. The engine's statements (`engine.inbox.select_tasks`) are extended
+here with those joins, so every list is one query whatever its length; filters and the free
+text search run in SQL too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import Select, and_, or_, select
+from sqlalchemy.orm import Session
+
+from engine import inbox
+from engine.clock import ensure_utc
+from engine.models import Case, Organisation, Task, User
+from engine.registry import Registry
+from engine.services import Services
+from engine.spec import Actor
+from workflows.candidate_plan import NAME as CANDIDATE_PLAN
+from workflows.models import Candidate
+from workflows.roles import ORG_EMPLOYER
+
+MAX_LIST = 500
+ARCHIVE_PAGE = 25
+MAX_SEARCH = 100
+
+
+@dataclass(frozen=True)
+class TaskFilter:
+    """What the filter form asks for; every field optional."""
+
+    company_id: int | None = None
+    candidate_id: int | None = None
+    phase: str | None = None  # "workflow:state"
+    overdue_only: bool = False
+    text: str | None = None
+
+    @property
+    def active(self) -> bool:
+        return bool(self.company_id or self.candidate_id or self.phase or self.overdue_only or self.text)
+
+
+@dataclass(frozen=True)
+class TaskLine:
+    task_id: int
+    title: str
+    role: str
+    assignee_id: int | None
+    assignee_name: str | None
+    due_at: datetime | None
+    follow_up_on: date | None
+    status: str
+    completed_at: datetime | None
+    case_id: int
+    workflow: str
+    workflow_label: str
+    case_state: str
+    phase_label: str
+    company: str | None
+    candidate: str | None
+
+    @property
+    def case_name(self) -> str:
+        """'Daan Verhoeven (Bakkerij De Korenaar)' for a plan, 'Bakkerij De Korenaar' for a trajectory."""
+        if self.candidate and self.company:
+            return f"{self.candidate} ({self.company})"
+        return self.candidate or self.company or f"{self.workflow_label} #{self.case_id}"
+
+    def group(self, now: datetime) -> str:
+        return inbox.due_group(self.due_at, now)
+
+    def late(self, now: datetime) -> bool:
+        return self.due_at is not None and ensure_utc(self.due_at) < inbox.start_of_today(now)
+
+
+@dataclass(frozen=True)
+class Inbox:
+    groups: dict[str, list[TaskLine]]  # Te laat, Vandaag, Deze week, Later
+    parked: list[TaskLine]  # Later terugzien, by follow-up day
+    total: int
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[TaskLine]
+    number: int
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+
+@dataclass(frozen=True)
+class Option:
+    value: str
+    label: str
+
+
+@dataclass(frozen=True)
+class FilterOptions:
+    companies: list[Option] = field(default_factory=list)
+    candidates: list[Option] = field(default_factory=list)
+    phases: list[Option] = field(default_factory=list)
+
+
+class TaskInbox:
+    """Read model of the inbox, queue, team list and archive (no writes)."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    @property
+    def registry(self) -> Registry:
+        return self.services.registry
+
+    # statements --------------------------------------------------------------------------
+    def _select(self, actor: Actor, scope: inbox.Scope, f: TaskFilter | None) -> Select:
+        assignee = User.__table__.alias("assignee")
+        stmt = (
+            inbox.select_tasks(self.services.policy, actor, scope)
+            .add_columns(Organisation.name.label("company"), Candidate.first_name, Candidate.last_name,
+                         assignee.c.name.label("assignee_name"))
+            .outerjoin(Organisation, Organisation.id == Case.organisation_id)
+            .outerjoin(Candidate, and_(Case.workflow == CANDIDATE_PLAN,
+                                       Candidate.id == Case.data["candidate_id"].as_integer()))
+            .outerjoin(assignee, assignee.c.id == Task.assignee_id)
+        )
+        return self._filtered(stmt, f) if f is not None else stmt
+
+    def _filtered(self, stmt: Select, f: TaskFilter) -> Select:
+        now = self.services.clock.now()
+        if f.company_id:
+            stmt = stmt.where(Case.organisation_id == f.company_id)
+        if f.candidate_id:
+            stmt = stmt.where(Candidate.id == f.candidate_id)
+        if f.phase and ":" in f.phase:
+            workflow, state = f.phase.split(":", 1)
+            stmt = stmt.where(Case.workflow == workflow, Case.state == state)
+        if f.overdue_only:
+            stmt = stmt.where(inbox.overdue_clause(now))
+        text = (f.text or "").strip()[:MAX_SEARCH]
+        if text:
+            full_name = Candidate.first_name + " " + Candidate.last_name
+            stmt = stmt.where(or_(
+                Task.title.icontains(text, autoescape=True),
+                Organisation.name.icontains(text, autoescape=True),
+                full_name.icontains(text, autoescape=True),
+            ))
+        return stmt
+
+    def _lines(self, s: Session, stmt: Select) -> list[TaskLine]:
+        out = []
+        for r in s.execute(stmt).all():
+            spec = self.registry.get(r.workflow).spec if r.workflow in self.registry.names() else None
+            candidate = f"{r.first_name} {r.last_name}".strip() if r.first_name is not None else None
+            out.append(TaskLine(
+                task_id=r.task_id, title=r.title, role=r.role, assignee_id=r.assignee_id,
+                assignee_name=r.assignee_name, due_at=r.due_at, follow_up_on=r.follow_up_on, status=r.status,
+                completed_at=r.completed_at, case_id=r.case_id, workflow=r.workflow,
+                workflow_label=spec.label if spec else r.workflow, case_state=r.case_state,
+                phase_label=spec.state_label(r.case_state) if spec else r.case_state,
+                company=r.company, candidate=candidate or None,
+            ))
+        return out
+
+    # lists -------------------------------------------------------------------------------
+    def mine(self, actor: Actor, f: TaskFilter | None = None) -> Inbox:
+        """My open tasks by urgency; those I parked for later apart, by their follow-up day."""
+        now = self.services.clock.now()
+        with self.services.db.read() as s:
+            lines = self._lines(s, inbox.by_urgency(self._select(actor, "mine", f)).limit(MAX_LIST))
+        groups: dict[str, list[TaskLine]] = {g: [] for g in inbox.GROUPS}
+        parked = []
+        for line in lines:
+            if inbox.is_parked(line.follow_up_on, now):
+                parked.append(line)
+            else:
+                groups[line.group(now)].append(line)
+        parked.sort(key=lambda t: (t.follow_up_on, t.task_id))
+        return Inbox(groups=groups, parked=parked, total=len(lines))
+
+    def queue(self, actor: Actor, f: TaskFilter | None = None) -> list[TaskLine]:
+        with self.services.db.read() as s:
+            return self._lines(s, inbox.by_urgency(self._select(actor, "queue", f)).limit(MAX_LIST))
+
+    def team(self, actor: Actor, f: TaskFilter | None = None, assignee_id: int | None = None) -> list[TaskLine]:
+        """Open tasks of a coordinator's role in their organisation (for handing over)."""
+        stmt = self._select(actor, "team", f)
+        if assignee_id:
+            stmt = stmt.where(Task.assignee_id == assignee_id)
+        with self.services.db.read() as s:
+            return self._lines(s, inbox.by_urgency(stmt).limit(MAX_LIST))
+
+    def archive(self, actor: Actor, page: int = 1) -> Page:
+        page = max(1, page)
+        stmt = inbox.newest_first(self._select(actor, "archive", None))
+        stmt = stmt.offset((page - 1) * ARCHIVE_PAGE).limit(ARCHIVE_PAGE + 1)
+        with self.services.db.read() as s:
+            lines = self._lines(s, stmt)
+        return Page(items=lines[:ARCHIVE_PAGE], number=page, has_next=len(lines) > ARCHIVE_PAGE)
+
+    def counts(self, actor: Actor) -> inbox.TaskCounts:
+        with self.services.db.read() as s:
+            return inbox.task_counts(s, self.services.policy, actor, self.services.clock.now())
+
+    # what the forms offer ----------------------------------------------------------------
+    def colleagues(self, actor: Actor, *, include_self: bool = False) -> list[tuple[int, str]]:
+        """Active users with my role in my organisation: who a task can be given to."""
+        stmt = select(User.id, User.name).where(
+            User.active.is_(True), User.role == actor.role, User.organisation_id == actor.organisation_id)
+        if not include_self:
+            stmt = stmt.where(User.id != actor.user_id)
+        with self.services.db.read() as s:
+            return [(i, n) for i, n in s.execute(stmt.order_by(User.name, User.id)).all()]
+
+    def filter_options(self, actor: Actor) -> FilterOptions:
+        """Companies and candidates of the cases I may see; the open phases of each workflow."""
+        visible = select(Case.organisation_id).where(self.services.policy.case_filter(actor))
+        plan_candidates = select(Case.data["candidate_id"].as_integer()).where(
+            Case.workflow == CANDIDATE_PLAN, self.services.policy.case_filter(actor))
+        with self.services.db.read() as s:
+            companies = s.execute(select(Organisation.id, Organisation.name).where(
+                Organisation.kind == ORG_EMPLOYER, Organisation.id.in_(visible)).order_by(Organisation.name)).all()
+            people = s.execute(select(Candidate.id, Candidate.first_name, Candidate.last_name).where(
+                Candidate.id.in_(plan_candidates)).order_by(Candidate.first_name, Candidate.last_name)).all()
+        phases = []
+        for name in sorted(self.registry.names()):
+            spec = self.registry.latest(name).spec
+            phases += [Option(f"{name}:{st.name}", f"{spec.label}: {st.label}") for st in spec.states if not st.final]
+        return FilterOptions(
+            companies=[Option(str(i), n) for i, n in companies],
+            candidates=[Option(str(i), f"{a} {b}".strip()) for i, a, b in people],
+            phases=phases,
+        )
+
+
+def task_ids(values: Iterable[str]) -> list[int] | None:
+    """Task ids from a form's checkboxes; None when one is not a number."""
+    out = []
+    for v in values:
+        if not str(v).isdigit():
+            return None
+        out.append(int(v))
+    return out
