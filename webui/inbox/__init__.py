@@ -13,7 +13,7 @@ from typing import Any
 from flask import Blueprint, Flask, abort, flash, g, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, HiddenField, SearchField, SelectField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, InputRequired, Length
 
 from engine.errors import EngineError, InvalidPayload, NotFound
 from engine.inbox import PARKED, TaskCounts
@@ -71,7 +71,7 @@ class FollowUpForm(PostForm):
     follow_up_on = NlDateField(
         "Later terugzien op", format=["%Y-%m-%d", "%d-%m-%Y"],
         invalid_value_message="Vul een geldige datum in, bijvoorbeeld 1-12-2026.",
-        validators=[DataRequired("Vul een datum in.")],
+        validators=[InputRequired("Vul een datum in.")],
     )
 
 
@@ -241,8 +241,9 @@ def follow_up(task_id: int):
             raise
         except InvalidPayload as exc:
             form.follow_up_on.errors = [exc.errors.get("follow_up_on", exc.message)]
-        except EngineError as exc:
-            form.follow_up_on.errors = [exc.message]
+        except EngineError as exc:  # not my task, or closed meanwhile: nothing to correct in the form
+            flash(exc.message, "error")
+            return redirect(_back("inbox.index"))
     return _render_inbox(form, task_id, 400)
 
 

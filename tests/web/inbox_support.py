@@ -1,0 +1,154 @@
+"""Helpers for the inbox, queue, handover and dashboard tests (Flask client, demo data)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from datetime import datetime
+
+import pytest
+from sqlalchemy import select, update
+
+from engine.clock import FixedClock
+from engine.models import Case, Organisation, Task, TaskEvent, User
+from engine.services import Services
+from engine.spec import Actor
+from tests.helpers import T0, snapshot
+from webui import create_app
+from webui.migrate import upgrade
+from workflows.demo import DEMO_PASSWORD, load_demo
+
+SANNE, AHMED = "sanne@job.example", "ahmed@job.example"
+LISA, TOM = "lisa@wsp-nijmegen.example", "tom@wsp-gelderland.example"
+MARIEKE, HARRIE = "marieke@korenaar.example", "harrie@korenaar.example"
+ADMIN = "beheer@job.example"
+DEMO_ROLES = [SANNE, AHMED, LISA, MARIEKE, HARRIE]
+
+
+@pytest.fixture(scope="session")
+def demo_db_file(tmp_path_factory):
+    """A migrated SQLite database with the demo data, built once; each test gets a copy."""
+    path = tmp_path_factory.mktemp("inbox-demo") / "demo.db"
+    url = f"sqlite:///{path}"
+    upgrade(url)
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "test", "TESTING": True}, clock=FixedClock(T0))
+    load_demo(app.extensions["jobtraject"])
+    app.extensions["jobtraject"].db.dispose()
+    return path
+
+
+@pytest.fixture(name="app")
+def fast_app(demo_db_file, tmp_path):
+    """Like tests/web/conftest.py's `app`, from a copy of the demo database (fast)."""
+    path = tmp_path / "web.db"
+    shutil.copyfile(demo_db_file, path)
+    flask_app = create_app({"DATABASE_URL": f"sqlite:///{path}", "SECRET_KEY": "test", "TESTING": True},
+                           clock=FixedClock(T0))
+    yield flask_app
+    flask_app.extensions["jobtraject"].db.dispose()
+
+
+def services(app) -> Services:
+    return app.extensions["jobtraject"]
+
+
+def csrf(client, path: str = "/login") -> str:
+    html = client.get(path).get_data(as_text=True)
+    return re.search(r'name="csrf_token"[^>]*?value="([^"]+)"', html).group(1)
+
+
+def login(client, email: str) -> None:
+    """Log in through the login form (slow: the password hash is checked)."""
+    r = client.post("/login", data={"email": email, "password": DEMO_PASSWORD, "csrf_token": csrf(client)})
+    assert r.status_code == 302, r.get_data(as_text=True)
+
+
+def sign_in(client, email: str) -> None:
+    """The session a login leaves behind, without checking the password again (fast)."""
+    app = client.application
+    with services(app).db.read() as s:
+        user = s.scalars(select(User).where(User.email == email)).one()
+    with client.session_transaction() as session:
+        session["uid"] = user.id
+        session["epoch"] = user.session_epoch
+
+
+def post(client, path: str, data: dict | None = None, **kw):
+    return client.post(path, data={"csrf_token": csrf(client, "/"), **(data or {})}, **kw)
+
+
+def actor(app, email: str) -> Actor:
+    with services(app).db.read() as s:
+        u = s.scalars(select(User).where(User.email == email)).one()
+        return Actor(user_id=u.id, role=u.role, organisation_id=u.organisation_id, name=u.name)
+
+
+def user_id(app, email: str) -> int:
+    return actor(app, email).user_id  # type: ignore[return-value]
+
+
+def org_id(app, name: str) -> int:
+    with services(app).db.read() as s:
+        return s.scalar(select(Organisation.id).where(Organisation.name == name))
+
+
+def task_id(app, company: str, key: str, workflow: str | None = None) -> int:
+    """The open task `key` on a case of `company` (the first, if the company has several)."""
+    with services(app).db.read() as s:
+        stmt = (select(Task.id).join(Case, Case.id == Task.case_id)
+                .join(Organisation, Organisation.id == Case.organisation_id)
+                .where(Organisation.name == company, Task.key == key, Task.status == "open").order_by(Task.id))
+        if workflow:
+            stmt = stmt.where(Case.workflow == workflow)
+        found = s.scalars(stmt).first()
+    assert found is not None, (company, key)
+    return found
+
+
+def set_task(app, tid: int, **values) -> None:
+    """Arrange a task for a test (due date, assignee) by writing the row directly."""
+    with services(app).db.write() as s:
+        s.execute(update(Task).where(Task.id == tid).values(**values))
+
+
+def task(app, tid: int) -> Task:
+    with services(app).db.read() as s:
+        row = s.get(Task, tid)
+        s.expunge(row)
+        return row
+
+
+def events(app) -> list[tuple]:
+    with services(app).db.read() as s:
+        return [tuple(r) for r in s.execute(select(
+            TaskEvent.task_id, TaskEvent.kind, TaskEvent.actor_user_id, TaskEvent.from_assignee_id,
+            TaskEvent.to_assignee_id, TaskEvent.reason).order_by(TaskEvent.id)).all()]
+
+
+def state(app) -> dict:
+    """Every engine row plus the task events: to assert that nothing changed."""
+    return {**snapshot(services(app).db), "task_event": events(app)}
+
+
+def section(html: str, heading: str) -> str:
+    """The HTML of the <section> whose <h2> starts with `heading`."""
+    for part in html.split("<section")[1:]:
+        body = part.split("</section>")[0]
+        m = re.search(r"<h2[^>]*>(.*?)</h2>", body, re.S)
+        if m and re.sub(r"<[^>]+>", "", m.group(1)).strip().startswith(heading):
+            return body
+    raise AssertionError(f"no section {heading!r}")
+
+
+def heading_count(html: str, heading: str) -> int:
+    m = re.search(r"<h2[^>]*>" + re.escape(heading) + r' <span class="count">(\d+)</span></h2>', html)
+    assert m, heading
+    return int(m.group(1))
+
+
+def nav(html: str) -> str:
+    return html.split('<nav aria-label="Hoofdmenu">')[1].split("</nav>")[0]
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text)
