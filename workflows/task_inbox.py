@@ -156,8 +156,9 @@ class TaskInbox:
 
     def _lines(self, s: Session, stmt: Select) -> list[TaskLine]:
         out = []
+        known = set(self.registry.names())
         for r in s.execute(stmt).all():
-            spec = self.registry.get(r.workflow).spec if r.workflow in self.registry.names() else None
+            spec = self.registry.get(r.workflow).spec if r.workflow in known else None
             candidate = f"{r.first_name} {r.last_name}".strip() if r.first_name is not None else None
             out.append(TaskLine(
                 task_id=r.task_id, title=r.title, role=r.role, assignee_id=r.assignee_id,
