@@ -91,6 +91,10 @@ def _wedge_path(radius: float, a0: float, a1: float, center: tuple[float, float]
     return f"M {_n(cx)} {_n(cy)} L " + _arc_path(radius, a0, a1, center)[2:] + " Z"
 
 
+# Category names sit in the corners nearest their arc, horizontally, inside the picture.
+CATEGORY_LABEL_AT = {"arbeidsprestaties": (RADAR_SIZE - 6, 26, "end"),
+                     "motorisch": (RADAR_SIZE - 6, RADAR_SIZE - 12, "end"),
+                     "arbeidshouding": (6, 26, "start")}
 CATEGORY_CLASS = {"arbeidsprestaties": "cat-prestaties", "motorisch": "cat-motorisch",
                   "arbeidshouding": "cat-houding"}
 
@@ -124,12 +128,9 @@ def invra_radar(
         cls = CATEGORY_CLASS[cat.key]
         out.append(f'<path {_attrs(d=_wedge_path(r, a0, a1), class_=f"sector {cls}")}/>')
         out.append(f'<path {_attrs(d=_arc_path(r + 34, a0 + 0.01, a1 - 0.01), class_=f"cat-arc {cls}", fill="none", stroke_width=8)}/>')
-        mid = (a0 + a1) / 2
-        lx, ly = cx + (r + 58) * math.cos(mid), cy + (r + 58) * math.sin(mid)
-        anchor = "middle" if abs(math.cos(mid)) < 0.3 else ("start" if math.cos(mid) > 0 else "end")
-        count = f"{cat.first:02d}–{cat.last:02d}"
-        out.append(f'<text {_attrs(x=_n(lx), y=_n(ly), text_anchor=anchor, class_=f"cat-label {cls}")}>'
-                   f'{escape(cat.label)} <tspan class="cat-range">{count}</tspan></text>')
+        x, y, anchor = CATEGORY_LABEL_AT[cat.key]
+        out.append(f'<text {_attrs(x=x, y=y, text_anchor=anchor, class_=f"cat-label {cls}")}>'
+                   f'{escape(cat.label)} <tspan class="cat-range">{cat.first:02d}–{cat.last:02d}</tspan></text>')
     # rings (levels 1-3) and spokes
     for level in invra.LEVELS:
         out.append(f'<circle {_attrs(cx=_n(cx), cy=_n(cy), r=_n(r * level / 3), class_="ring", fill="none")}/>')
@@ -153,6 +154,9 @@ def invra_radar(
     if person:
         out.append(f'<polygon {_attrs(points=_points(radar_polygon(person)), class_="profile person")}>'
                    f'<title>{escape(person_label)}</title></polygon>')
+    if workplace and person:  # the requirement's outline stays visible over the person
+        out.append(f'<polygon {_attrs(points=_points(radar_polygon(workplace)), class_="profile workplace-line", fill="none", aria_hidden="true")}/>')
+    if person:
         for i, code in enumerate(invra.CODES):
             level = person.get(code)
             if level:

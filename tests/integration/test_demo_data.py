@@ -43,7 +43,12 @@ def test_demo_companies_are_in_different_phases_and_their_trail_verifies(db, clo
         overdue = s.scalars(select(Task).where(Task.status == "open", Task.due_at < clock.now())).all()
         assigned = s.scalars(select(Task).where(Task.status == "open", Task.assignee_id.is_not(None))).all()
         checked, problems = verify_all(s, registry)
-    assert overdue and len(assigned) == 2
+    assert overdue
+    # Two tasks taken from the queue by hand; the running plan's next evaluation (falling due
+    # about now) is assigned to its Harrie and its contact person, who also signs the action plan.
+    assert sorted(t.key for t in assigned) == (
+        ["evaluatie_1:harrie", "evaluatie_1:opdrachtgever", "sign_opdrachtgever", "support_hr", "write_vacancy"]
+        if "candidate_plan" in registry.names() else ["support_hr", "write_vacancy"])
     assert checked >= 6 and problems == []
 
 
