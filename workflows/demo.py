@@ -334,7 +334,7 @@ class _Demo:
                         goal_reviews=[{"goal_id": goals[cid][0], "status": "open", "note": "Gaat vooruit"}])
             if n == start + 50:  # month 2: INVRA observation and interviews
                 s.run_timers()
-                for cid, case_id in P.items():
+                for case_id in P.values():
                     plans.record_observation(sanne, case_id, observed_on=day(n), scores=_levels(
                         "21112111211" + "2" + "2212111" + "1122112211121112212"))
                     plans.record_evaluation(

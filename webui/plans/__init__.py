@@ -27,7 +27,7 @@ from webui.extensions import services
 from webui.plans import forms as f
 from workflows import candidate_plan as plan
 from workflows import coaching
-from workflows.plan_services import PlanOverview, PlanServices
+from workflows.plan_services import GOAL_STATUSES, PlanOverview, PlanServices
 from workflows.roles import HARRIE, OPDRACHTGEVER
 
 bp = Blueprint("plans", __name__, url_prefix="/plannen")
@@ -134,6 +134,8 @@ def _nl(day: date) -> str:
 
 
 def _render(page: Page, status: int = 200, error: str | None = None, failed: str | None = None):
+    if failed is not None and not _form_shown(page, failed):
+        failed = None  # the message goes above the page when the form itself is not on it
     plans = plan_services()
     svc = services()
     for name in ACTIONS:
@@ -150,7 +152,7 @@ def _render(page: Page, status: int = 200, error: str | None = None, failed: str
         hours_log=plans.hours_log(page.actor, page.case_id), rules=rules,
         uwv_share=rules.uwv_share(1), plan_status=PLAN_STATUS.get(page.overview.state, "lopend"),
         trail=trail, names=names, spec=spec, goal_text={g.id: g.specific for g in page.overview.goals},
-        last_day=page.overview.end_date - timedelta(days=1), **_charts(page),
+        goal_statuses=GOAL_STATUSES, last_day=page.overview.end_date - timedelta(days=1), **_charts(page),
     ), status
 
 
@@ -292,6 +294,15 @@ ACTIONS: dict[str, Action] = {
 }
 
 
+def _form_shown(page: Page, name: str) -> bool:
+    """Mirrors the template: a form is on the page when one of its triggers is possible now."""
+    if name == "doelstatus":
+        return True  # its message is shown with the goal or above the goals
+    if name in ("evaluatie", "overslaan") and not page.pending:
+        return False
+    return any(page.allowed(t) for t in ACTIONS[name].triggers)
+
+
 def _make_form(name: str, page: Page, *, bound: bool) -> f.PlanForm:
     """A form for `name`: bound to the POST, or fresh with today's defaults for the page."""
     action = ACTIONS[name]
@@ -311,12 +322,12 @@ def _make_form(name: str, page: Page, *, bound: bool) -> f.PlanForm:
                                 "hours_distribution": o.hours_distribution}}.get(name, {}))
     form = factory(**kw)
     if name in ("evaluatie", "overslaan"):
-        form.milestone.choices = [("", "— kies —")] + [
-            (e.key, f"{e.label} (uiterlijk {_nl(e.due_on)})") for e in page.pending]
+        form.milestone.choices = f.choices([("", "— kies —")] + [
+            (e.key, f"{e.label} (uiterlijk {_nl(e.due_on)})") for e in page.pending])
     if name == "tekenen":
-        form.party.choices = [(p, plan.PARTIES[p]) for p in page.signable]
+        form.party.choices = f.choices([(p, plan.PARTIES[p]) for p in page.signable])
     if name == "document":
-        form.contact_user_id.choices = [("", "— geen —")] + [(str(i), n) for i, n in page.contacts]
+        form.contact_user_id.choices = f.choices([("", "— geen —")] + [(str(i), n) for i, n in page.contacts])
         if not bound and o.contact_name:
             form.contact_user_id.data = next((str(i) for i, n in page.contacts if n == o.contact_name), "")
     return form

@@ -19,11 +19,24 @@ from workflows import coaching, invra
 from workflows.plan_services import GOAL_OWNERS, GOAL_STATUSES, SKIP_REASONS
 from workflows.rules import SCHEDULE_SETTINGS
 
+try:  # WTForms 3.3 declares options as SelectChoice; older versions take (value, label) pairs
+    from wtforms.fields.choices import SelectChoice
+except ImportError:  # pragma: no cover - WTForms < 3.3
+    SelectChoice = None  # type: ignore[assignment,misc]
+
 REQUIRED = "Dit veld is verplicht."
 
 
-def _choices(options: dict[str, str], blank: str | None = "— kies —") -> list[tuple[str, str]]:
-    return ([("", blank)] if blank else []) + list(options.items())
+def option(value: str, label: str) -> Any:
+    return SelectChoice(value=value, label=label) if SelectChoice is not None else (value, label)
+
+
+def choices(pairs: list[tuple[str, str]]) -> list[Any]:
+    return [option(v, t) for v, t in pairs]
+
+
+def _choices(options: dict[str, str], blank: str | None = "— kies —") -> list[Any]:
+    return choices(([("", blank)] if blank else []) + list(options.items()))
 
 
 def _date(label: str, required: bool = True) -> StringField:
