@@ -315,15 +315,16 @@ class _Demo:
             plans.sign(marieke, case_id, party="opdrachtgever", round=1)
             plans.sign(sanne, case_id, party="kandidaat", round=1)
             plans.sign(sanne, case_id, party="job", round=1)
-        # coaching hours: daily in weeks 1-2, then weekly (Noor until her pause)
-        visits = [start + d for d in (0, 1, 2, 3, 4, 7, 8, 9, 10, 11)] + list(range(start + 15, start + 130, 7))
-        for n in visits:
+        # coaching hours: long days in weeks 1-2, then a visit every three weeks (Noor until her pause);
+        # the other days are the milestones below
+        coaching_days = [start + d for d in (0, 3, 7, 10)] + list(range(start + 15, start + 130, 21))
+        for n in sorted({*coaching_days, *(start + d for d in (29, 50, 57, 85, 113, 120))}):
             s.day(n, hour=14)
             for cid, case_id in P.items():
-                if cid == noor and n > start + 115:
+                if n not in coaching_days or (cid == noor and n > start + 115):
                     continue
                 plans.log_hours(sanne, case_id, worked_on=s.clock.now().astimezone(AMSTERDAM).date(),
-                                hours="3" if n < start + 14 else ("2" if cid == daan else "1,5"),
+                                hours="7,5" if n < start + 14 else ("6" if cid == daan else "4,5"),
                                 activity="werkvloer" if n < start + 14 or n % 2 else "harrie")
             if n == start + 29:  # evaluation of week 4
                 s.run_timers()

@@ -144,7 +144,7 @@ def test_everyone_of_the_plan_sees_header_timeline_radar_and_hours(web, email):
     assert 'class="profile person"' in html and 'class="profile earlier"' in html
     assert "Groei sinds ma 7 sep 2026" in html and "36 van 38" in html
     assert "<th scope=\"col\">Vereist</th><th scope=\"col\">Gemeten</th><th scope=\"col\">Verschil</th>" in html
-    assert "64 van 124,8 uur" in html and "€ 40,00" in html and "€ 800,00" in html
+    assert "66 van 124,8 uur" in html and "€ 40,00" in html and "€ 720,00" in html
     assert "style=" not in html and "<script" not in html
 
 
@@ -225,7 +225,7 @@ def test_job_logs_hours_and_the_gauge_moves(web):
     done(web.post(case_id, "uren", {"worked_on": "2026-11-23", "hours": "2,5", "activity": "evaluatie",
                                     "note": "Voorbereiding evaluatie"}), case_id, "uren")
     html = web.page(case_id)
-    assert "De uren zijn geschreven." in html and "66,5 van 124,8 uur" in html and "Voorbereiding evaluatie" in html
+    assert "De uren zijn geschreven." in html and "68,5 van 124,8 uur" in html and "Voorbereiding evaluatie" in html
 
 
 def test_job_records_the_due_evaluation_with_goal_statuses(web):
