@@ -423,3 +423,28 @@ def test_a_goal_of_another_plan_cannot_be_updated_through_this_one(web):
     assert response.status_code == 422 and "Dit doel hoort niet bij dit trajectplan." in response.get_data(
         as_text=True)
     assert web.everything() == before
+
+
+# -- labels and warnings --------------------------------------------------------------------------
+
+
+def test_the_organisations_own_invra_labels_appear_next_to_the_numbers(web):
+    svc = web.app.extensions["jobtraject"]
+    with web.db.read() as s:
+        admin = s.scalars(select(User).where(User.email == "beheer@job.example")).one()
+    PlanServices(svc).load_invra_labels(Actor(admin.id, admin.role, admin.organisation_id, admin.name),
+                                        name="Eigen omschrijvingen", text="08;Werktempo <hoog>\n10;Overzicht")
+    web.login(JOB)
+    html = web.page(web.plan_of("Daan"))
+    assert "<title>08: Werktempo &lt;hoog&gt;</title>" in html  # tooltip on the spoke number
+    assert '<th scope="row">08 Werktempo &lt;hoog&gt;</th>' in html and "10 Overzicht" in html
+    assert ">07 </th>" in html or '<th scope="row">07 </th>' in html  # unlabelled: the number only
+
+
+def test_hours_near_the_years_maximum_are_stored_with_a_warning(web):
+    web.login(JOB)
+    case_id = web.plan_of("Daan")
+    for day in ("2026-11-23", "2026-11-20"):
+        done(web.post(case_id, "uren", {"worked_on": day, "hours": "24", "activity": "werkvloer"}), case_id, "uren")
+    html = web.page(case_id)
+    assert "Jaar 1: 91% van het maximum van 124,8 uur is gebruikt." in html and "114 van 124,8 uur" in html

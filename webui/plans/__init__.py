@@ -26,7 +26,7 @@ from webui.auth import current_actor, login_required
 from webui.extensions import services
 from webui.plans import forms as f
 from workflows import candidate_plan as plan
-from workflows import coaching
+from workflows import coaching, invra
 from workflows.plan_services import GOAL_STATUSES, PlanOverview, PlanServices
 from workflows.roles import HARRIE, OPDRACHTGEVER
 
@@ -111,7 +111,7 @@ def _charts(page: Page) -> dict[str, Any]:
     obs = o.invra.observations
     person = obs[-1].scores if obs else None
     earlier = obs[-2].scores if len(obs) > 1 else None
-    loaded = {c: text for c, text in o.invra.labels.items() if not text.startswith("Competentie ")}
+    loaded = loaded_labels(o)
     radar = charts.invra_radar(
         o.invra.workplace, person, earlier, labels=loaded,
         person_label=f"Persoonsprofiel {_nl(obs[-1].observed_on)}" if obs else "Persoonsprofiel",
@@ -126,7 +126,13 @@ def _charts(page: Page) -> dict[str, Any]:
                            caption="Begeleidingsuren week 1-2 (inwerken)", id_="meter-inwerken"),
     ]
     return {"timeline_svg": timeline, "radar_svg": radar, "radar_rows": rows, "gauges": gauges,
-            "person": person, "earlier": earlier}
+            "person": person, "earlier": earlier, "loaded_labels": loaded}
+
+
+def loaded_labels(o: PlanOverview) -> dict[str, str]:
+    """The organisation's own INVRA labels (licensed); without them only numbers are shown."""
+    return {c.code: o.invra.labels[c.code] for c in invra.COMPETENCES
+            if o.invra.labels.get(c.code) not in (None, c.placeholder_label)}
 
 
 def _nl(day: date) -> str:
@@ -326,6 +332,15 @@ def _make_form(name: str, page: Page, *, bound: bool) -> f.PlanForm:
             (e.key, f"{e.label} (uiterlijk {_nl(e.due_on)})") for e in page.pending])
     if name == "tekenen":
         form.party.choices = f.choices([(p, plan.PARTIES[p]) for p in page.signable])
+    if name in ("observatie", "doel"):
+        labels = loaded_labels(o)
+        if name == "observatie":
+            for code, text in labels.items():
+                form[f"c{code}"].label.text = f"{code} {text}"
+        else:
+            form.competence.choices = f.choices([("", "— geen —")] + [
+                (c.code, f"{c.code} {labels.get(c.code, '')}".strip() if c.code in labels else c.placeholder_label)
+                for c in invra.COMPETENCES])
     if name == "document":
         form.contact_user_id.choices = f.choices([("", "— geen —")] + [(str(i), n) for i, n in page.contacts])
         if not bound and o.contact_name:
@@ -371,7 +386,10 @@ def act(case_id: int, name: str):
         if isinstance(exc, InvalidPayload):
             _apply_errors(form, exc.errors, action.aliases)
         status = 403 if exc.code == "not_permitted" else 422
-        return _render(page, status, exc.message, name)
+        message = exc.message
+        if exc.code == "transition_not_allowed":  # the engine's message names triggers, not actions
+            message = f"Deze actie is niet mogelijk in de fase '{page.overview.state_label}'."
+        return _render(page, status, message, name)
     flash(message)
     return redirect(url_for("plans.show", case_id=case_id, _anchor=action.anchor))
 
