@@ -208,13 +208,14 @@ TL_HEIGHT = 236
 
 @dataclass(frozen=True)
 class Band:
-    """A stretch of the year: a phase (`row` 0) or the proefplaatsing (`row` 1)."""
+    """A stretch of the year: a phase (`row` 0) or, above it, the proefplaatsing or a pause (`row` 1)."""
 
     label: str
     start: date
     end: date  # exclusive
     current: bool = False
     row: int = 0
+    kind: str = "proef"  # CSS class of a row-1 band: "proef" or "pause"
 
 
 @dataclass(frozen=True)
@@ -299,9 +300,9 @@ def plan_timeline(
         out.append(f'<text {_attrs(x=_n((x0 + x1) / 2), y=_n(ly), text_anchor="middle", class_="phase-label" + (" current" if band.current else ""))}>{escape(band.label)}</text>')
     for band in (b for b in bands if b.row == 1):
         x0, x1 = date_x(band.start, start, end), date_x(band.end, start, end)
-        out.append(f'<rect {_attrs(x=_n(x0), y=_n(proef_y), width=_n(max(x1 - x0, 1)), height=14, rx=3, class_="proef")}>'
+        out.append(f'<rect {_attrs(x=_n(x0), y=_n(proef_y), width=_n(max(x1 - x0, 1)), height=14, rx=3, class_=band.kind)}>'
                    f'<title>{escape(band.label)}</title></rect>')
-        out.append(f'<text {_attrs(x=_n(x1 + 4), y=_n(proef_y + 11), class_="proef-label")}>{escape(band.label)}</text>')
+        out.append(f'<text {_attrs(x=_n(x1 + 4), y=_n(proef_y + 11), class_=f"{band.kind}-label")}>{escape(band.label)}</text>')
     # milestones: numbered markers; neighbours alternate their number above/below
     for i, m in enumerate(markers):
         x = date_x(m.due_on, start, end)

@@ -187,3 +187,10 @@ def test_a_gauge_at_a_quarter_ends_a_quarter_along_the_half_circle():
     assert math.degrees(math.atan2(cy - y, x - cx)) == pytest.approx(135)
     markup = str(charts.hours_gauge(Decimal("24.5"), Decimal("98"), status="ok", caption="Jaar 1", id_="g"))
     assert "24,5 van 98 uur" in markup and 'aria-label="Jaar 1: 24,5 van 98 uur gebruikt (25%)"' in markup
+
+
+def test_a_pause_is_a_band_above_the_phases_with_its_own_class():
+    bands = [charts.Band("Gepauzeerd sinds 10 nov 2026", date(2026, 11, 10), date(2026, 11, 23), row=1, kind="pause")]
+    root = parse(charts.plan_timeline(START, END, bands, [], date(2026, 11, 23)))
+    pause = next(r for r in root.iter(f"{SVG}rect") if r.get("class") == "pause")
+    assert float(pause.get("x")) == pytest.approx(charts.date_x(date(2026, 11, 10), START, END), abs=0.01)

@@ -105,6 +105,9 @@ def _charts(page: Page) -> dict[str, Any]:
     bands = [charts.Band(SHORT_PHASE.get(p.state, p.label), p.starts_on, p.ends_on or o.end_date, p.current)
              for p in o.phases if p.starts_on is not None]
     bands.append(charts.Band("Proefplaatsing", o.start_date, o.hours.proefplaatsing_end, row=1))
+    if o.paused_since is not None:
+        bands.append(charts.Band(f"Gepauzeerd sinds {_nl(o.paused_since)}", o.paused_since,
+                                 max(page.today, o.paused_since + timedelta(days=1)), row=1, kind="pause"))
     markers = [charts.Marker(i, e.label, e.due_on, e.status, e.status_label) for i, e in enumerate(o.timeline, 1)]
     timeline = charts.plan_timeline(o.start_date, o.end_date, bands, markers, page.today,
                                     title=f"Tijdlijn van het planjaar van {o.candidate_name}")
