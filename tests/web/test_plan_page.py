@@ -146,6 +146,8 @@ def test_everyone_of_the_plan_sees_header_timeline_radar_and_hours(web, email):
     assert "<th scope=\"col\">Vereist</th><th scope=\"col\">Gemeten</th><th scope=\"col\">Verschil</th>" in html
     assert "66 van 124,8 uur" in html and "€ 40,00" in html and "€ 720,00" in html
     assert "style=" not in html and "<script" not in html
+    ids = re.findall(r'\sid="([^"]+)"', html)
+    assert len(ids) == len(set(ids)), "every id on the page is unique (labels point to one field)"
 
 
 @pytest.mark.parametrize("email, forms", [

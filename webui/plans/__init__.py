@@ -299,7 +299,7 @@ ACTIONS: dict[str, Action] = {
     "hervatten": Action(("resume",), f.EmptyForm, _resume, "acties"),
     "stoppen": Action(("stop",), f.stop_form, _stop, "acties"),
     "afsluiten": Action(("close_plan",), f.EmptyForm, _close, "acties"),
-    "uren": Action(("log_hours",), f.HoursForm, _hours, "uren", {"on": "worked_on", "coach_id": "activity"}),
+    "uren": Action(("log_hours",), f.HoursForm, _hours, "uren", {"on": "worked_on"}),
 }
 
 
