@@ -113,12 +113,12 @@ def _charts(page: Page) -> dict[str, Any]:
                                     title=f"Tijdlijn van het planjaar van {o.candidate_name}")
     obs = o.invra.observations
     person = obs[-1].scores if obs else None
-    earlier = obs[-2].scores if len(obs) > 1 else None
+    earlier = obs[0].scores if len(obs) > 1 else None  # growth since the first observation
     loaded = loaded_labels(o)
     radar = charts.invra_radar(
         o.invra.workplace, person, earlier, labels=loaded,
         person_label=f"Persoonsprofiel {_nl(obs[-1].observed_on)}" if obs else "Persoonsprofiel",
-        earlier_label=f"Eerdere observatie {_nl(obs[-2].observed_on)}" if earlier else "Eerdere observatie",
+        earlier_label=f"Eerste observatie {_nl(obs[0].observed_on)}" if earlier else "Eerste observatie",
         title=f"INVRA-radar van {o.candidate_name}: werkplekprofiel en persoonsprofiel")
     rows = charts.radar_rows(o.invra.workplace, person, earlier, o.invra.labels)
     year = o.hours.years[0]
