@@ -86,8 +86,14 @@ CANDIDATES = [
 ]
 
 
-def load_demo(services: Services) -> str:
-    """Insert the demo organisations, users, candidates and trajectories; returns a summary."""
+def load_demo(services: Services, *, running_plans: bool = False) -> str:
+    """Insert the demo organisations, users, candidates and trajectories; returns a summary.
+
+    `running_plans` (what `jobtraject demo-data` loads): the bakery's story starts months
+    earlier, so its two candidate plans are four months into their year, with goals,
+    evaluations, INVRA observations and coaching hours. Without it the plans have just
+    started (the smaller picture many tests pin their numbers to).
+    """
     now = services.clock.now()
     pw = hash_password(DEMO_PASSWORD)
     with services.db.write() as s:
@@ -106,7 +112,7 @@ def load_demo(services: Services) -> str:
             s.add(user)
             s.flush()
             people[email.split("@")[0]] = Actor(user.id, role, ids[org], name)
-    _Demo(services, ids, people).play()
+    _Demo(services, ids, people, running_plans=running_plans).play()
     with services.db.read() as s:
         n_users = s.scalar(select(func.count()).select_from(User))
         n_cases = s.scalar(select(func.count()).select_from(Case).where(Case.workflow == COMPANY_TRAJECTORY))
@@ -178,16 +184,18 @@ def _profile(levels: str) -> dict[str, dict[str, int]]:
     return {"levels": _levels(levels)}
 
 
-# The bakery's two plans started this many days before now (four months into their year).
+# With running plans, the bakery's two plans started this many days before now (four months in).
 PLAN_DAYS_AGO = 128
 
 
 class _Demo:
-    def __init__(self, services: Services, orgs: dict[str, int], people: dict[str, Actor]) -> None:
+    def __init__(self, services: Services, orgs: dict[str, int], people: dict[str, Actor], *,
+                 running_plans: bool = False) -> None:
         self.services, self.orgs, self.p = services, orgs, people
         self.with_plans = "candidate_plan" in services.registry.names()
         # The real plan (not a test's stand-in) is driven through its months by PlanServices.
-        self.real_plans = self.with_plans and services.registry.latest("candidate_plan").spec is candidate_plan.WORKFLOW
+        self.running_plans = running_plans and self.with_plans and (
+            services.registry.latest("candidate_plan").spec is candidate_plan.WORKFLOW)
 
     def play(self) -> None:
         candidates = self.register_candidates()
@@ -199,7 +207,7 @@ class _Demo:
         self.gardener()
 
     def register_candidates(self) -> list[int]:
-        story = _Story(self.services, days_ago=200)
+        story = _Story(self.services, days_ago=200 if self.running_plans else 120)
         checked = story.day(0)
         return [
             story.company.register_candidate(
@@ -213,10 +221,11 @@ class _Demo:
     def bakery(self, candidates: list[int]) -> None:
         """Bakkerij De Korenaar: from adviesgesprek to hired candidates (sollicitatie or trajectplan).
 
-        The story starts long enough ago that the two plans are four months into their year.
+        With running plans the story starts long enough ago that the two plans are four
+        months into their year.
         """
         lisa, sanne, ahmed, marieke = self.p["lisa"], self.p["sanne"], self.p["ahmed"], self.p["marieke"]
-        s = _Story(self.services, days_ago=75 + PLAN_DAYS_AGO - 19)
+        s = _Story(self.services, days_ago=75 + (PLAN_DAYS_AGO - 19 if self.running_plans else 0))
         s.day(0)
         s.begin(sanne, self.orgs["Bakkerij De Korenaar"])
         s.fire(lisa, "record_advisory_meeting", {"date": s.date_of(7)})  # planned
@@ -277,7 +286,7 @@ class _Demo:
         s.fire(marieke, "reject_candidate", {"candidate_id": candidates[2], "reason": "andere_kandidaat_gekozen"})
         s.fire(sanne, "start_trajectplan")
         s.take_task(sanne, "support_hr")
-        if self.real_plans:
+        if self.running_plans:
             self.bakery_plans(s, candidates[0], candidates[1])
 
     def bakery_plans(self, s: _Story, daan: int, noor: int) -> None:

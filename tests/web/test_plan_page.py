@@ -1,6 +1,7 @@
 """The candidate plan page and its forms, for each role, on the demo data at a fixed clock.
 
-The demo is loaded once into a template SQLite file; each test works on its own copy.
+The demo (with its plans four months in) is loaded once into a template SQLite file; each
+test works on its own copy.
 Users are logged in by setting the session (the login form itself is tested elsewhere).
 """
 
@@ -45,7 +46,7 @@ def demo_file(tmp_path_factory):
     upgrade(f"sqlite:///{path}")
     app = create_app({"DATABASE_URL": f"sqlite:///{path}", "SECRET_KEY": "test", "TESTING": True},
                      clock=FixedClock(T0))
-    load_demo(app.extensions["jobtraject"])
+    load_demo(app.extensions["jobtraject"], running_plans=True)
     app.extensions["jobtraject"].db.dispose()
     return path
 
