@@ -179,7 +179,7 @@ def demo_data(if_empty: bool) -> None:
     if if_empty and existing:
         click.echo("Database already has data; demo data not loaded.")
         return
-    summary = load_demo(svc)
+    summary = load_demo(svc, running_plans=True)  # the bakery's two plans four months in
     click.echo(summary)
 
 

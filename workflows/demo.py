@@ -22,11 +22,13 @@ from engine.models import Case, Organisation, Task, User
 from engine.passwords import hash_password
 from engine.services import Services
 from engine.spec import Actor
+from engine.timers import TimerSweep
 from engine.workdays import AMSTERDAM, is_working_day
-from workflows import invra
+from workflows import candidate_plan, invra
 from workflows.company_services import CompanyServices
 from workflows.company_trajectory import NAME as COMPANY_TRAJECTORY
 from workflows.models import Company
+from workflows.plan_services import PlanServices
 from workflows.roles import ADMIN, HARRIE, JOB, OPDRACHTGEVER, ORG_EMPLOYER, ORG_JOB, ORG_WSP, WSP
 
 DEMO_PASSWORD = "demo-wachtwoord-2026"
@@ -84,8 +86,14 @@ CANDIDATES = [
 ]
 
 
-def load_demo(services: Services) -> str:
-    """Insert the demo organisations, users, candidates and trajectories; returns a summary."""
+def load_demo(services: Services, *, running_plans: bool = False) -> str:
+    """Insert the demo organisations, users, candidates and trajectories; returns a summary.
+
+    `running_plans` (what `jobtraject demo-data` loads): the bakery's story starts months
+    earlier, so its two candidate plans are four months into their year, with goals,
+    evaluations, INVRA observations and coaching hours. Without it the plans have just
+    started (the smaller picture many tests pin their numbers to).
+    """
     now = services.clock.now()
     pw = hash_password(DEMO_PASSWORD)
     with services.db.write() as s:
@@ -104,7 +112,7 @@ def load_demo(services: Services) -> str:
             s.add(user)
             s.flush()
             people[email.split("@")[0]] = Actor(user.id, role, ids[org], name)
-    _Demo(services, ids, people).play()
+    _Demo(services, ids, people, running_plans=running_plans).play()
     with services.db.read() as s:
         n_users = s.scalar(select(func.count()).select_from(User))
         n_cases = s.scalar(select(func.count()).select_from(Case).where(Case.workflow == COMPANY_TRAJECTORY))
@@ -123,6 +131,12 @@ class _Story:
         self.services = replace(services, clock=self.clock)
         self.company = CompanyServices(self.services)
         self.case_id = 0
+
+    def run_timers(self) -> None:
+        """Fire what fell due up to the story's now, as the scheduler would have."""
+        sweep = TimerSweep(self.services.db, self.services.registry, self.clock, worker_id="demo")
+        while sweep.sweep().claimed:
+            pass
 
     def date_of(self, n: int) -> str:
         """The first working day on or after day `n` of the story, as YYYY-MM-DD."""
@@ -160,15 +174,28 @@ class _Story:
         self.services.complete_task(actor, task_id)
 
 
+def _levels(levels: str) -> dict[str, int]:
+    """A profile from a string of levels, one digit per competence in order."""
+    return {code: int(level) for code, level in zip(invra.CODES, levels, strict=False)}
+
+
 def _profile(levels: str) -> dict[str, dict[str, int]]:
     """A werkplekprofiel from a string of levels, one digit per competence in order."""
-    return {"levels": {code: int(level) for code, level in zip(invra.CODES, levels, strict=False)}}
+    return {"levels": _levels(levels)}
+
+
+# With running plans, the bakery's two plans started this many days before now (four months in).
+PLAN_DAYS_AGO = 128
 
 
 class _Demo:
-    def __init__(self, services: Services, orgs: dict[str, int], people: dict[str, Actor]) -> None:
+    def __init__(self, services: Services, orgs: dict[str, int], people: dict[str, Actor], *,
+                 running_plans: bool = False) -> None:
         self.services, self.orgs, self.p = services, orgs, people
         self.with_plans = "candidate_plan" in services.registry.names()
+        # The real plan (not a test's stand-in) is driven through its months by PlanServices.
+        self.running_plans = running_plans and self.with_plans and (
+            services.registry.latest("candidate_plan").spec is candidate_plan.WORKFLOW)
 
     def play(self) -> None:
         candidates = self.register_candidates()
@@ -180,7 +207,7 @@ class _Demo:
         self.gardener()
 
     def register_candidates(self) -> list[int]:
-        story = _Story(self.services, days_ago=120)
+        story = _Story(self.services, days_ago=200 if self.running_plans else 120)
         checked = story.day(0)
         return [
             story.company.register_candidate(
@@ -192,9 +219,13 @@ class _Demo:
         ]
 
     def bakery(self, candidates: list[int]) -> None:
-        """Bakkerij De Korenaar: from adviesgesprek to hired candidates (sollicitatie or trajectplan)."""
+        """Bakkerij De Korenaar: from adviesgesprek to hired candidates (sollicitatie or trajectplan).
+
+        With running plans the story starts long enough ago that the two plans are four
+        months into their year.
+        """
         lisa, sanne, ahmed, marieke = self.p["lisa"], self.p["sanne"], self.p["ahmed"], self.p["marieke"]
-        s = _Story(self.services, days_ago=75)
+        s = _Story(self.services, days_ago=75 + (PLAN_DAYS_AGO - 19 if self.running_plans else 0))
         s.day(0)
         s.begin(sanne, self.orgs["Bakkerij De Korenaar"])
         s.fire(lisa, "record_advisory_meeting", {"date": s.date_of(7)})  # planned
@@ -255,6 +286,101 @@ class _Demo:
         s.fire(marieke, "reject_candidate", {"candidate_id": candidates[2], "reason": "andere_kandidaat_gekozen"})
         s.fire(sanne, "start_trajectplan")
         s.take_task(sanne, "support_hr")
+        if self.running_plans:
+            self.bakery_plans(s, candidates[0], candidates[1])
+
+    def bakery_plans(self, s: _Story, daan: int, noor: int) -> None:
+        """Two plans started on day 56 of the bakery story, driven month by month.
+
+        Daan: signed plan, goals, evaluations week 4 / month 2 / month 3, two INVRA
+        observations (growth), a contract, coaching hours; the next evaluation falls due
+        about now. Noor: the same first months with one observation, then paused (illness).
+        """
+        sanne, marieke = self.p["sanne"], self.p["marieke"]
+        plans = PlanServices(s.services)
+        with s.services.db.read() as q:
+            ids = {c.data["candidate_id"]: c.id for c in q.scalars(select(Case).where(Case.parent_id == s.case_id))}
+        start = 56
+        P = {daan: ids[daan], noor: ids[noor]}  # noqa: N806 - plan ids by candidate
+        day = s.date_of
+        s.day(50)
+        goals: dict[int, list[int]] = {}
+        for cid, case_id in P.items():
+            plans.update_document(
+                sanne, case_id, function="Medewerker productie en expeditie", contact_user_id=marieke.user_id,
+                coaching_need="Werkprofiel INVRA introduceren; vaste volgorde van taken; korte instructies.",
+                onboarding_programme="Week 1-2 samen met Harrie kratten en bestellingen; week 3-4 zelfstandig "
+                                     "kratten wassen met een dagelijks kort overleg.",
+                hours_distribution="Week 1-2 dagelijks op de werkvloer, daarna wekelijks een bezoek.")
+            goals[cid] = [
+                plans.add_goal(sanne, case_id, specific="Zelfstandig de broodkratten wassen en stapelen",
+                               measure="Drie weken achter elkaar zonder bijsturing van Harrie",
+                               target_date=day(start + 60), owner="kandidaat", competence="3"),
+                plans.add_goal(sanne, case_id, specific="Op tijd beginnen aan de vroege dienst",
+                               measure="Vier weken lang elke dienst om 6.00 uur aanwezig",
+                               target_date=day(start + 90), owner="kandidaat", competence="24"),
+            ]
+            plans.offer_for_signature(sanne, case_id)
+            plans.sign(marieke, case_id, party="opdrachtgever", round=1)
+            plans.sign(sanne, case_id, party="kandidaat", round=1)
+            plans.sign(sanne, case_id, party="job", round=1)
+        # coaching hours: long days in weeks 1-2, then a visit every three weeks (Noor until her pause);
+        # the other days are the milestones below
+        coaching_days = [start + d for d in (0, 3, 7, 10)] + list(range(start + 15, start + 130, 21))
+        for n in sorted({*coaching_days, *(start + d for d in (29, 50, 57, 85, 113, 120))}):
+            s.day(n, hour=14)
+            for cid, case_id in P.items():
+                if n not in coaching_days or (cid == noor and n > start + 115):
+                    continue
+                plans.log_hours(sanne, case_id, worked_on=s.clock.now().astimezone(AMSTERDAM).date(),
+                                hours="7,5" if n < start + 14 else ("6" if cid == daan else "4,5"),
+                                activity="werkvloer" if n < start + 14 or n % 2 else "harrie")
+            if n == start + 29:  # evaluation of week 4
+                s.run_timers()
+                for cid, case_id in P.items():
+                    plans.record_evaluation(
+                        sanne, case_id, milestone="week4", held_on=day(n), discussed="Inwerken verloopt goed; "
+                        "kratten wassen lukt met hulp.", next_steps="INVRA-observatie in maand 2",
+                        goal_reviews=[{"goal_id": goals[cid][0], "status": "open", "note": "Gaat vooruit"}])
+            if n == start + 50:  # month 2: INVRA observation and interviews
+                s.run_timers()
+                for case_id in P.values():
+                    plans.record_observation(sanne, case_id, observed_on=day(n), scores=_levels(
+                        "21112111211" + "2" + "2212111" + "1122112211121112212"))
+                    plans.record_evaluation(
+                        sanne, case_id, milestone="invra_observatie", held_on=day(n),
+                        discussed="Observatie op de werkvloer; persoonsprofiel besproken.",
+                        interview_candidate="Vindt de vroege dienst zwaar, werkt graag met vaste taken.",
+                        interview_harrie="Werkt nauwkeurig; heeft soms moeite met tempo bij drukte.")
+            if n == start + 57:  # end of the proefplaatsing: a contract
+                s.run_timers()
+                for case_id in P.values():
+                    plans.decide_contract(marieke, case_id, contract=True)
+            if n == start + 85:  # month 3: INVRA evaluation and action plan
+                s.run_timers()
+                for cid, case_id in P.items():
+                    goals[cid].append(plans.add_goal(
+                        sanne, case_id, specific="Bestellingen voor de filialen klaarzetten met de paklijst",
+                        measure="Twee weken foutloos, gecontroleerd door Harrie", target_date=day(start + 150),
+                        owner="kandidaat", competence="7"))
+                    plans.record_evaluation(
+                        sanne, case_id, milestone="maand3", held_on=day(n),
+                        discussed="INVRA-evaluatie: tempo en overzicht groeien; actieplan vastgesteld.",
+                        next_steps="Evaluatie actieplan over zes weken.",
+                        goal_reviews=[{"goal_id": goals[cid][0], "status": "behaald", "note": "Zelfstandig"},
+                                      {"goal_id": goals[cid][1], "status": "deels", "note": "Twee keer te laat"}])
+            if n == start + 113:  # Daan's second observation shows growth
+                s.run_timers()
+                plans.record_observation(sanne, P[daan], observed_on=day(n), scores=_levels(
+                    "22122111221" + "2" + "2212121" + "1222112221121112222"))
+            if n == start + 120:  # Noor falls ill; Daan's action plan goes round for signatures
+                s.run_timers()
+                plans.pause(sanne, P[noor], reason="ziekte")
+                plans.offer_for_signature(sanne, P[daan], "actieplan")
+                plans.sign(sanne, P[daan], party="kandidaat", round=2)
+                plans.sign(sanne, P[daan], party="job", round=2)
+        s.day(start + 140)
+        s.run_timers()
 
     def garden_centre(self, candidates: list[int]) -> None:
         """Tuincentrum De Bongerd: werving, three candidates proposed, Harrie already named."""

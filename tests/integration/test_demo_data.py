@@ -7,14 +7,16 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from engine.audit import verify_all
-from engine.models import Case, Organisation, Task
+from engine.models import Case, Organisation, Task, User
 from engine.registry import Registry
 from engine.services import Services
+from engine.spec import Actor
 from tests.stand_in_plan import STAND_IN_PLAN
 from workflows.access import JobAccessPolicy
 from workflows.catalog import build_registry
 from workflows.company_trajectory import WORKFLOW
 from workflows.demo import load_demo
+from workflows.plan_services import PlanServices
 
 EXPECTED_PHASES = {
     "Hoveniersbedrijf Groen & Zo": "adviesgesprek",
@@ -76,3 +78,23 @@ def test_jobtraject_demo_data_then_audit_verify_passes(tmp_path, monkeypatch):
     verified = runner.invoke(main, ["audit", "verify"])
     assert verified.exit_code == 0, verified.output
     assert verified.output.startswith("OK: ")
+
+
+def test_demo_with_running_plans_has_two_plans_four_months_in_and_its_trail_verifies(db, clock):
+    """What `jobtraject demo-data` loads: goals, evaluations, INVRA observations, hours."""
+    registry = build_registry()
+    services = Services(db=db, registry=registry, clock=clock, policy=JobAccessPolicy(db))
+    load_demo(services, running_plans=True)
+    assert phases(db) == {**EXPECTED_PHASES, "Bakkerij De Korenaar": "trajectplan"}
+    with db.read() as s:
+        plan_ids = sorted(s.scalars(select(Case.id).where(Case.workflow == "candidate_plan")))
+        sanne = s.scalars(select(User).where(User.email == "sanne@job.example")).one()
+        checked, problems = verify_all(s, registry)
+    assert problems == [] and checked >= 8
+    job = Actor(sanne.id, sanne.role, sanne.organisation_id, sanne.name)
+    daan, noor = (PlanServices(services).plan_overview(job, case_id) for case_id in plan_ids)
+    assert (daan.candidate_name, daan.state, noor.candidate_name, noor.state) == (
+        "Daan Verhoeven", "vervolg", "Noor Bosman", "gepauzeerd")
+    assert [e.status for e in daan.timeline[:5]] == ["vastgelegd", "vastgelegd", "besloten", "vastgelegd", "open"]
+    assert len(daan.invra.observations) == 2 and daan.invra.growth.grown and len(daan.goals) == 3
+    assert len(daan.evaluations) == 3 and daan.contract == "ja" and daan.hours.years[0].budget.used > 0

@@ -56,6 +56,8 @@ def _render_case(case_id: int, form: TriggerForm | None = None, status: int = 20
 @bp.route("/<int:case_id>")
 @login_required
 def show(case_id: int):
+    if services().get_case(current_actor(), case_id).workflow == "candidate_plan":
+        return redirect(url_for("plans.show", case_id=case_id))  # the plan has its own page
     return _render_case(case_id)
 
 

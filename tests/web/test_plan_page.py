@@ -1,0 +1,453 @@
+"""The candidate plan page and its forms, for each role, on the demo data at a fixed clock.
+
+The demo (with its plans four months in) is loaded once into a template SQLite file; each
+test works on its own copy.
+Users are logged in by setting the session (the login form itself is tested elsewhere).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from engine.clock import FixedClock
+from engine.models import AuditEntry, Case, Organisation, User
+from engine.spec import Actor
+from engine.timers import TimerSweep
+from tests.helpers import T0, snapshot
+from webui import create_app
+from webui.migrate import upgrade
+from workflows import invra
+from workflows.demo import load_demo
+from workflows.models import Candidate
+from workflows.plan_models import (
+    CoachingEntry,
+    InvraObservation,
+    PlanDocument,
+    PlanEvaluation,
+    PlanGoal,
+    PlanSignoff,
+)
+from workflows.plan_services import PlanServices
+
+JOB, BOSS, HARRIE, WSP = "sanne@job.example", "marieke@korenaar.example", "harrie@korenaar.example", \
+    "lisa@wsp-nijmegen.example"
+OUTSIDERS = ["bert@debongerd.example", "ingrid@debongerd.example", "tom@wsp-gelderland.example"]
+TODAY = date(2026, 11, 23)
+
+
+@pytest.fixture(scope="module")
+def demo_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("plan-demo") / "demo.db"
+    upgrade(f"sqlite:///{path}")
+    app = create_app({"DATABASE_URL": f"sqlite:///{path}", "SECRET_KEY": "test", "TESTING": True},
+                     clock=FixedClock(T0))
+    load_demo(app.extensions["jobtraject"], running_plans=True)
+    app.extensions["jobtraject"].db.dispose()
+    return path
+
+
+@pytest.fixture
+def app(demo_file, tmp_path):
+    path = tmp_path / "web.db"
+    shutil.copy(demo_file, path)
+    app = create_app({"DATABASE_URL": f"sqlite:///{path}", "SECRET_KEY": "test", "TESTING": True},
+                     clock=FixedClock(T0))
+    yield app
+    app.extensions["jobtraject"].db.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+class Web:
+    def __init__(self, app, client):
+        self.app, self.client = app, client
+        self.db = app.extensions["jobtraject"].db
+
+    def login(self, email: str) -> None:
+        with self.db.read() as s:
+            user = s.scalars(select(User).where(User.email == email)).one()
+        with self.client.session_transaction() as session:
+            session["uid"], session["epoch"] = user.id, user.session_epoch
+
+    def actor(self, email: str) -> Actor:
+        with self.db.read() as s:
+            u = s.scalars(select(User).where(User.email == email)).one()
+            return Actor(u.id, u.role, u.organisation_id, u.name)
+
+    def plan_of(self, first_name: str) -> int:
+        with self.db.read() as s:
+            cid = s.scalar(select(Candidate.id).where(Candidate.first_name == first_name))
+            return next(c.id for c in s.scalars(select(Case).where(Case.workflow == "candidate_plan"))
+                        if c.data["candidate_id"] == cid)
+
+    def page(self, case_id: int, expect: int = 200) -> str:
+        response = self.client.get(f"/plannen/{case_id}")
+        assert response.status_code == expect
+        return response.get_data(as_text=True)
+
+    def token(self) -> str:
+        html = self.client.get("/meldingen").get_data(as_text=True)
+        return re.search(r'csrf_token[^>]*value="([^"]+)"', html).group(1)
+
+    def version(self, case_id: int) -> int:
+        with self.db.read() as s:
+            return s.get(Case, case_id).version
+
+    def post(self, case_id: int, name: str, data: dict, *, csrf: bool = True, version: int | None = None):
+        form = {f"{name}-{k}": v for k, v in data.items()}
+        form[f"{name}-expected_version"] = str(self.version(case_id) if version is None else version)
+        if csrf:
+            form[f"{name}-csrf_token"] = self.token()
+        return self.client.post(f"/plannen/{case_id}/{name}", data=form)
+
+    def everything(self) -> dict:
+        """Engine tables and the plan's own tables: 'nothing changed' means none of them did."""
+        out = snapshot(self.db)
+        with self.db.read() as s:
+            for model in (PlanGoal, PlanEvaluation, InvraObservation, CoachingEntry, PlanSignoff, PlanDocument):
+                out[model.__tablename__] = sorted(tuple(map(str, r)) for r in s.execute(select(model.__table__)))
+        return out
+
+
+@pytest.fixture
+def web(app, client):
+    return Web(app, client)
+
+
+def done(response, case_id: int, anchor: str) -> None:
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    assert response.headers["Location"].endswith(f"/plannen/{case_id}#{anchor}")
+
+
+# -- seeing the page -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("email", [JOB, BOSS, HARRIE, WSP])
+def test_everyone_of_the_plan_sees_header_timeline_radar_and_hours(web, email):
+    web.login(email)
+    html = web.page(web.plan_of("Daan"))
+    assert "Trajectplan Daan Verhoeven" in html
+    for fact in ("Medewerker productie en expeditie", "Bakkerij De Korenaar", "Harrie Willems",
+                 "ma 20 jul 2026", ">lopend<", "Maand 3-12: vervolg"):
+        assert fact in html
+    assert html.count('role="img"') == 4  # timeline, radar, two gauges
+    assert 'id="plan-tijdlijn"' in html and "today-line" in html and "vandaag (ma 23 nov 2026)" in html
+    assert "Evaluatie actieplan 1</span> — uiterlijk ma 30 nov 2026 — <strong class=\"ms-status\">Open" in html
+    assert html.count('class="spoke"') == 38 and 'class="profile workplace"' in html
+    assert 'class="profile person"' in html and 'class="profile earlier"' in html
+    assert "Groei sinds ma 7 sep 2026" in html and "36 van 38" in html
+    assert "<th scope=\"col\">Vereist</th><th scope=\"col\">Gemeten</th><th scope=\"col\">Verschil</th>" in html
+    assert "66 van 124,8 uur" in html and "€ 40,00" in html and "€ 720,00" in html
+    assert "style=" not in html and "<script" not in html
+    ids = re.findall(r'\sid="([^"]+)"', html)
+    assert len(ids) == len(set(ids)), "every id on the page is unique (labels point to one field)"
+
+
+@pytest.mark.parametrize("email, forms", [
+    (JOB, {"doel", "doelstatus", "observatie", "uren", "evaluatie", "overslaan", "aanbieden", "document",
+           "planning", "pauzeren", "stoppen"}),
+    (BOSS, {"tekenen"}),
+    (HARRIE, set()),
+    (WSP, set()),
+])
+def test_each_role_gets_the_forms_of_the_actions_it_may_take(web, email, forms):
+    web.login(email)
+    case_id = web.plan_of("Daan")
+    html = web.page(case_id)
+    shown = set(re.findall(rf'action="/plannen/{case_id}/([a-z]+)"', html))
+    assert shown == forms
+    if not forms:
+        assert "Geen acties voor uw rol op dit plan." in html
+
+
+def test_the_case_page_of_a_plan_leads_to_the_plan_page(web):
+    web.login(HARRIE)
+    case_id = web.plan_of("Daan")
+    response = web.client.get(f"/zaken/{case_id}")
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/plannen/{case_id}")
+
+
+def test_a_paused_plan_says_so_and_offers_resuming(web):
+    web.login(JOB)
+    html = web.page(web.plan_of("Noor"))
+    assert ">gepauzeerd<" in html and "gepauzeerd sinds" in html and "Plan hervatten" in html
+
+
+@pytest.mark.parametrize("email", OUTSIDERS)
+def test_another_companys_people_get_not_found_and_nothing_changes(web, email):
+    web.login(email)
+    case_id = web.plan_of("Daan")
+    before = web.everything()
+    web.page(case_id, expect=404)
+    assert web.client.get(f"/zaken/{case_id}").status_code == 404
+    response = web.post(case_id, "uren", {"worked_on": "2026-11-23", "hours": "2", "activity": "werkvloer"})
+    assert response.status_code == 404
+    assert web.post(case_id, "tekenen", {"party": "opdrachtgever", "round": "2"}).status_code == 404
+    assert web.everything() == before
+
+
+def test_an_unknown_plan_or_a_company_trajectory_is_not_found_here(web):
+    web.login(JOB)
+    web.page(999999, expect=404)
+    with web.db.read() as s:
+        company = s.scalar(select(Case.id).where(Case.workflow == "company_trajectory"))
+    web.page(company, expect=404)
+    assert web.client.post(f"/plannen/{web.plan_of('Daan')}/onbekend", data={}).status_code in (400, 404)
+
+
+# -- the forms work (post/redirect/get) ----------------------------------------------------------
+
+
+def test_job_adds_a_smart_goal_and_updates_its_status(web):
+    web.login(JOB)
+    case_id = web.plan_of("Daan")
+    done(web.post(case_id, "doel", {"specific": "Zelf de pauzes bewaken", "measure": "Vier weken zonder herinnering",
+                                    "target_date": "2027-02-01", "owner": "kandidaat", "competence": "25"}),
+         case_id, "doelen")
+    html = web.page(case_id)
+    assert "Het SMART-doel is toegevoegd." in html and "Zelf de pauzes bewaken" in html
+    with web.db.read() as s:
+        goal = s.scalars(select(PlanGoal).where(PlanGoal.specific == "Zelf de pauzes bewaken")).one()
+    assert (goal.competence, goal.status) == ("25", "open")
+    done(web.post(case_id, "doelstatus", {"goal_id": str(goal.id), "status": "behaald"}), case_id, "doelen")
+    with web.db.read() as s:
+        assert s.get(PlanGoal, goal.id).status == "behaald"
+
+
+def test_job_logs_hours_and_the_gauge_moves(web):
+    web.login(JOB)
+    case_id = web.plan_of("Daan")
+    done(web.post(case_id, "uren", {"worked_on": "2026-11-23", "hours": "2,5", "activity": "evaluatie",
+                                    "note": "Voorbereiding evaluatie"}), case_id, "uren")
+    html = web.page(case_id)
+    assert "De uren zijn geschreven." in html and "68,5 van 124,8 uur" in html and "Voorbereiding evaluatie" in html
+
+
+def test_job_records_the_due_evaluation_with_goal_statuses(web):
+    web.login(JOB)
+    case_id = web.plan_of("Daan")
+    html = web.page(case_id)
+    goal_field = re.search(r'name="(evaluatie-goal_\d+)"', html).group(1)
+    response = web.post(case_id, "evaluatie", {"milestone": "evaluatie_1", "held_on": "2026-11-23",
+                                               "discussed": "Tempo is gegroeid", "next_steps": "Doorgaan",
+                                               goal_field.split("-", 1)[1]: "behaald"})
+    done(response, case_id, "evaluaties")
+    html = web.page(case_id)
+    assert "De evaluatie is vastgelegd." in html and "Tempo is gegroeid" in html
+    assert "Evaluatie actieplan 1</span> — uiterlijk ma 30 nov 2026 — <strong class=\"ms-status\">Vastgelegd" in html
+
+
+def test_job_skips_the_due_evaluation_with_a_reason(web):
+    web.login(JOB)
+    case_id = web.plan_of("Daan")
+    done(web.post(case_id, "overslaan", {"milestone": "evaluatie_1", "reason": "samengevoegd"}), case_id,
+         "evaluaties")
+    with web.db.read() as s:
+        last = s.scalars(select(AuditEntry).where(AuditEntry.case_id == case_id).order_by(AuditEntry.seq.desc())).first()
+    assert (last.trigger, last.reason) == ("skip_evaluation", "Samengevoegd met een andere evaluatie")
+    assert "Overgeslagen" in web.page(case_id)
+
+
+def test_job_records_an_invra_observation_and_the_radar_shows_it(web):
+    web.login(JOB)
+    case_id = web.plan_of("Noor")
+    levels = {f"c{code}": "3" for code in invra.CODES}
+    done(web.post(case_id, "observatie", {"observed_on": "2026-11-20", **levels}), case_id, "invra")
+    html = web.page(case_id)
+    assert "De INVRA-observatie is vastgelegd." in html and "38 van 38" in html and "Groei sinds" in html
+
+
+def test_job_updates_the_plan_document_and_the_schedule(web):
+    web.login(JOB)
+    case_id = web.plan_of("Daan")
+    with web.db.read() as s:
+        marieke = s.scalar(select(User.id).where(User.email == BOSS))
+    done(web.post(case_id, "document", {"function": "Medewerker expeditie", "contact_user_id": str(marieke),
+                                        "coaching_need": "Korte instructies", "onboarding_programme": "Week 1-2",
+                                        "hours_distribution": "Wekelijks"}), case_id, "plan-document")
+    done(web.post(case_id, "planning", {"evaluation_interval_weeks": "8"}), case_id, "acties")
+    html = web.page(case_id)
+    assert "Medewerker expeditie" in html
+    assert "Evaluatie actieplan 1</span> — uiterlijk ma 14 dec 2026" in html  # month 3 + 8 weeks
+
+
+def test_job_pauses_resumes_and_stops_a_plan(web):
+    web.login(JOB)
+    daan, noor = web.plan_of("Daan"), web.plan_of("Noor")
+    done(web.post(noor, "hervatten", {}), noor, "acties")
+    done(web.post(daan, "pauzeren", {"reason": "verlof"}), daan, "acties")
+    with web.db.read() as s:
+        assert (s.get(Case, noor).state, s.get(Case, daan).state) == ("vervolg", "gepauzeerd")
+    done(web.post(noor, "stoppen", {"reason": "ander_werk"}), noor, "acties")
+    assert ">gestopt<" in web.page(noor)
+
+
+def test_job_offers_the_plan_and_the_employer_signs_the_action_plan(web):
+    web.login(BOSS)
+    case_id = web.plan_of("Daan")
+    html = web.page(case_id)
+    assert "Ondertekening vastleggen" in html and 'name="tekenen-round" type="hidden" value="2"' in html
+    done(web.post(case_id, "tekenen", {"party": "opdrachtgever", "round": "2"}), case_id, "ondertekening")
+    assert "Ondertekend (actieplan, versie 2)" in web.page(case_id)
+    web.login(JOB)
+    done(web.post(case_id, "aanbieden", {"document": "trajectplan"}), case_id, "ondertekening")
+    assert "Niet ondertekend (trajectplan, versie 3)" in web.page(case_id)
+
+
+@pytest.fixture
+def fresh_plan(web):
+    """Kevin's plan at the bakery, 40 days in: the proefplaatsing decision is still open."""
+    svc = web.app.extensions["jobtraject"]
+    with web.db.read() as s:
+        kevin = s.scalar(select(Candidate.id).where(Candidate.first_name == "Kevin"))
+        bakery = s.scalar(select(Organisation.id).where(Organisation.name == "Bakkerij De Korenaar"))
+    case = PlanServices(svc).start_plan(web.actor(JOB), bakery, candidate_id=kevin,
+                                        start_date=(TODAY - timedelta(days=40)).isoformat(), contract_hours=20,
+                                        fulltime=False, harrie_user_id=web.actor(HARRIE).user_id)
+    sweep = TimerSweep(svc.db, svc.registry, svc.clock, worker_id="test")
+    while sweep.sweep().claimed:
+        pass
+    return case.id
+
+
+def test_the_employer_decides_against_a_contract_and_the_plan_ends(web, fresh_plan):
+    web.login(BOSS)
+    assert "Besluit vastleggen" in web.page(fresh_plan)
+    done(web.post(fresh_plan, "contract", {"decision": "nee", "reason": "werk_past_niet"}), fresh_plan, "acties")
+    with web.db.read() as s:
+        assert s.get(Case, fresh_plan).state == "geen_contract"
+    assert "gestopt (geen contract)" in web.page(fresh_plan)
+
+
+# -- refusals: the page again, the input kept, the database unchanged ---------------------------------
+
+
+def test_invalid_hours_are_shown_again_with_the_input_and_a_dutch_message(web):
+    web.login(JOB)
+    case_id = web.plan_of("Daan")
+    before = web.everything()
+    response = web.post(case_id, "uren", {"worked_on": "2026-11-23", "hours": "veel", "activity": "werkvloer",
+                                          "note": "Mijn notitie"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Vul het aantal uren in als getal, bijvoorbeeld 1,5." in html
+    assert 'value="veel"' in html and "Mijn notitie" in html and 'aria-invalid="true"' in html
+    assert web.everything() == before
+
+
+def test_a_goal_without_text_or_with_a_date_outside_the_year_is_refused(web):
+    web.login(JOB)
+    case_id = web.plan_of("Daan")
+    before = web.everything()
+    response = web.post(case_id, "doel", {"specific": "", "measure": "Mijn maatstaf", "target_date": "2026-11-30",
+                                          "owner": "kandidaat"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "Dit veld is verplicht." in html and "Mijn maatstaf" in html
+    response = web.post(case_id, "doel", {"specific": "Iets", "measure": "Meetbaar", "target_date": "2030-01-01",
+                                          "owner": "kandidaat"})
+    assert response.status_code == 422
+    assert "Kies een streefdatum binnen het planjaar." in response.get_data(as_text=True)
+    assert web.everything() == before
+
+
+def test_an_evaluation_that_is_not_open_is_refused_with_the_reason(web):
+    web.login(JOB)
+    case_id = web.plan_of("Daan")
+    before = web.everything()
+    response = web.post(case_id, "evaluatie", {"milestone": "evaluatie_2", "held_on": "2026-11-23",
+                                               "discussed": "Te vroeg"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "Evaluatie actieplan 2 staat nog niet open" in html
+    assert "Te vroeg" in html
+    response = web.post(case_id, "afsluiten", {})
+    assert response.status_code == 422 and "niet mogelijk" in response.get_data(as_text=True)
+    assert web.everything() == before
+
+
+def test_a_form_from_before_someone_elses_change_is_stale(web):
+    web.login(JOB)
+    case_id = web.plan_of("Daan")
+    old = web.version(case_id)
+    done(web.post(case_id, "uren", {"worked_on": "2026-11-23", "hours": "1", "activity": "werkvloer"}), case_id,
+         "uren")
+    before = web.everything()
+    response = web.post(case_id, "pauzeren", {"reason": "verlof"}, version=old)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409 and "Iemand anders heeft deze zaak net gewijzigd" in html
+    assert web.everything() == before
+
+
+def test_a_post_without_csrf_token_is_refused(web):
+    web.login(JOB)
+    case_id = web.plan_of("Daan")
+    before = web.everything()
+    response = web.post(case_id, "uren", {"worked_on": "2026-11-23", "hours": "2", "activity": "werkvloer"},
+                        csrf=False)
+    assert response.status_code == 400 and "Formulier verlopen" in response.get_data(as_text=True)
+    assert web.everything() == before
+
+
+@pytest.mark.parametrize("email", [HARRIE, WSP, BOSS])
+def test_roles_without_the_action_are_refused_and_nothing_changes(web, email):
+    web.login(email)
+    case_id = web.plan_of("Daan")
+    before = web.everything()
+    for name, data in (("uren", {"worked_on": "2026-11-23", "hours": "2", "activity": "werkvloer"}),
+                       ("pauzeren", {"reason": "verlof"}), ("doel", {"specific": "x", "measure": "y",
+                                                                     "target_date": "2026-12-01",
+                                                                     "owner": "job"})):
+        assert web.post(case_id, name, data).status_code == 403
+    assert web.everything() == before
+
+
+def test_harrie_cannot_decide_about_the_contract(web, fresh_plan):
+    web.login(HARRIE)
+    before = web.everything()
+    response = web.post(fresh_plan, "contract", {"decision": "ja"})
+    assert response.status_code == 403
+    assert web.everything() == before
+
+
+def test_a_goal_of_another_plan_cannot_be_updated_through_this_one(web):
+    web.login(JOB)
+    daan, noor = web.plan_of("Daan"), web.plan_of("Noor")
+    with web.db.read() as s:
+        noors_goal = s.scalar(select(PlanGoal.id).where(PlanGoal.plan_case_id == noor))
+    before = web.everything()
+    response = web.post(daan, "doelstatus", {"goal_id": str(noors_goal), "status": "behaald"})
+    assert response.status_code == 422 and "Dit doel hoort niet bij dit trajectplan." in response.get_data(
+        as_text=True)
+    assert web.everything() == before
+
+
+# -- labels and warnings --------------------------------------------------------------------------
+
+
+def test_the_organisations_own_invra_labels_appear_next_to_the_numbers(web):
+    svc = web.app.extensions["jobtraject"]
+    with web.db.read() as s:
+        admin = s.scalars(select(User).where(User.email == "beheer@job.example")).one()
+    PlanServices(svc).load_invra_labels(Actor(admin.id, admin.role, admin.organisation_id, admin.name),
+                                        name="Eigen omschrijvingen", text="08;Werktempo <hoog>\n10;Overzicht")
+    web.login(JOB)
+    html = web.page(web.plan_of("Daan"))
+    assert "<title>08: Werktempo &lt;hoog&gt;</title>" in html  # tooltip on the spoke number
+    assert '<th scope="row">08 Werktempo &lt;hoog&gt;</th>' in html and "10 Overzicht" in html
+    assert ">07 </th>" in html or '<th scope="row">07 </th>' in html  # unlabelled: the number only
+
+
+def test_hours_near_the_years_maximum_are_stored_with_a_warning(web):
+    web.login(JOB)
+    case_id = web.plan_of("Daan")
+    for day in ("2026-11-23", "2026-11-20"):
+        done(web.post(case_id, "uren", {"worked_on": day, "hours": "24", "activity": "werkvloer"}), case_id, "uren")
+    html = web.page(case_id)
+    assert "Jaar 1: 91% van het maximum van 124,8 uur is gebruikt." in html and "114 van 124,8 uur" in html

@@ -1,0 +1,426 @@
+"""The candidate plan page: the year as a timeline, goals, evaluations, INVRA, coaching hours.
+
+One page per plan (`/plannen/<case id>`) and one small POST form per action. Views are
+thin: form -> `PlanServices` -> an `EngineError` becomes a message on the re-shown form
+(422; a stale form 409; an unknown or invisible plan 404) -> redirect (post/redirect/get).
+What a role may do comes from `PlanServices.actions()`; the services enforce it again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from sqlalchemy import select
+
+from engine.errors import CaseNotFound, EngineError, InvalidPayload, StaleCase
+from engine.models import User
+from engine.runtime import TriggerOption
+from engine.spec import Actor
+from webui import svg_charts as charts
+from webui.auth import current_actor, login_required
+from webui.extensions import services
+from webui.plans import forms as f
+from workflows import candidate_plan as plan
+from workflows import coaching, invra
+from workflows.plan_services import GOAL_STATUSES, PlanOverview, PlanServices
+from workflows.roles import HARRIE, OPDRACHTGEVER
+
+bp = Blueprint("plans", __name__, url_prefix="/plannen")
+
+SHORT_PHASE = {"inwerken": "Inwerken", "afbouw": "Afbouw", "invra_observatie": "Maand 2",
+               "actieplan": "Maand 3", "vervolg": "Vervolg (maand 3-12)", "afsluiting": "Maand 12"}
+PLAN_STATUS = {"gepauzeerd": "gepauzeerd", "afgerond": "afgerond", "gestopt": "gestopt",
+               "geen_contract": "gestopt (geen contract)"}
+
+
+def plan_services() -> PlanServices:
+    return PlanServices(services())
+
+
+# -- the page ------------------------------------------------------------------------------
+
+
+@dataclass
+class Page:
+    """Everything the template needs, read through the services with the user's actor."""
+
+    actor: Actor
+    case_id: int
+    version: int
+    overview: PlanOverview
+    options: dict[str, TriggerOption]
+    today: date
+    pending: list[Any]  # timeline entries of evaluations that are open or late
+    signable: list[str]  # parties this user may sign for now
+    contacts: list[tuple[int, str]]
+    forms: dict[str, f.PlanForm] = field(default_factory=dict)
+
+    def may(self, trigger: str) -> bool:
+        return trigger in self.options
+
+    def allowed(self, trigger: str) -> bool:
+        return trigger in self.options and self.options[trigger].allowed
+
+    def why_not(self, trigger: str) -> str | None:
+        option = self.options.get(trigger)
+        return option.reason if option is not None and not option.allowed else None
+
+
+def _page(case_id: int) -> Page:
+    actor = current_actor()
+    svc = services()
+    plans = plan_services()
+    case = svc.get_case(actor, case_id)  # CaseNotFound -> 404 for unknown and invisible cases
+    if case.workflow != plan.NAME:
+        abort(404)
+    overview = plans.plan_overview(actor, case_id)
+    pending = [e for e in overview.timeline if e.kind == plan.EVALUATION and e.status in ("open", "te_laat")]
+    signoff = overview.signoff
+    signable = [p for p in signoff.missing if signoff.round and plan.SIGNED_BY_ROLE[p] == actor.role]
+    payloads: dict[str, dict[str, Any]] = {}
+    if pending:
+        payloads["record_evaluation"] = payloads["skip_evaluation"] = {"milestone": pending[0].key}
+    if signable:
+        payloads["sign"] = {"party": signable[0]}
+    options = {o.trigger: o for o in plans.actions(actor, case_id, payloads)}
+    if not signable:
+        options.pop("sign", None)  # nothing to sign for this role: no form, no puzzling reason
+    contacts: list[tuple[int, str]] = []
+    if "update_plan" in options:
+        with svc.db.read() as s:
+            contacts = [(u.id, u.name) for u in s.scalars(
+                select(User).where(User.organisation_id == case.organisation_id, User.active.is_(True),
+                                   User.role.in_((OPDRACHTGEVER, HARRIE))).order_by(User.name))]
+    today = svc.clock.now().astimezone(plan.AMSTERDAM).date()
+    return Page(actor, case_id, case.version, overview, options, today, pending, signable, contacts)
+
+
+def _charts(page: Page) -> dict[str, Any]:
+    o = page.overview
+    bands = [charts.Band(SHORT_PHASE.get(p.state, p.label), p.starts_on, p.ends_on or o.end_date, p.current)
+             for p in o.phases if p.starts_on is not None]
+    bands.append(charts.Band("Proefplaatsing", o.start_date, o.hours.proefplaatsing_end, row=1))
+    if o.paused_since is not None:
+        bands.append(charts.Band(f"Gepauzeerd sinds {_nl(o.paused_since)}", o.paused_since,
+                                 max(page.today, o.paused_since + timedelta(days=1)), row=1, kind="pause"))
+    markers = [charts.Marker(i, e.label, e.due_on, e.status, e.status_label) for i, e in enumerate(o.timeline, 1)]
+    timeline = charts.plan_timeline(o.start_date, o.end_date, bands, markers, page.today,
+                                    title=f"Tijdlijn van het planjaar van {o.candidate_name}")
+    obs = o.invra.observations
+    person = obs[-1].scores if obs else None
+    earlier = obs[0].scores if len(obs) > 1 else None  # growth since the first observation
+    loaded = loaded_labels(o)
+    radar = charts.invra_radar(
+        o.invra.workplace, person, earlier, labels=loaded,
+        person_label=f"Persoonsprofiel {_nl(obs[-1].observed_on)}" if obs else "Persoonsprofiel",
+        earlier_label=f"Eerste observatie {_nl(obs[0].observed_on)}" if earlier else "Eerste observatie",
+        title=f"INVRA-radar van {o.candidate_name}: werkplekprofiel en persoonsprofiel")
+    rows = charts.radar_rows(o.invra.workplace, person, earlier, o.invra.labels)
+    year = o.hours.years[0]
+    gauges = [
+        charts.hours_gauge(year.budget.used, year.budget.cap, status=year.budget.status,
+                           caption=f"Begeleidingsuren jaar {year.year} tegen het UWV-maximum", id_="meter-jaar"),
+        charts.hours_gauge(o.hours.onboarding.used, o.hours.onboarding.cap, status=o.hours.onboarding.status,
+                           caption="Begeleidingsuren week 1-2 (inwerken)", id_="meter-inwerken"),
+    ]
+    return {"timeline_svg": timeline, "radar_svg": radar, "radar_rows": rows, "gauges": gauges,
+            "person": person, "earlier": earlier, "loaded_labels": loaded}
+
+
+def loaded_labels(o: PlanOverview) -> dict[str, str]:
+    """The organisation's own INVRA labels (licensed); without them only numbers are shown."""
+    return {c.code: o.invra.labels[c.code] for c in invra.COMPETENCES
+            if o.invra.labels.get(c.code) not in (None, c.placeholder_label)}
+
+
+def _nl(day: date) -> str:
+    return coaching.nl_date(day)
+
+
+def _render(page: Page, status: int = 200, error: str | None = None, failed: str | None = None):
+    if failed is not None and not _form_shown(page, failed):
+        failed = None  # the message goes above the page when the form itself is not on it
+    plans = plan_services()
+    svc = services()
+    for name in ACTIONS:
+        if name not in page.forms:
+            page.forms[name] = _make_form(name, page, bound=False)
+    trail = svc.audit_trail(page.actor, page.case_id)
+    spec = svc.registry.get(plan.NAME).spec
+    ids = {e.actor_user_id for e in trail if e.actor_user_id}
+    with svc.db.read() as s:
+        names = dict(s.execute(select(User.id, User.name).where(User.id.in_(ids))).all()) if ids else {}
+    rules = plans.coaching_rules()
+    return render_template(
+        "plan.html", page=page, o=page.overview, forms=page.forms, error=error, failed=failed,
+        hours_log=plans.hours_log(page.actor, page.case_id), rules=rules,
+        uwv_share=rules.uwv_share(1), plan_status=PLAN_STATUS.get(page.overview.state, "lopend"),
+        trail=trail, names=names, spec=spec, goal_text={g.id: g.specific for g in page.overview.goals},
+        goal_statuses=GOAL_STATUSES, last_day=page.overview.end_date - timedelta(days=1), **_charts(page),
+    ), status
+
+
+@bp.route("/<int:case_id>")
+@login_required
+def show(case_id: int):
+    return _render(_page(case_id))
+
+
+# -- the actions -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Action:
+    triggers: tuple[str, ...]  # the form is shown when the role may fire one of these now
+    form: Callable[..., f.PlanForm]
+    run: Callable[[PlanServices, Actor, int, Any], str]  # performs it; returns the flash message
+    anchor: str
+    aliases: dict[str, str] = field(default_factory=dict)  # service error key -> form field
+
+
+def _opt(value: str | None) -> str | None:
+    return value if value else None
+
+
+def _document(p: PlanServices, a: Actor, cid: int, form: Any) -> str:
+    contact = form.contact_user_id.data
+    p.update_document(a, cid, function=_opt(form.function.data),
+                      contact_user_id=int(contact) if contact and contact.isdigit() else None,
+                      coaching_need=_opt(form.coaching_need.data),
+                      onboarding_programme=_opt(form.onboarding_programme.data),
+                      hours_distribution=_opt(form.hours_distribution.data))
+    return "Het trajectplan is bijgewerkt."
+
+
+def _goal(p: PlanServices, a: Actor, cid: int, form: Any) -> str:
+    p.add_goal(a, cid, specific=form.specific.data, measure=form.measure.data, target_date=form.target_date.data,
+               owner=form.owner.data, competence=form.competence.data or None)
+    return "Het SMART-doel is toegevoegd."
+
+
+def _goal_status(p: PlanServices, a: Actor, cid: int, form: Any) -> str:
+    gid = form.goal_id.data
+    p.update_goal(a, cid, int(gid) if gid and gid.isdigit() else 0, status=form.status.data)
+    return "De status van het doel is bijgewerkt."
+
+
+def _observation(p: PlanServices, a: Actor, cid: int, form: Any) -> str:
+    p.record_observation(a, cid, observed_on=form.observed_on.data, scores=form.scores(),
+                         notes=_opt(form.notes.data))
+    return "De INVRA-observatie is vastgelegd."
+
+
+def _evaluation(p: PlanServices, a: Actor, cid: int, form: Any) -> str:
+    p.record_evaluation(a, cid, milestone=form.milestone.data, held_on=form.held_on.data,
+                        discussed=form.discussed.data, next_steps=_opt(form.next_steps.data),
+                        interview_candidate=_opt(form.interview_candidate.data),
+                        interview_harrie=_opt(form.interview_harrie.data), goal_reviews=form.goal_reviews())
+    return "De evaluatie is vastgelegd."
+
+
+def _skip(p: PlanServices, a: Actor, cid: int, form: Any) -> str:
+    p.skip_evaluation(a, cid, milestone=form.milestone.data, reason=form.reason.data)
+    return "De evaluatie is overgeslagen."
+
+
+def _contract(p: PlanServices, a: Actor, cid: int, form: Any) -> str:
+    if form.decision.data not in ("ja", "nee"):
+        raise InvalidPayload({"decision": "Kies wel of geen contract."})
+    yes = form.decision.data == "ja"
+    p.decide_contract(a, cid, contract=yes, reason=None if yes else form.reason.data)
+    return "Het besluit over het contract is vastgelegd."
+
+
+def _offer(p: PlanServices, a: Actor, cid: int, form: Any) -> str:
+    p.offer_for_signature(a, cid, form.document.data)
+    return "Het document is ter ondertekening aangeboden."
+
+
+def _sign(p: PlanServices, a: Actor, cid: int, form: Any) -> str:
+    rnd = form.round.data
+    p.sign(a, cid, party=form.party.data, round=int(rnd) if rnd and rnd.isdigit() else 0,
+           signed_on=_opt(form.signed_on.data))
+    return "De handtekening is vastgelegd."
+
+
+def _schedule(p: PlanServices, a: Actor, cid: int, form: Any) -> str:
+    values = {s.key: getattr(form, s.key).data.strip() for s in f.SCHEDULE_SETTINGS
+              if (getattr(form, s.key).data or "").strip()}
+    p.adjust_schedule(a, cid, **values)
+    return "De planning is aangepast."
+
+
+def _pause(p: PlanServices, a: Actor, cid: int, form: Any) -> str:
+    p.pause(a, cid, reason=form.reason.data)
+    return "Het plan is gepauzeerd."
+
+
+def _resume(p: PlanServices, a: Actor, cid: int, form: Any) -> str:
+    p.resume(a, cid)
+    return "Het plan loopt weer; alle data zijn opgeschoven met de duur van de pauze."
+
+
+def _stop(p: PlanServices, a: Actor, cid: int, form: Any) -> str:
+    p.stop(a, cid, reason=form.reason.data)
+    return "Het plan is gestopt."
+
+
+def _close(p: PlanServices, a: Actor, cid: int, form: Any) -> str:
+    p.close(a, cid)
+    return "Het trajectplan is afgesloten."
+
+
+def _hours(p: PlanServices, a: Actor, cid: int, form: Any) -> str:
+    logged = p.log_hours(a, cid, worked_on=form.worked_on.data, hours=form.hours.data,
+                         activity=form.activity.data, note=_opt(form.note.data))
+    for warning in logged.warnings:
+        flash(warning, "warning")
+    return "De uren zijn geschreven."
+
+
+ACTIONS: dict[str, Action] = {
+    "document": Action(("update_plan",), f.DocumentForm, _document, "plan-document"),
+    "doel": Action(("set_goal",), f.GoalForm, _goal, "doelen"),
+    "doelstatus": Action(("set_goal",), f.GoalStatusForm, _goal_status, "doelen", {"goal": "status"}),
+    "observatie": Action(("record_observation",), f.ObservationForm, _observation, "invra",
+                         {"profile": "observed_on"}),
+    "evaluatie": Action(("record_evaluation",), f.EvaluationForm, _evaluation, "evaluaties"),
+    "overslaan": Action(("skip_evaluation",), f.SkipForm, _skip, "evaluaties"),
+    "contract": Action(("offer_contract", "no_contract"), f.ContractForm, _contract, "acties"),
+    "aanbieden": Action(("offer_for_signature",), f.OfferForm, _offer, "ondertekening"),
+    "tekenen": Action(("sign",), f.SignForm, _sign, "ondertekening"),
+    "planning": Action(("adjust_schedule",), f.ScheduleForm, _schedule, "acties"),
+    "pauzeren": Action(("pause",), f.pause_form, _pause, "acties"),
+    "hervatten": Action(("resume",), f.EmptyForm, _resume, "acties"),
+    "stoppen": Action(("stop",), f.stop_form, _stop, "acties"),
+    "afsluiten": Action(("close_plan",), f.EmptyForm, _close, "acties"),
+    "uren": Action(("log_hours",), f.HoursForm, _hours, "uren", {"on": "worked_on"}),
+}
+
+
+def _form_shown(page: Page, name: str) -> bool:
+    """Mirrors the template: a form is on the page when one of its triggers is possible now."""
+    if name == "doelstatus":
+        return True  # its message is shown with the goal or above the goals
+    if name in ("evaluatie", "overslaan") and not page.pending:
+        return False
+    return any(page.allowed(t) for t in ACTIONS[name].triggers)
+
+
+def _make_form(name: str, page: Page, *, bound: bool) -> f.PlanForm:
+    """A form for `name`: bound to the POST, or fresh with today's defaults for the page."""
+    action = ACTIONS[name]
+    o = page.overview
+    factory: Callable[..., f.PlanForm] = action.form
+    if name == "evaluatie":
+        factory = f.evaluation_form_class([(g.id, g.specific) for g in o.goals if g.status == "open"
+                                           or g.status == "deels"])
+    kw: dict[str, Any] = {"prefix": name}
+    if not bound:
+        today = page.today.isoformat()
+        kw.update(formdata=None, expected_version=str(page.version))
+        kw.update({"observatie": {"observed_on": today}, "evaluatie": {"held_on": today},
+                   "uren": {"worked_on": today}, "tekenen": {"round": str(o.signoff.round or "")},
+                   "document": {"function": o.function, "coaching_need": o.coaching_need,
+                                "onboarding_programme": o.onboarding_programme,
+                                "hours_distribution": o.hours_distribution}}.get(name, {}))
+    form = factory(**kw)
+    if name in ("evaluatie", "overslaan"):
+        form.milestone.choices = f.choices([("", "— kies —")] + [
+            (e.key, f"{e.label} (uiterlijk {_nl(e.due_on)})") for e in page.pending])
+    if name == "tekenen":
+        form.party.choices = f.choices([(p, plan.PARTIES[p]) for p in page.signable])
+    if name in ("observatie", "doel"):
+        labels = loaded_labels(o)
+        if name == "observatie":
+            for code, text in labels.items():
+                form[f"c{code}"].label.text = f"{code} {text}"
+        else:
+            form.competence.choices = f.choices([("", "— geen —")] + [
+                (c.code, f"{c.code} {labels.get(c.code, '')}".strip() if c.code in labels else c.placeholder_label)
+                for c in invra.COMPETENCES])
+    if name == "document":
+        form.contact_user_id.choices = f.choices([("", "— geen —")] + [(str(i), n) for i, n in page.contacts])
+        if not bound and o.contact_name:
+            form.contact_user_id.data = next((str(i) for i, n in page.contacts if n == o.contact_name), "")
+    return form
+
+
+def _apply_errors(form: f.PlanForm, errors: dict[str, str], aliases: dict[str, str]) -> None:
+    """Put each service message on its field; messages without a field go above the form."""
+    for key, message in errors.items():
+        name = aliases.get(key, key)
+        if name.isdigit():
+            name = f"c{name}"
+        target = form._fields.get(name)
+        if target is not None and name not in ("csrf_token", "expected_version"):
+            target.errors = [*target.errors, message]
+        else:
+            form.form_errors.append(message)
+
+
+@bp.route("/<int:case_id>/<name>", methods=["POST"])
+@login_required
+def act(case_id: int, name: str):
+    action = ACTIONS.get(name)
+    if action is None:
+        abort(404)
+    page = _page(case_id)  # 404 before anything else for an unknown or invisible plan
+    form = _make_form(name, page, bound=True)
+    page.forms[name] = form
+    if not form.validate_on_submit():
+        return _render(page, 422, "Het formulier is niet goed ingevuld.", name)
+    if form.expected_version.data and form.expected_version.data != str(page.version):
+        error = StaleCase(case_id).message
+        form.expected_version.data = str(page.version)  # the input is kept; sending again is on purpose
+        return _render(page, 409, error, name)
+    try:
+        message = action.run(plan_services(), page.actor, case_id, form)
+    except StaleCase as exc:
+        return _render(_reload(page, name, form), 409, exc.message, name)
+    except EngineError as exc:
+        if isinstance(exc, CaseNotFound):
+            raise
+        if isinstance(exc, InvalidPayload):
+            _apply_errors(form, exc.errors, action.aliases)
+        status = 403 if exc.code == "not_permitted" else 422
+        message = exc.message
+        if exc.code == "transition_not_allowed":  # the engine's message names triggers, not actions
+            message = f"Deze actie is niet mogelijk in de fase '{page.overview.state_label}'."
+        return _render(page, status, message, name)
+    flash(message)
+    return redirect(url_for("plans.show", case_id=case_id, _anchor=action.anchor))
+
+
+def _reload(page: Page, name: str, form: f.PlanForm) -> Page:
+    fresh = _page(page.case_id)
+    form.expected_version.data = str(fresh.version)
+    fresh.forms[name] = form
+    return fresh
+
+
+# -- money and numbers the Dutch way ---------------------------------------------------------------
+
+
+@bp.app_template_filter("euro")
+def euro(value: Decimal | float | int) -> str:
+    """1234.5 -> '€ 1.234,50'."""
+    amount = Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    whole, cents = f"{amount:,.2f}".split(".")
+    return f"€ {whole.replace(',', '.')},{cents}"
+
+
+@bp.app_template_filter("uren")
+def uren(value: Decimal | float | int) -> str:
+    return coaching.fmt_hours(Decimal(str(value)))
+
+
+@bp.app_template_filter("procent")
+def procent(value: Decimal | float) -> str:
+    return f"{(Decimal(str(value)) * 100).quantize(Decimal('0.1'), rounding=ROUND_HALF_UP):f}".rstrip("0").rstrip(
+        ".").replace(".", ",") + "%"
