@@ -27,6 +27,11 @@ from wtforms import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
+try:  # WTForms >= 3.3 wants option objects; older versions take (value, label) tuples
+    from wtforms.fields.choices import SelectChoice
+except ImportError:  # pragma: no cover
+    SelectChoice = None  # type: ignore[assignment,misc]
+
 from workflows import invra
 from workflows.company_records import (
     MEETING_PARTIES,
@@ -34,6 +39,13 @@ from workflows.company_records import (
     STOP_REASONS,
     SUPPORT_LEVELS,
 )
+
+
+def options(pairs: Any) -> list[Any]:
+    """(value, label) pairs as the installed WTForms wants them."""
+    pairs = [(str(v), str(label)) for v, label in pairs]
+    return [SelectChoice(v, label) for v, label in pairs] if SelectChoice else pairs
+
 
 # -- fields that know their payload value ---------------------------------------------------------
 
@@ -99,10 +111,9 @@ class Lines(Payload, TextAreaField):
 
 
 class Choice(Payload, SelectField):
-    def __init__(self, label: str = "", options: dict[str, str] | None = None, *, blank: str = "— kies —",
+    def __init__(self, label: str = "", choices: dict[str, str] | None = None, *, blank: str = "— kies —",
                  **kw: Any) -> None:
-        choices = [("", blank)] + list((options or {}).items())
-        super().__init__(label, choices=choices, validate_choice=False, **kw)
+        super().__init__(label, choices=options([("", blank), *(choices or {}).items()]), validate_choice=False, **kw)
 
 
 class RowChoice(Choice):
@@ -117,9 +128,9 @@ class Checkboxes(Payload, SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
 
-    def __init__(self, label: str = "", options: dict[str, str] | None = None, *, numbers: bool = False,
+    def __init__(self, label: str = "", choices: dict[str, str] | None = None, *, numbers: bool = False,
                  **kw: Any) -> None:
-        super().__init__(label, choices=list((options or {}).items()), validate_choice=False, **kw)
+        super().__init__(label, choices=options((choices or {}).items()), validate_choice=False, **kw)
         self.numbers = numbers
 
     def process_data(self, value: Any) -> None:
@@ -134,7 +145,7 @@ class Checkboxes(Payload, SelectMultipleField):
 
 class YesNo(Payload, RadioField):
     def __init__(self, label: str = "", **kw: Any) -> None:
-        super().__init__(label, choices=[("ja", "Ja"), ("nee", "Nee")], validate_choice=False, **kw)
+        super().__init__(label, choices=options([("ja", "Ja"), ("nee", "Nee")]), validate_choice=False, **kw)
 
     def process_data(self, value: Any) -> None:
         self.data = {True: "ja", False: "nee"}.get(value, value)
@@ -276,7 +287,7 @@ class ClosingMeetingForm(ActionForm):
         return dict(data.get("closing_meeting") or {})
 
     def setup(self, choices: Choices) -> None:
-        self.chosen_tasks.choices = [(str(nr), f"{nr}. {title}") for nr, title in choices.analysis_tasks]
+        self.chosen_tasks.choices = options((nr, f"{nr}. {title}") for nr, title in choices.analysis_tasks)
 
 
 class VacancyForm(ActionForm):
@@ -329,8 +340,7 @@ class ProposeCandidateForm(ActionForm):
     payload_fields = ("candidate_id",)
 
     def setup(self, choices: Choices) -> None:
-        self.candidate_id.choices = [("", "— kies een kandidaat —")] + [
-            (str(i), n) for i, n in choices.candidates_to_propose]
+        self.candidate_id.choices = options([("", "— kies een kandidaat —"), *choices.candidates_to_propose])
 
 
 class HarrieForm(ActionForm):
@@ -342,15 +352,14 @@ class HarrieForm(ActionForm):
         return {"harrie_user_id": str(data["harrie_user_id"])} if data.get("harrie_user_id") else {}
 
     def setup(self, choices: Choices) -> None:
-        self.harrie_user_id.choices = [("", "— kies een collega —")] + [(str(i), n) for i, n in choices.harries]
+        self.harrie_user_id.choices = options([("", "— kies een collega —"), *choices.harries])
 
 
 class _OpenCandidate(ActionForm):
     candidate_id = RowChoice("Kandidaat")
 
     def setup(self, choices: Choices) -> None:
-        self.candidate_id.choices = [("", "— kies een kandidaat —")] + [
-            (str(i), n) for i, n in choices.open_candidates]
+        self.candidate_id.choices = options([("", "— kies een kandidaat —"), *choices.open_candidates])
 
 
 class InterviewForm(_OpenCandidate):

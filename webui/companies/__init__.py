@@ -15,7 +15,7 @@ from flask_wtf import FlaskForm
 
 from engine.errors import InvalidPayload, NotPermitted
 from webui.auth import current_actor, login_required, roles_required
-from webui.cases.forms import Choice, IsoDate, Number, Text, YesNo
+from webui.cases.forms import Choice, IsoDate, Number, Text, YesNo, options
 from webui.extensions import services
 from workflows.company_services import TARGET_GROUPS, CompanyServices
 from workflows.company_trajectory import NAME as COMPANY_TRAJECTORY
@@ -93,8 +93,8 @@ def _directory() -> Directory:
 def _company_form(formdata: Any = None) -> CompanyForm:
     form = CompanyForm() if formdata is None else CompanyForm(formdata=formdata)
     regions = _directory().wsp_regions(current_actor())
-    form.wsp_organisation_id.choices = ([("", "— kies een regio —")] if len(regions) > 1 else []) + [
-        (str(r.value), r.label) for r in regions]
+    form.wsp_organisation_id.choices = options(([("", "— kies een regio —")] if len(regions) > 1 else [])
+                                              + [(r.value, r.label) for r in regions])
     return form
 
 
