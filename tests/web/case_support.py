@@ -111,3 +111,8 @@ def fast_app(tmp_path, demo_template):
                      clock=FixedClock(T0))
     yield app
     app.extensions["jobtraject"].db.dispose()
+
+
+def plain(html: str) -> str:
+    """The page's text without tags, whitespace collapsed: what a reader sees."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", html)).replace("&amp;", "&")
