@@ -7,6 +7,7 @@ they never download one and never skip.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Iterator
@@ -45,6 +46,7 @@ def live_server(tmp_path_factory) -> Iterator[LiveServer]:
     upgrade(url)
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": os.urandom(16).hex()}, clock=FixedClock(T0))
     load_demo(app.extensions["jobtraject"])
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request in the test output
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="e2e-server", daemon=True)
     thread.start()

@@ -35,7 +35,7 @@ from engine.spec import Actor, Workflow
 from webui.auth import current_actor, login_required
 from webui.cases.audit import audit_lines, referenced_ids
 from webui.cases.forms import ActionForm, Choices, form_class
-from webui.diagram import mermaid, phase_list, render_svg
+from webui.diagram import layout, mermaid, phase_list, render_svg
 from webui.extensions import services
 from webui.filters import nl_date
 from workflows import invra
@@ -100,7 +100,13 @@ def case_extras(actor: Actor, case: CaseSnapshot) -> dict[str, Any]:
     candidates = directory.candidate_names(candidate_ids) if candidate_ids else {}
     visited = {e.to_state for e in trail} | {e.from_state for e in trail if e.from_state}
     visited.discard(case.state)
+    chain = layout(spec).chain
+    shown = [n for n in chain if not spec.state(n).final or n == case.state]
+    if case.state not in shown:
+        shown.append(case.state)
     return {
+        "progress": [(spec.state_label(n), "current" if n == case.state else "done" if n in visited else "todo")
+                     for n in shown],
         "audit": audit_lines(spec, trail, users, candidates),
         "diagram": render_svg(spec, case.state, visited, title=f"Werkproces {spec.label}: fasen en overgangen"),
         "phases": phase_list(spec, case.state, visited),

@@ -211,7 +211,7 @@ class ActionForm(FlaskForm):
 
     payload_fields: tuple[str, ...] = ()
     reason: str | None = None  # None: no reason field; "optional" or "required" (set per trigger)
-    legend: str = ""
+    submit: str = "Opslaan"  # the button of a data form; phase changes use the action's label
     row_lists: tuple[str, ...] = ()  # FieldLists that get blank rows to fill in
 
     def __init__(self, *args: Any, **kw: Any) -> None:
@@ -338,6 +338,7 @@ for _code, _label in invra.labels().items():
 class ProposeCandidateForm(ActionForm):
     candidate_id = RowChoice("Kandidaat")
     payload_fields = ("candidate_id",)
+    submit = "Voorstellen"
 
     def setup(self, choices: Choices) -> None:
         self.candidate_id.choices = options([("", "— kies een kandidaat —"), *choices.candidates_to_propose])
@@ -373,11 +374,13 @@ class HireForm(_OpenCandidate):
     contract_hours = Number("Contracturen per week")
     fulltime = YesNo("Voltijdcontract?")
     payload_fields = ("candidate_id", "start_date", "contract_hours", "fulltime")
+    submit = "Aannemen en trajectplan starten"
 
 
 class RejectForm(_OpenCandidate):
     reason = Choice("Reden", REJECTION_REASONS)
     payload_fields = ("candidate_id", "reason")
+    submit = "Niet aangenomen vastleggen"
 
 
 class StopForm(ActionForm):
