@@ -207,3 +207,33 @@ def test_employer_sees_only_the_employer_actions(app, client, auth):
     page = text(client.get(f"/zaken/{case_of(app, 'Bakkerij De Korenaar')}"))
     assert 'id="actie-close_trajectory"' not in page and 'id="actie-stop"' not in page
     assert "Er zijn in deze fase geen acties voor uw rol." in page
+
+
+def test_the_diagram_can_be_downloaded_as_mermaid_text(app, client, auth):
+    auth.login(EMPLOYER_KORENAAR)
+    resp = client.get(f"/zaken/{case_of(app, 'Bakkerij De Korenaar')}/diagram.mmd")
+    assert resp.status_code == 200 and resp.mimetype == "text/plain"
+    assert 'filename="company_trajectory.mmd"' in resp.headers["Content-Disposition"]
+    assert "eindgesprek --> werving : Werving starten" in text(resp)
+    assert client.get(f"/zaken/{case_of(app, 'Zorgcentrum De Linde')}/diagram.mmd").status_code == 404
+
+
+def test_case_extras_give_any_workflow_its_diagram_and_audit_trail(app):
+    """What `_diagram.html` and `_audit.html` need, here for a candidate plan (the plan page includes them)."""
+    from sqlalchemy import select
+
+    from engine.models import Case
+    from engine.spec import Actor
+    from tests.web.case_support import db
+    from webui.cases import case_extras
+
+    with db(app).read() as s:
+        plan = s.scalar(select(Case.id).where(Case.workflow == "candidate_plan").order_by(Case.id))
+    sanne = Actor(user_id(app, JOB), "job", None, "Sanne de Vries")
+    with app.test_request_context():
+        svc = app.extensions["jobtraject"]
+        extras = case_extras(sanne, svc.get_case(sanne, plan))
+    assert 'data-state="voorbereiding"' in str(extras["diagram"])
+    assert [(a.who, a.role, a.action) for a in extras["audit"]][-1] == (
+        "Marieke Jansen", "Opdrachtgever", "startte de zaak in fase Voorbereiding")
+    assert extras["progress"][0] == ("Voorbereiding", "current")
