@@ -25,6 +25,7 @@ from engine.errors import (
     EngineError,
     GuardRejected,
     InvalidPayload,
+    NotFound,
     NotPermitted,
     StaleCase,
     TransitionNotAllowed,
@@ -179,7 +180,10 @@ def _render_company(case_id: int, failed: ActionForm | None = None, failed_trigg
     harrie_id = case.data.get("harrie_user_id")
     if harrie_id and harrie_id not in names:
         names = {**names, **_directory().user_names({harrie_id})}
-    org_name = _directory().company(actor, case.organisation_id).line.name if case.organisation_id else ""
+    try:
+        org_name = _directory().company(actor, case.organisation_id).line.name if case.organisation_id else ""
+    except NotFound:  # a trajectory whose employer row is gone still shows
+        org_name = ""
     return render_template(
         "company_case.html",
         case=case, wf=spec, company_name=org_name, actions=actions,

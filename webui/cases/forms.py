@@ -8,7 +8,6 @@ Dutch messages come back next to the right field. `ACTION_FORMS` maps trigger ->
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -412,5 +411,3 @@ ACTION_FORMS: dict[str, type[ActionForm]] = {
 def form_class(trigger: str) -> type[ActionForm]:
     return ACTION_FORMS.get(trigger, NoFieldsForm)
 
-
-FormFactory = Callable[..., ActionForm]
