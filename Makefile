@@ -30,7 +30,8 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 
-test: $(STAMP) lint
+# The browser tests need Debian's chromium: `browser` installs it when missing.
+test: $(STAMP) lint browser
 	$(BIN)/pytest -q
 
 # The inner loop: SQLite only, no browser, no multi-process fault tests.

@@ -36,7 +36,7 @@ def create_app(config: dict[str, Any] | None = None, *, clock: Clock | None = No
     csrf.init_app(app)
     logging.getLogger("waitress").setLevel(logging.INFO)
 
-    from webui import auth, cases, dashboard, errors, filters, ical, inbox, plans
+    from webui import auth, cases, companies, dashboard, errors, filters, ical, inbox, plans
 
     filters.init_app(app)
     errors.init_app(app)
@@ -45,6 +45,7 @@ def create_app(config: dict[str, Any] | None = None, *, clock: Clock | None = No
     app.register_blueprint(auth.bp)
     app.register_blueprint(inbox.bp)
     app.register_blueprint(cases.bp)
+    app.register_blueprint(companies.bp)
     app.register_blueprint(ical.bp)
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(plans.bp)

@@ -138,7 +138,7 @@ def test_everyone_of_the_plan_sees_header_timeline_radar_and_hours(web, email):
     for fact in ("Medewerker productie en expeditie", "Bakkerij De Korenaar", "Harrie Willems",
                  "ma 20 jul 2026", ">lopend<", "Maand 3-12: vervolg"):
         assert fact in html
-    assert html.count('role="img"') == 4  # timeline, radar, two gauges
+    assert html.count('role="img"') == 5  # timeline, radar, two gauges, workflow diagram
     assert 'id="plan-tijdlijn"' in html and "today-line" in html and "vandaag (ma 23 nov 2026)" in html
     assert "Evaluatie actieplan 1</span> — uiterlijk ma 30 nov 2026 — <strong class=\"ms-status\">Open" in html
     assert html.count('class="spoke"') == 38 and 'class="profile workplace"' in html

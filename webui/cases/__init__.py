@@ -1,86 +1,327 @@
-"""Case pages: phase, data, available actions, tasks and the readable audit trail."""
+"""Case pages: phase, recorded data, the actions possible now, tasks, diagram and audit trail.
+
+A company trajectory gets its own page (`company_case.html`) with one small form per
+action (`webui.cases.forms`); any other workflow gets the generic page (`case.html`). Both
+use the shared includes `_diagram.html` and `_audit.html`; `case_extras()` builds what they need.
+
+Views stay thin: form -> `CompanyServices.fire` -> map the engine's error to the form ->
+redirect (post/redirect/get). A refused action re-shows the page with that form open, the
+input kept and the Dutch message beside it; the database is unchanged.
+"""
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, TextAreaField
 from wtforms.validators import Length, Optional
 
-from engine.errors import EngineError, StaleCase
-from engine.models import User
+from engine.errors import (
+    EngineError,
+    GuardRejected,
+    InvalidPayload,
+    NotFound,
+    NotPermitted,
+    StaleCase,
+    TransitionNotAllowed,
+    UnknownTrigger,
+)
+from engine.services import CaseSnapshot
+from engine.spec import Actor, Workflow
 from webui.auth import current_actor, login_required
+from webui.cases.audit import audit_lines, referenced_ids
+from webui.cases.forms import ActionForm, Choices, form_class
+from webui.diagram import layout, mermaid, phase_list, render_svg
 from webui.extensions import services
+from webui.filters import nl_date
+from workflows import invra
+from workflows.company_records import (
+    CANDIDATE_STATUSES,
+    MEETING_PARTIES,
+    REJECTION_REASONS,
+    STOP_REASONS,
+    SUPPORT_LEVELS,
+)
+from workflows.company_services import CompanyServices
+from workflows.company_trajectory import NAME as COMPANY_TRAJECTORY
+from workflows.directory import Directory
 
 bp = Blueprint("cases", __name__, url_prefix="/zaken")
 
+NOT_POSSIBLE = "Deze actie is in deze fase niet mogelijk."
+
 
 class TriggerForm(FlaskForm):
+    """Generic action form for workflows without their own page."""
+
     expected_version = HiddenField()
     reason = TextAreaField("Reden", validators=[Optional(), Length(max=2000)])
 
 
-def _user_names(ids: set[int]) -> dict[int, str]:
-    if not ids:
-        return {}
-    from sqlalchemy import select
+@bp.app_template_filter("nl_iso")
+def nl_iso(value: Any) -> str:
+    """A YYYY-MM-DD string from case data as `ma 23 nov 2026`."""
+    if not value or not isinstance(value, str):
+        return "—"
+    try:
+        return nl_date(date.fromisoformat(value))
+    except ValueError:
+        return value
 
-    with services().db.read() as s:
-        return dict(s.execute(select(User.id, User.name).where(User.id.in_(ids))).all())
+
+@bp.app_template_filter("nl_number")
+def nl_number(value: Any) -> str:
+    """24.0 -> '24', 7.5 -> '7,5'."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return "—" if value in (None, "") else str(value)
+    return f"{value:g}".replace(".", ",")
 
 
-def _render_case(case_id: int, form: TriggerForm | None = None, status: int = 200, failed: str | None = None,
-                 error: str | None = None):
+def _directory() -> Directory:
+    return Directory(services())
+
+
+def _spec(case: CaseSnapshot) -> Workflow:
+    return services().registry.get(case.workflow, case.workflow_version).spec
+
+
+def case_extras(actor: Actor, case: CaseSnapshot) -> dict[str, Any]:
+    """What `_audit.html` and `_diagram.html` need, for any workflow's case page."""
+    svc = services()
+    spec = _spec(case)
+    trail = svc.audit_trail(actor, case.id)
+    user_ids, candidate_ids = referenced_ids(trail)
+    directory = _directory()
+    users = directory.user_names(user_ids)
+    candidates = directory.candidate_names(candidate_ids) if candidate_ids else {}
+    visited = {e.to_state for e in trail} | {e.from_state for e in trail if e.from_state}
+    visited.discard(case.state)
+    chain = layout(spec).chain
+    shown = [n for n in chain if not spec.state(n).final or n == case.state]
+    if case.state not in shown:
+        shown.append(case.state)
+    return {
+        "progress": [(spec.state_label(n), "current" if n == case.state else "done" if n in visited else "todo")
+                     for n in shown],
+        "audit": audit_lines(spec, trail, users, candidates),
+        "diagram": render_svg(spec, case.state, visited, title=f"Werkproces {spec.label}: fasen en overgangen"),
+        "phases": phase_list(spec, case.state, visited),
+        "user_names": users,
+    }
+
+
+def reason_mode(spec: Workflow, state: str, trigger: str, form: type[ActionForm]) -> str | None:
+    """'required' where the transition demands a reason, 'optional' for phase changes, else None."""
+    branches = spec.transitions_for(state, trigger)
+    if any(b.reason_required for b in branches):
+        return "required"
+    if any(b.dest is not None for b in branches) and "reason" not in form.payload_fields:
+        return "optional"
+    return None
+
+
+@dataclass
+class Action:
+    trigger: str
+    label: str
+    allowed: bool
+    why_not: str | None
+    form: ActionForm | None
+    moves: bool
+    open: bool = False
+
+
+def _choices(actor: Actor, case: CaseSnapshot, triggers: set[str]) -> Choices:
+    d = _directory()
+    ch = Choices()
+    if "propose_candidate" in triggers:
+        ch.candidates_to_propose = [(o.value, o.label) for o in d.candidate_options(actor, case.id)]
+    if triggers & {"record_interview", "hire_candidate", "reject_candidate"}:
+        ch.open_candidates = [(o.value, o.label) for o in d.open_candidates(actor, case.id)]
+    if "name_harrie" in triggers:
+        ch.harries = [(o.value, o.label) for o in d.harrie_options(actor, case.id)]
+    ch.analysis_tasks = [(t["nr"], t["title"]) for t in (case.data.get("analysis") or {}).get("tasks", [])]
+    return ch
+
+
+def _render_company(case_id: int, failed: ActionForm | None = None, failed_trigger: str | None = None,
+                    status: int = 200, page_error: str | None = None):
     svc = services()
     actor = current_actor()
     case = svc.get_case(actor, case_id)
-    wf = svc.registry.get(case.workflow, case.workflow_version).spec
-    trail = svc.audit_trail(actor, case_id)
-    names = _user_names({e.actor_user_id for e in trail if e.actor_user_id})
+    spec = _spec(case)
+    options = svc.triggers_for(actor, case_id)
+    choices = _choices(actor, case, {o.trigger for o in options if o.allowed})
+    actions: list[Action] = []
+    for o in options:
+        cls = form_class(o.trigger)
+        moves = any(b.dest is not None for b in spec.transitions_for(case.state, o.trigger))
+        form = None
+        if o.allowed:
+            if failed is not None and o.trigger == failed_trigger:
+                form = failed
+                form.expected_version.data = str(case.version)  # after a 409 the user may try again
+            else:
+                form = cls(prefix=o.trigger, formdata=None, data=cls.initial(case.data))
+                form.expected_version.data = str(case.version)
+                form.add_blank_rows()
+            form.reason = reason_mode(spec, case.state, o.trigger, cls)
+            form.setup(choices)
+        actions.append(Action(o.trigger, o.label, o.allowed, o.reason, form, moves, o.trigger == failed_trigger))
+    if failed is not None and failed_trigger not in {a.trigger for a in actions if a.allowed}:
+        page_error = page_error or failed.error or NOT_POSSIBLE
+    extras = case_extras(actor, case)
+    names = extras["user_names"]
+    harrie_id = case.data.get("harrie_user_id")
+    if harrie_id and harrie_id not in names:
+        names = {**names, **_directory().user_names({harrie_id})}
+    try:
+        org_name = _directory().company(actor, case.organisation_id).line.name if case.organisation_id else ""
+    except NotFound:  # a trajectory whose employer row is gone still shows
+        org_name = ""
+    return render_template(
+        "company_case.html",
+        case=case, wf=spec, company_name=org_name, actions=actions,
+        record_actions=[a for a in actions if not a.moves], move_actions=[a for a in actions if a.moves],
+        tasks=[t for t in svc.case_tasks(actor, case_id) if t.status == "open"],
+        candidates=CompanyServices(svc).case_candidates(actor, case_id),
+        plans=_directory().child_plans(actor, case_id),
+        harrie_name=names.get(harrie_id) if harrie_id else None,
+        page_error=page_error,
+        labels=LABELS,
+        invra_groups=[(c.label, [f"{n:02d}" for n in range(c.first, c.last + 1)]) for c in invra.CATEGORIES],
+        invra_labels=invra.labels(),
+        **extras,
+    ), status
+
+
+LABELS = {
+    "parties": MEETING_PARTIES,
+    "support": SUPPORT_LEVELS,
+    "stop": STOP_REASONS,
+    "rejection": REJECTION_REASONS,
+    "status": CANDIDATE_STATUSES,
+}
+
+
+def _render_generic(case_id: int, form: TriggerForm | None = None, status: int = 200, failed: str | None = None,
+                    error: str | None = None):
+    svc = services()
+    actor = current_actor()
+    case = svc.get_case(actor, case_id)
     return render_template(
         "case.html",
         case=case,
-        wf=wf,
+        wf=_spec(case),
         options=svc.triggers_for(actor, case_id),
         tasks=svc.case_tasks(actor, case_id),
-        trail=trail,
-        names=names,
         form=form or TriggerForm(expected_version=case.version),
         failed=failed,
         error=error,
+        **case_extras(actor, case),
     ), status
 
 
 @bp.route("/<int:case_id>")
 @login_required
 def show(case_id: int):
-    if services().get_case(current_actor(), case_id).workflow == "candidate_plan":
+    case = services().get_case(current_actor(), case_id)
+    if case.workflow == "candidate_plan":
         return redirect(url_for("plans.show", case_id=case_id))  # the plan has its own page
-    return _render_case(case_id)
+    if case.workflow == COMPANY_TRAJECTORY:
+        return _render_company(case_id)
+    return _render_generic(case_id)
+
+
+@bp.route("/<int:case_id>/diagram.mmd")
+@login_required
+def mermaid_text(case_id: int):
+    """The workflow as Mermaid text (download), for people who print or edit diagrams elsewhere."""
+    case = services().get_case(current_actor(), case_id)
+    return Response(mermaid(_spec(case)), mimetype="text/plain; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{case.workflow}.mmd"'})
+
+
+def _request_id() -> str:
+    return request.headers.get("X-Request-Id") or uuid.uuid4().hex
+
+
+def _version(raw: str | None) -> int | None:
+    try:
+        return int(raw) if raw else None
+    except ValueError:
+        return None
 
 
 @bp.route("/<int:case_id>/acties/<trigger>", methods=["POST"])
 @login_required
 def fire(case_id: int, trigger: str):
-    form = TriggerForm()
+    actor = current_actor()
+    case = services().get_case(actor, case_id)  # unknown or invisible: 404 before anything else
+    spec = _spec(case)
+    if trigger not in spec.triggers:
+        abort(404)
+    if case.workflow != COMPANY_TRAJECTORY:
+        return _fire_generic(case_id, trigger)
+    cls = form_class(trigger)
+    form = cls(prefix=trigger)
     if not form.validate_on_submit():
-        return _render_case(case_id, form, 400, trigger, "Het formulier is niet goed ingevuld.")
+        form.error = "Het formulier is verlopen of ongeldig. Probeer het opnieuw."
+        return _render_company(case_id, form, trigger, 400)
+    form.reason = reason_mode(spec, case.state, trigger, cls)
     try:
-        expected = int(form.expected_version.data) if form.expected_version.data else None
-    except ValueError:
-        return _render_case(case_id, form, 400, trigger, "Het formulier is niet goed ingevuld.")
-    try:
-        services().fire_trigger(
-            current_actor(), case_id, trigger, {}, expected_version=expected,
-            reason=form.reason.data, request_id=request.headers.get("X-Request-Id") or uuid.uuid4().hex,
+        CompanyServices(services()).fire(
+            actor, case_id, trigger, form.payload(), expected_version=_version(form.expected_version.data),
+            reason=form.why.data if form.reason else None, request_id=_request_id(),
         )
     except StaleCase as exc:
-        return _render_case(case_id, form, 409, trigger, exc.message)
+        form.error = exc.message
+        return _render_company(case_id, form, trigger, 409, exc.message)
+    except InvalidPayload as exc:
+        _attach_errors(form, exc)
+        return _render_company(case_id, form, trigger, 422)
+    except GuardRejected as exc:
+        form.error = exc.reason
+        return _render_company(case_id, form, trigger, 422)
+    except (TransitionNotAllowed, NotPermitted, UnknownTrigger):
+        form.error = NOT_POSSIBLE
+        return _render_company(case_id, form, trigger, 422, NOT_POSSIBLE)
+    flash(f"Vastgelegd: {spec.label_for(trigger)}.")
+    return redirect(url_for("cases.show", case_id=case_id))
+
+
+def _attach_errors(form: ActionForm, exc: InvalidPayload) -> None:
+    fields = set(form.payload_fields)
+    rest = []
+    for key, message in exc.errors.items():
+        if key in fields:
+            form.field_errors[key] = message
+        elif key == "reason" and form.reason:
+            form.field_errors["why"] = message
+        else:
+            rest.append(message)
+    form.error = " ".join(rest) if rest else "Controleer de gemarkeerde velden."
+
+
+def _fire_generic(case_id: int, trigger: str):
+    form = TriggerForm()
+    if not form.validate_on_submit():
+        return _render_generic(case_id, form, 400, trigger, "Het formulier is niet goed ingevuld.")
+    try:
+        services().fire_trigger(
+            current_actor(), case_id, trigger, {}, expected_version=_version(form.expected_version.data),
+            reason=form.reason.data, request_id=_request_id(),
+        )
+    except StaleCase as exc:
+        return _render_generic(case_id, form, 409, trigger, exc.message)
     except EngineError as exc:
         if exc.code == "not_found":
             raise
-        return _render_case(case_id, form, 422, trigger, exc.message)
+        return _render_generic(case_id, form, 422, trigger, exc.message)
     flash("De actie is uitgevoerd.")
     return redirect(url_for("cases.show", case_id=case_id))

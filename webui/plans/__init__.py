@@ -23,6 +23,7 @@ from engine.runtime import TriggerOption
 from engine.spec import Actor
 from webui import svg_charts as charts
 from webui.auth import current_actor, login_required
+from webui.cases import case_extras
 from webui.extensions import services
 from webui.plans import forms as f
 from workflows import candidate_plan as plan
@@ -150,17 +151,13 @@ def _render(page: Page, status: int = 200, error: str | None = None, failed: str
     for name in ACTIONS:
         if name not in page.forms:
             page.forms[name] = _make_form(name, page, bound=False)
-    trail = svc.audit_trail(page.actor, page.case_id)
-    spec = svc.registry.get(plan.NAME).spec
-    ids = {e.actor_user_id for e in trail if e.actor_user_id}
-    with svc.db.read() as s:
-        names = dict(s.execute(select(User.id, User.name).where(User.id.in_(ids))).all()) if ids else {}
+    case = svc.get_case(page.actor, page.case_id)
     rules = plans.coaching_rules()
     return render_template(
         "plan.html", page=page, o=page.overview, forms=page.forms, error=error, failed=failed,
         hours_log=plans.hours_log(page.actor, page.case_id), rules=rules,
         uwv_share=rules.uwv_share(1), plan_status=PLAN_STATUS.get(page.overview.state, "lopend"),
-        trail=trail, names=names, spec=spec, goal_text={g.id: g.specific for g in page.overview.goals},
+        case=case, **case_extras(page.actor, case), goal_text={g.id: g.specific for g in page.overview.goals},
         goal_statuses=GOAL_STATUSES, last_day=page.overview.end_date - timedelta(days=1), **_charts(page),
     ), status
 

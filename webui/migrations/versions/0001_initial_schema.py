@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-03 08:21:41.447749
+Create Date: 2026-12-03 08:22:03.509738
 """
 from alembic import op
 import sqlalchemy as sa

@@ -1,0 +1,118 @@
+"""Helpers for the case-page tests: find demo cases, post an action's form as a browser would."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from engine.clock import FixedClock
+from engine.models import AuditEntry, Case, Organisation, User
+from tests.helpers import T0
+from webui import create_app
+from webui.migrate import upgrade
+from workflows.demo import load_demo
+from workflows.models import Candidate
+
+DEMO_COMPANIES = ("Bakkerij De Korenaar", "Hoveniersbedrijf Groen & Zo", "Logistiek Centrum Arnhem",
+                  "Zorgcentrum De Linde", "Tuincentrum De Bongerd", "Drukkerij Het Gulden Boek")
+JOB = "sanne@job.example"
+WSP_NIJMEGEN = "lisa@wsp-nijmegen.example"
+WSP_GELDERLAND = "tom@wsp-gelderland.example"
+EMPLOYER_KORENAAR = "marieke@korenaar.example"
+HARRIE_KORENAAR = "harrie@korenaar.example"
+EMPLOYER_BONGERD = "ingrid@debongerd.example"
+EMPLOYER_LCA = "fatima@lca.example"
+
+
+def db(app):
+    return app.extensions["jobtraject"].db
+
+
+def case_of(app, company: str) -> int:
+    with db(app).read() as s:
+        return s.scalar(select(Case.id).join(Organisation, Organisation.id == Case.organisation_id)
+                        .where(Organisation.name == company, Case.parent_id.is_(None)))
+
+
+def org_of(app, company: str) -> int:
+    with db(app).read() as s:
+        return s.scalar(select(Organisation.id).where(Organisation.name == company))
+
+
+def user_id(app, email: str) -> int:
+    with db(app).read() as s:
+        return s.scalar(select(User.id).where(User.email == email))
+
+
+def candidate_id(app, first_name: str) -> int:
+    with db(app).read() as s:
+        return s.scalar(select(Candidate.id).where(Candidate.first_name == first_name))
+
+
+def case_row(app, case_id: int) -> tuple[str, int, int, dict]:
+    """(state, version, audit rows, data): what must not change when an action is refused."""
+    with db(app).read() as s:
+        case = s.get(Case, case_id)
+        n = s.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.case_id == case_id))
+        return case.state, case.version, n, dict(case.data)
+
+
+def any_csrf(html: str) -> str:
+    """A CSRF token from any form on the page (tokens belong to the session, not to one form)."""
+    return re.search(r'csrf_token"(?: type="hidden")? value="([^"]+)"', html).group(1)
+
+
+def version_on_page(html: str) -> int:
+    return int(re.search(r'expected_version" type="hidden" value="(\d+)"', html).group(1))
+
+
+def post_action(client, case_id: int, trigger: str, fields: dict[str, Any] | None = None, *,
+                version: int | None = None, csrf: bool = True, reason: str | None = None):
+    """Post one action's form with its prefixed field names, as the browser sends it."""
+    html = client.get(f"/zaken/{case_id}").get_data(as_text=True)
+    data: dict[str, Any] = {f"{trigger}-{k}": v for k, v in (fields or {}).items()}
+    data[f"{trigger}-expected_version"] = str(version if version is not None else version_on_page(html))
+    if reason is not None:
+        data[f"{trigger}-why"] = reason
+    if csrf:
+        data[f"{trigger}-csrf_token"] = any_csrf(html)
+    return client.post(f"/zaken/{case_id}/acties/{trigger}", data=data)
+
+
+def text(resp) -> str:
+    return resp.get_data(as_text=True)
+
+
+# -- a faster `app`: the demo database is built once per session and copied for each test -------
+# Use: import demo_template_fixture and fast_app into the test module (they register `app`).
+
+@pytest.fixture(scope="session", name="demo_template")
+def demo_template_fixture(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("demo-template") / "demo.db"
+    url = f"sqlite:///{path}"
+    upgrade(url)
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "test", "TESTING": True}, clock=FixedClock(T0))
+    load_demo(app.extensions["jobtraject"])
+    app.extensions["jobtraject"].db.dispose()
+    return path
+
+
+@pytest.fixture(name="app")
+def fast_app(tmp_path, demo_template):
+    """Same as tests/web/conftest.py's `app` (migrated SQLite, demo data, fixed clock), faster."""
+    path = tmp_path / "web.db"
+    shutil.copyfile(demo_template, path)
+    app = create_app({"DATABASE_URL": f"sqlite:///{path}", "SECRET_KEY": "test", "TESTING": True},
+                     clock=FixedClock(T0))
+    yield app
+    app.extensions["jobtraject"].db.dispose()
+
+
+def plain(html: str) -> str:
+    """The page's text without tags, whitespace collapsed: what a reader sees."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", html)).replace("&amp;", "&")
