@@ -36,7 +36,7 @@ def create_app(config: dict[str, Any] | None = None, *, clock: Clock | None = No
     csrf.init_app(app)
     logging.getLogger("waitress").setLevel(logging.INFO)
 
-    from webui import auth, cases, errors, filters, ical, inbox
+    from webui import api, auth, cases, errors, filters, ical, inbox, tokens
 
     filters.init_app(app)
     errors.init_app(app)
@@ -45,4 +45,6 @@ def create_app(config: dict[str, Any] | None = None, *, clock: Clock | None = No
     app.register_blueprint(inbox.bp)
     app.register_blueprint(cases.bp)
     app.register_blueprint(ical.bp)
+    app.register_blueprint(tokens.bp)
+    api.init_app(app)  # after errors.init_app: it wraps those handlers for /api/ paths
     return app
