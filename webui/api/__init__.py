@@ -19,5 +19,5 @@ def init_app(app: Flask) -> None:
     from webui.api import errors, views  # noqa: F401 - views registers the routes on bp
 
     csrf.exempt(bp)
-    errors.register(app, bp)
+    errors.register(app)
     app.register_blueprint(bp)

@@ -110,11 +110,12 @@ def is_api_request() -> bool:
     return request.path.startswith(API_PREFIX)
 
 
-def register(app: Flask, bp) -> None:
-    """Blueprint handlers for errors raised in API views; app handlers wrapped per path."""
-    bp.register_error_handler(EngineError, engine_error)
-    bp.register_error_handler(ApiError, api_error)
+def register(app: Flask) -> None:
+    """Wrap the app-wide HTTP error handlers so `/api/...` paths get JSON.
 
+    (The blueprint's own handlers for `EngineError` and `ApiError` are set once, where
+    the blueprint's views are defined.)
+    """
     for status in (400, 401, 403, 404, 405, 413, 415, 429, 500):
         _json_on_api_paths(app, status)
 

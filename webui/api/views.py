@@ -10,7 +10,7 @@ from typing import Any
 from flask import Response, current_app, json, request, url_for
 
 from engine.clock import ensure_utc
-from engine.errors import CaseNotFound, NotFound
+from engine.errors import CaseNotFound, EngineError, NotFound
 from engine.models import AuditEntry
 from engine.registry import Registry
 from engine.runtime import TriggerOption
@@ -18,7 +18,7 @@ from engine.services import CaseSnapshot, Services, TaskSnapshot
 from engine.spec import Actor, Workflow
 from webui.api import bp, openapi
 from webui.api.auth import api_actor, token_required
-from webui.api.errors import ApiError, request_id
+from webui.api.errors import ApiError, api_error, engine_error, request_id
 from webui.api.schemas import (
     CANDIDATE_PLAN_DATA,
     CASE_QUERY,
@@ -174,6 +174,10 @@ def _due_before(raw: str | None) -> datetime | None:
 
 
 # -- endpoints -------------------------------------------------------------------------------
+
+
+bp.register_error_handler(EngineError, engine_error)
+bp.register_error_handler(ApiError, api_error)
 
 
 @bp.after_request
