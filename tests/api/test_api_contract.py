@@ -96,3 +96,10 @@ def test_workflows_list_states_transitions_with_roles_and_timers(client, bearer)
     assert any(t["to"] is None for t in company["transitions"])  # data-only actions
     plan = next(w for w in items if w["name"] == "candidate_plan")
     assert plan["timers"] and all({"in_state", "trigger", "after_seconds"} <= set(t) for t in plan["timers"])
+
+
+def test_an_unknown_query_parameter_is_400_like_an_unknown_field(client, bearer):
+    headers = bearer("sanne@job.example")
+    error = assert_error(client.get("/api/v1/cases?colour=red", headers=headers), 400, "invalid_request")
+    assert error["details"]["errors"] == {"colour": "Onbekende parameter."}
+    assert_error(client.get("/api/v1/workflows?x=1", headers=headers), 400)

@@ -25,7 +25,7 @@ def _ok(description: str, ref: str) -> dict[str, Any]:
 
 
 ERRORS = {
-    "400": _err("Malformed JSON, a wrong type, an unknown field or a bad query parameter."),
+    "400": _err("Malformed JSON, a wrong type, an unknown field, or an unknown or bad query parameter."),
     "401": _err("No token, or an unknown or revoked one, or its user is deactivated."),
     "403": _err("Your role may not do this."),
     "404": _err("Not found, or not visible to you (another organisation's case is never revealed)."),
@@ -42,7 +42,7 @@ def _errors(*codes: str) -> dict[str, Any]:
 
 
 def _case_id_param(name: str = "case_id") -> dict[str, Any]:
-    return {"name": name, "in": "path", "required": True, "schema": s.ID}
+    return {"name": name, "in": "path", "required": True, "schema": {**s.ID, "examples": [1, 8]}}
 
 
 def _body(schema: dict[str, Any]) -> dict[str, Any]:
@@ -55,11 +55,12 @@ def document(registry: Registry, starters: dict[str, tuple[dict[str, Any], Any]]
         "/api/v1/openapi.json": {"get": {
             "operationId": "openapi", "summary": "This document", "security": [],
             "responses": {"200": {"description": "The OpenAPI document",
-                                  "content": {"application/json": {"schema": {"type": "object"}}}}},
+                                  "content": {"application/json": {"schema": {"type": "object"}}}},
+                          **_errors("400")},
         }},
         "/api/v1/workflows": {"get": {
             "operationId": "listWorkflows", "summary": "Workflows with states, transitions, timers and tasks",
-            "responses": {"200": _ok("Every registered workflow version", "WorkflowList"), **_errors("401", "503")},
+            "responses": {"200": _ok("Every registered workflow version", "WorkflowList"), **_errors("400", "401", "503")},
         }},
         "/api/v1/cases": {
             "get": {
@@ -79,7 +80,7 @@ def document(registry: Registry, starters: dict[str, tuple[dict[str, Any], Any]]
         "/api/v1/cases/{case_id}": {"get": {
             "operationId": "getCase", "summary": "One case with what you may do now",
             "parameters": [_case_id_param()],
-            "responses": {"200": _ok("The case", "Case"), **_errors("401", "404", "503")},
+            "responses": {"200": _ok("The case", "Case"), **_errors("400", "401", "404", "503")},
         }},
         "/api/v1/cases/{case_id}/transitions": {"post": {
             "operationId": "fireTransition", "summary": "Fire a trigger on a case",
@@ -91,7 +92,7 @@ def document(registry: Registry, starters: dict[str, tuple[dict[str, Any], Any]]
         "/api/v1/cases/{case_id}/audit": {"get": {
             "operationId": "getAuditTrail", "summary": "The case's audit trail (hash-chained)",
             "parameters": [_case_id_param()],
-            "responses": {"200": _ok("Audit entries in order", "AuditTrail"), **_errors("401", "404", "503")},
+            "responses": {"200": _ok("Audit entries in order", "AuditTrail"), **_errors("400", "401", "404", "503")},
         }},
         "/api/v1/tasks": {"get": {
             "operationId": "listTasks", "summary": "Tasks on cases you may see, paginated",
@@ -101,7 +102,7 @@ def document(registry: Registry, starters: dict[str, tuple[dict[str, Any], Any]]
         "/api/v1/tasks/{task_id}/complete": {"post": {
             "operationId": "completeTask", "summary": "Mark a task done",
             "parameters": [_case_id_param("task_id")],
-            "responses": {"200": _ok("The completed task", "Task"), **_errors("401", "403", "404", "503")},
+            "responses": {"200": _ok("The completed task", "Task"), **_errors("400", "401", "403", "404", "503")},
         }},
     }
     names = ", ".join(f"`{c.name}` v{c.version}" for c in registry.all())

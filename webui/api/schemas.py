@@ -69,6 +69,7 @@ def create_case_schema(data_schemas: dict[str, dict[str, Any]]) -> dict[str, Any
             }
             for name, schema in data_schemas.items()
         ],
+        "examples": [{"workflow": "company_trajectory", "organisation_id": 9}],
     }
 
 
@@ -99,6 +100,7 @@ TRANSITION_REQUEST: dict[str, Any] = {
         },
         "reason": {"type": ["string", "null"], "maxLength": 2000},
     },
+    "examples": [{"trigger": "record_advisory_meeting", "payload": {"notes": "Kennismaking met de werkgever"}}],
 }
 
 # -- responses ----------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from webui.api.schemas import (
     MAX_ID,
     TASK_QUERY,
     TRANSITION_REQUEST,
+    QueryParam,
     check,
     create_case_envelope,
     integral,
@@ -143,6 +144,15 @@ def _body() -> Any:
     return parse_json(request.get_data(cache=False))
 
 
+def _args(params: tuple[QueryParam, ...] = ()) -> list[Any]:
+    """The endpoint's query parameters, parsed; an unknown one is a 400 like an unknown field."""
+    unknown = sorted(set(request.args) - {p.name for p in params})
+    if unknown:
+        raise ApiError(400, "invalid_request", "Het verzoek klopt niet met het schema.",
+                       errors={name[:64]: "Onbekende parameter." for name in unknown[:20]})
+    return [p.parse(request.args) for p in params]
+
+
 def _case_id(value: int) -> int:
     """Ids beyond what a database column holds are simply not found (never a driver error)."""
     if not 1 <= value <= MAX_ID:
@@ -190,6 +200,7 @@ def _request_id_header(response: Response) -> Response:
 @public
 def openapi_document():
     """The OpenAPI 3.1 description of this API (no token needed: it holds no data)."""
+    _args()
     doc = current_app.extensions.get("jobtraject_openapi")
     if doc is None:
         doc = openapi.document(services().registry, STARTERS)
@@ -200,13 +211,14 @@ def openapi_document():
 @bp.route("/workflows", methods=["GET"])
 @token_required
 def list_workflows():
+    _args()
     return _json({"items": [workflow_json(c.spec) for c in services().registry.all()]})
 
 
 @bp.route("/cases", methods=["GET"])
 @token_required
 def list_cases():
-    workflow, state, organisation, limit, cursor = (p.parse(request.args) for p in CASE_QUERY)
+    workflow, state, organisation, limit, cursor = _args(CASE_QUERY)
     svc = services()
     cases = svc.list_cases(api_actor(), workflow=workflow, state=state, organisation_id=organisation,
                            after_id=_cursor(cursor), limit=limit)
@@ -217,6 +229,7 @@ def list_cases():
 @bp.route("/cases", methods=["POST"])
 @token_required
 def create_case():
+    _args()
     body = _body()
     check(create_case_envelope(list(STARTERS)), body)
     data_schema, start = STARTERS[body["workflow"]]
@@ -232,6 +245,7 @@ def create_case():
 @bp.route("/cases/<int:case_id>", methods=["GET"])
 @token_required
 def get_case(case_id: int):
+    _args()
     svc = services()
     actor = api_actor()
     snap = svc.get_case(actor, _case_id(case_id))
@@ -241,6 +255,7 @@ def get_case(case_id: int):
 @bp.route("/cases/<int:case_id>/transitions", methods=["POST"])
 @token_required
 def fire_transition(case_id: int):
+    _args()
     svc = services()
     actor = api_actor()
     case = svc.get_case(actor, _case_id(case_id))  # an invisible case is 404 before anything else
@@ -264,6 +279,7 @@ def fire_transition(case_id: int):
 @bp.route("/cases/<int:case_id>/audit", methods=["GET"])
 @token_required
 def case_audit(case_id: int):
+    _args()
     trail = services().audit_trail(api_actor(), _case_id(case_id))
     return _json({"case_id": case_id, "items": [audit_entry(e) for e in trail]})
 
@@ -271,7 +287,7 @@ def case_audit(case_id: int):
 @bp.route("/tasks", methods=["GET"])
 @token_required
 def list_tasks():
-    assignee, status, due_before, limit, cursor = (p.parse(request.args) for p in TASK_QUERY)
+    assignee, status, due_before, limit, cursor = _args(TASK_QUERY)
     tasks = services().list_tasks(
         api_actor(), assignee=assignee, status=None if status == "all" else status,
         due_before=_due_before(due_before), after_id=_cursor(cursor), limit=limit,
@@ -282,6 +298,7 @@ def list_tasks():
 @bp.route("/tasks/<int:task_id>/complete", methods=["POST"])
 @token_required
 def complete_task(task_id: int):
+    _args()
     if not 1 <= task_id <= MAX_ID:
         raise NotFound("Deze taak bestaat niet of u heeft er geen toegang toe.", task_id=task_id)
     svc = services()
