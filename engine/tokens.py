@@ -26,6 +26,7 @@ from engine.spec import Actor
 TOKEN_PREFIX = "jt_"
 MAX_TOKEN_LENGTH = 100
 MAX_TOKENS_PER_USER = 20
+MAX_TOKEN_ID = 2**31 - 1
 # `last_used_at` is a hint for the user, not an audit record: write it at most this often.
 LAST_USED_RESOLUTION = timedelta(hours=1)
 
@@ -93,6 +94,8 @@ def create_token(db: Database, clock: Clock, user_id: int, name: str) -> NewToke
 
 def revoke_token(db: Database, clock: Clock, user_id: int, token_id: int) -> None:
     """The owner revokes one of their tokens; someone else's token is 'not found'."""
+    if not 0 < token_id <= MAX_TOKEN_ID:  # PostgreSQL INTEGER: a larger id is not a row, not an error
+        raise NotFound("Deze sleutel bestaat niet.")
     with db.write() as s:
         row = s.get(ApiToken, token_id)
         if row is None or row.user_id != user_id:

@@ -62,7 +62,8 @@ def test_tasks_page_and_filter_by_due_date(client, bearer):
 
 def test_bad_task_queries_are_400(client, bearer):
     headers = bearer("sanne@job.example")
-    for query in ("assignee=someone", "status=half", "due_before=morgen", "limit=0", "cursor=-4"):
+    for query in ("assignee=someone", "status=half", "due_before=morgen", "limit=0", "cursor=-4",
+                  "due_before=0001-01-01T00:00:00%2B05:00", "due_before=2026-02-30"):
         assert_error(client.get(f"/api/v1/tasks?{query}", headers=headers), 400)
 
 

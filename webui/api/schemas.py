@@ -22,7 +22,11 @@ MAX_ID = 2**63 - 1
 # Payloads and case data are stored as JSON; deeper nesting is never a real form.
 MAX_DEPTH = 32
 
+# Organisations, users and candidates have 32-bit ids on PostgreSQL (INTEGER).
+MAX_SMALL_ID = 2**31 - 1
+
 ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+SMALL_ID = {"type": "integer", "minimum": 1, "maximum": MAX_SMALL_ID}
 NULLABLE_ID = {"type": ["integer", "null"], "minimum": 1, "maximum": MAX_ID}
 DATETIME = {"type": "string", "format": "date-time"}
 NULLABLE_DATETIME = {"type": ["string", "null"], "format": "date-time"}
@@ -40,11 +44,11 @@ CANDIDATE_PLAN_DATA: dict[str, Any] = {
     "additionalProperties": False,
     "required": ["candidate_id", "start_date", "contract_hours", "fulltime"],
     "properties": {
-        "candidate_id": ID,
+        "candidate_id": SMALL_ID,
         "start_date": {"type": "string", "format": "date", "maxLength": 10},
         "contract_hours": {"type": "number", "minimum": 1, "maximum": 60},
         "fulltime": {"type": "boolean"},
-        "harrie_user_id": NULLABLE_ID,
+        "harrie_user_id": {**SMALL_ID, "type": ["integer", "null"]},
         "vacancy": {"type": "object"},
         "schedule": {"type": "object"},
     },
@@ -62,7 +66,7 @@ def create_case_schema(data_schemas: dict[str, dict[str, Any]]) -> dict[str, Any
                 "required": ["workflow", "organisation_id"],
                 "properties": {
                     "workflow": {"const": name},
-                    "organisation_id": ID,
+                    "organisation_id": SMALL_ID,
                     "data": schema,
                 },
                 **({"required": ["workflow", "organisation_id", "data"]} if schema.get("required") else {}),
@@ -81,7 +85,7 @@ def create_case_envelope(workflows: list[str]) -> dict[str, Any]:
         "required": ["workflow", "organisation_id"],
         "properties": {
             "workflow": {"type": "string", "enum": workflows},
-            "organisation_id": ID,
+            "organisation_id": SMALL_ID,
             "data": {"type": "object"},
         },
     }
@@ -418,7 +422,7 @@ CURSOR = QueryParam("cursor", {"type": "string", "pattern": "^[0-9]{1,18}$"},
 CASE_QUERY = (
     QueryParam("workflow", {"type": "string", "maxLength": 64}, "Only cases of this workflow."),
     QueryParam("state", {"type": "string", "maxLength": 64}, "Only cases in this state."),
-    QueryParam("organisation", {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+    QueryParam("organisation", {"type": "integer", "minimum": 1, "maximum": MAX_SMALL_ID},
                "Only cases of this organisation (an employer's id)."),
     LIMIT,
     CURSOR,

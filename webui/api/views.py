@@ -177,10 +177,10 @@ def _due_before(raw: str | None) -> datetime | None:
         if len(text) == 10:
             return datetime.combine(date.fromisoformat(text), time(0), tzinfo=UTC)
         value = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except (ValueError, OverflowError):  # e.g. year 1 with a positive offset falls before year 1 in UTC
         raise ApiError(400, "invalid_request", "Het verzoek klopt niet met het schema.",
                        errors={"due_before": "Gebruik een datum (2026-11-23) of datum-tijd volgens ISO 8601."}) from None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 # -- endpoints -------------------------------------------------------------------------------
