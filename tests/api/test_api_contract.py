@@ -103,3 +103,16 @@ def test_an_unknown_query_parameter_is_400_like_an_unknown_field(client, bearer)
     error = assert_error(client.get("/api/v1/cases?colour=red", headers=headers), 400, "invalid_request")
     assert error["details"]["errors"] == {"colour": "Onbekende parameter."}
     assert_error(client.get("/api/v1/workflows?x=1", headers=headers), 400)
+
+
+def test_a_server_error_is_json_without_a_stack_trace(app, bearer, svc):
+    from sqlalchemy import text
+
+    headers = bearer("sanne@job.example")
+    app.config["TESTING"] = False  # as in production: errors become responses
+    with svc.db.engine.begin() as conn:  # a broken database (a real one, not a mock)
+        conn.execute(text("ALTER TABLE wf_case RENAME TO wf_case_gone"))
+    response = app.test_client().get("/api/v1/cases", headers=headers)
+    error = assert_error(response, 500, "internal_error")
+    assert "Traceback" not in response.get_data(as_text=True) and "wf_case" not in error["message"]
+    assert response.headers["X-Request-Id"]

@@ -83,5 +83,10 @@ def test_the_live_server_serves_the_tested_document(live_api):
           suppress_health_check=list(HealthCheck))
 def test_the_api_matches_its_openapi_document(case, live_api):
     base, secret = live_api
-    case.call_and_validate(base_url=base, headers={"Authorization": f"Bearer {secret}"}, checks=CHECKS,
+    checks = CHECKS
+    if isinstance(case.query, dict) and any(v is None for v in case.query.values()):
+        # The HTTP client drops None-valued query parameters, so an "unknown parameter" made
+        # negative that way is never sent: the server cannot reject what it never sees.
+        checks = [c for c in CHECKS if c is not negative_data_rejection]
+    case.call_and_validate(base_url=base, headers={"Authorization": f"Bearer {secret}"}, checks=checks,
                            timeout=30)
