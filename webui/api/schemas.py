@@ -432,7 +432,8 @@ TASK_QUERY = (
                "`me`: assigned to you; `role`: your role's unassigned queue; `any`: every task you may see."),
     QueryParam("status", {"type": "string", "enum": ["open", "done", "cancelled", "all"], "default": "open"}),
     QueryParam("due_before", {"type": "string", "maxLength": 40},
-               "ISO 8601 date or date-time (UTC when no offset is given): only tasks due before it."),
+               "Only tasks due before it: an ISO 8601 date (the start of that day, Europe/Amsterdam) "
+               "or date-time (UTC when no offset is given)."),
     LIMIT,
     CURSOR,
 )

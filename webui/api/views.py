@@ -16,6 +16,7 @@ from engine.registry import Registry
 from engine.runtime import TriggerOption
 from engine.services import CaseSnapshot, Services, TaskSnapshot
 from engine.spec import Actor, Workflow
+from engine.workdays import AMSTERDAM
 from webui.api import bp, openapi
 from webui.api.auth import api_actor, token_required
 from webui.api.errors import ApiError, api_error, engine_error, request_id
@@ -169,13 +170,14 @@ def _cursor(raw: str | None) -> int | None:
 
 
 def _due_before(raw: str | None) -> datetime | None:
-    """A date means midnight at its start, a naive date-time UTC."""
+    """A date means the start of that day in Amsterdam (as the UI shows due dates); a
+    date-time without an offset is UTC."""
     if raw is None:
         return None
     text = raw.strip()
     try:
         if len(text) == 10:
-            return datetime.combine(date.fromisoformat(text), time(0), tzinfo=UTC)
+            return datetime.combine(date.fromisoformat(text), time(0), tzinfo=AMSTERDAM).astimezone(UTC)
         value = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
     except (ValueError, OverflowError):  # e.g. year 1 with a positive offset falls before year 1 in UTC
