@@ -245,6 +245,26 @@ class CalendarToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
+class ApiToken(Base):
+    """A personal API token: acts as its user, with the user's role and organisation.
+
+    Only the SHA-256 of the secret is stored (it has 256 random bits, so a fast hash is
+    enough); `prefix` is the first characters of the token, shown so a user can tell
+    tokens apart. A revoked token, or any token of a deactivated user, stops working.
+    """
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    prefix: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
 class WorkerHeartbeat(Base):
     """A scheduler process says it is alive, so admins can see who sweeps."""
 

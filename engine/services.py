@@ -54,6 +54,36 @@ class CaseSnapshot:
         )
 
 
+@dataclass(frozen=True)
+class TaskSnapshot:
+    """A detached picture of a task with the workflow and phase of its case."""
+
+    id: int
+    case_id: int
+    key: str
+    title: str
+    role: str
+    assignee_id: int | None
+    status: str
+    state: str
+    workflow: str
+    case_state: str
+    organisation_id: int | None
+    created_at: datetime
+    due_at: datetime | None
+    completed_at: datetime | None
+    completed_by_id: int | None
+
+    @classmethod
+    def of(cls, task: Task, case: Case) -> TaskSnapshot:
+        return cls(
+            id=task.id, case_id=task.case_id, key=task.key, title=task.title, role=task.role,
+            assignee_id=task.assignee_id, status=task.status, state=task.state, workflow=case.workflow,
+            case_state=case.state, organisation_id=case.organisation_id, created_at=task.created_at,
+            due_at=task.due_at, completed_at=task.completed_at, completed_by_id=task.completed_by_id,
+        )
+
+
 # (session, registry, case, trigger, payload) -> cleaned payload; raises InvalidPayload.
 PayloadCheck = Callable[[Session, Registry, Case, str, dict[str, Any]], dict[str, Any]]
 
@@ -206,6 +236,70 @@ class Services:
     def archive(self, actor: Actor) -> list[inbox.InboxItem]:
         with self.db.read() as session:
             return inbox.archive(session, self.policy, actor)
+
+    def list_cases(
+        self,
+        actor: Actor,
+        *,
+        workflow: str | None = None,
+        state: str | None = None,
+        organisation_id: int | None = None,
+        after_id: int | None = None,
+        limit: int = 50,
+    ) -> list[CaseSnapshot]:
+        """The cases the actor may see (the policy's filter, in SQL), oldest id first.
+
+        Keyset pagination: pass the last id of one page as `after_id` for the next.
+        """
+        stmt = select(Case).where(self.policy.case_filter(actor))
+        if workflow is not None:
+            stmt = stmt.where(Case.workflow == workflow)
+        if state is not None:
+            stmt = stmt.where(Case.state == state)
+        if organisation_id is not None:
+            stmt = stmt.where(Case.organisation_id == organisation_id)
+        if after_id is not None:
+            stmt = stmt.where(Case.id > after_id)
+        with self.db.read() as session:
+            rows = session.scalars(stmt.order_by(Case.id).limit(limit)).all()
+            return [CaseSnapshot.of(c) for c in rows]
+
+    def list_tasks(
+        self,
+        actor: Actor,
+        *,
+        assignee: str = "me",
+        status: str | None = "open",
+        due_before: datetime | None = None,
+        after_id: int | None = None,
+        limit: int = 50,
+    ) -> list[TaskSnapshot]:
+        """Tasks on cases the actor may see: `me` (assigned to the actor), `role` (the
+        unassigned queue of the actor's role) or `any`; lowest id first, keyset-paginated."""
+        stmt = self._tasks_query(actor)
+        if assignee == "me":
+            stmt = stmt.where(Task.assignee_id == actor.user_id)
+        elif assignee == "role":
+            stmt = stmt.where(Task.role == actor.role, Task.assignee_id.is_(None))
+        if status is not None:
+            stmt = stmt.where(Task.status == status)
+        if due_before is not None:
+            stmt = stmt.where(Task.due_at < due_before)
+        if after_id is not None:
+            stmt = stmt.where(Task.id > after_id)
+        with self.db.read() as session:
+            return [TaskSnapshot.of(t, c) for t, c in session.execute(stmt.order_by(Task.id).limit(limit))]
+
+    def get_task(self, actor: Actor, task_id: int) -> TaskSnapshot:
+        """One task on a case the actor may see; anything else is 'not found'."""
+        with self.db.read() as session:
+            row = session.execute(self._tasks_query(actor).where(Task.id == task_id)).first()
+        if row is None:
+            raise NotFound("Deze taak bestaat niet of u heeft er geen toegang toe.", task_id=task_id)
+        return TaskSnapshot.of(row[0], row[1])
+
+    def _tasks_query(self, actor: Actor):
+        return select(Task, Case).join(Case, Case.id == Task.case_id).where(self.policy.case_filter(actor))
 
     def case_tasks(self, actor: Actor, case_id: int) -> list[Task]:
         with self.db.read() as session:

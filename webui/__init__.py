@@ -36,7 +36,19 @@ def create_app(config: dict[str, Any] | None = None, *, clock: Clock | None = No
     csrf.init_app(app)
     logging.getLogger("waitress").setLevel(logging.INFO)
 
-    from webui import auth, cases, companies, dashboard, errors, filters, ical, inbox, plans
+    from webui import (
+        api,
+        auth,
+        cases,
+        companies,
+        dashboard,
+        errors,
+        filters,
+        ical,
+        inbox,
+        plans,
+        tokens,
+    )
 
     filters.init_app(app)
     errors.init_app(app)
@@ -49,4 +61,6 @@ def create_app(config: dict[str, Any] | None = None, *, clock: Clock | None = No
     app.register_blueprint(ical.bp)
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(plans.bp)
+    app.register_blueprint(tokens.bp)
+    api.init_app(app)  # after errors.init_app: it wraps those handlers for /api/ paths
     return app

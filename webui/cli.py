@@ -231,3 +231,70 @@ def audit_verify() -> None:
         click.echo(f"FAILED: {len(bad)} of {checked} cases have problems: {', '.join(map(str, bad))}")
         sys.exit(1)
     click.echo(f"OK: {checked} of {total} cases verified, no problems.")
+
+
+@main.group()
+def token() -> None:
+    """Personal API tokens (the API acts as the token's user)."""
+
+
+def _user_by_email(email: str) -> User:
+    svc = _services()
+    with svc.db.read() as s:
+        user = s.scalars(select(User).where(func.lower(User.email) == email.strip().lower())).first()
+    if user is None:
+        raise click.ClickException(f"Er is geen gebruiker met e-mailadres {email}.")
+    if not user.active:
+        raise click.ClickException(f"Gebruiker {email} is gedeactiveerd.")
+    return user
+
+
+@token.command("create")
+@click.option("--user", "email", required=True, help="E-mail address of the user the token acts as.")
+@click.option("--name", default="command line", show_default=True, help="A name to tell tokens apart.")
+def token_create(email: str, name: str) -> None:
+    """Create a token and print it once (only its SHA-256 is stored)."""
+    from engine import tokens
+    from engine.errors import EngineError
+
+    svc = _services()
+    user = _user_by_email(email)
+    try:
+        new = tokens.create_token(svc.db, svc.clock, user.id, name)
+    except EngineError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"Sleutel {new.info.id} ({new.info.name}) voor {user.email}; wordt maar één keer getoond:", err=True)
+    click.echo(new.secret)
+
+
+@token.command("list")
+@click.option("--user", "email", required=True)
+def token_list(email: str) -> None:
+    """List a user's tokens (id, prefix, name, state); never the secrets."""
+    from engine import tokens
+
+    user = _user_by_email(email)
+    items = tokens.list_tokens(_services().db, user.id)
+    for t in items:
+        state = "actief" if t.active else f"ingetrokken {t.revoked_at:%Y-%m-%d %H:%M}"
+        used = f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "nooit"
+        click.echo(f"{t.id}\t{t.prefix}…\t{t.name}\t{state}\tlaatst gebruikt: {used}")
+    if not items:
+        click.echo("Geen sleutels.")
+
+
+@token.command("revoke")
+@click.argument("token_id", type=int)
+@click.option("--user", "email", required=True)
+def token_revoke(token_id: int, email: str) -> None:
+    """Revoke one of a user's tokens; it stops working at once."""
+    from engine import tokens
+    from engine.errors import NotFound
+
+    svc = _services()
+    user = _user_by_email(email)
+    try:
+        tokens.revoke_token(svc.db, svc.clock, user.id, token_id)
+    except NotFound as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"Sleutel {token_id} is ingetrokken.")

@@ -25,3 +25,20 @@ def payload_checks() -> dict:
     from workflows.company_services import check_references
 
     return {COMPANY_TRAJECTORY.name: check_references}
+
+
+def domain_actions() -> dict[str, frozenset[str]]:
+    """Per workflow, the triggers whose use case writes domain rows besides the transition.
+
+    The plan's document, goals, observations, evaluations, signatures and hours live in
+    their own tables and are written by `PlanServices` in the transition's transaction;
+    an evaluation is skipped with a reason from a list. Firing these triggers on their own
+    (the API's generic "fire a trigger") would record an action without its rows, so that
+    path refuses them and points to the domain use case.
+    """
+    return {
+        CANDIDATE_PLAN.name: frozenset({
+            "update_plan", "set_goal", "record_observation", "log_hours", "record_evaluation",
+            "skip_evaluation", "sign",
+        }),
+    }

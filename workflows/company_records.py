@@ -76,6 +76,10 @@ MAX_TEXT = 2000
 MAX_LINE = 200
 MAX_ITEMS = 50
 MAX_HOURS_PER_WEEK = 40
+# Ids of people and organisations are 32-bit on PostgreSQL; a larger number names no row.
+MAX_ID = 2**31 - 1
+# Dates a trajectory can mean; outside them the plan's date arithmetic would overflow.
+FIRST_YEAR, LAST_YEAR = 1900, 2199
 
 
 # -- field checks -------------------------------------------------------------------------
@@ -125,6 +129,9 @@ class Form:
         except ValueError:
             self.errors[key] = "Vul een datum in als JJJJ-MM-DD."
             return None
+        if not FIRST_YEAR <= parsed.year <= LAST_YEAR:
+            self.errors[key] = f"Vul een datum tussen {FIRST_YEAR} en {LAST_YEAR} in."
+            return None
         self.out[key] = parsed.isoformat()
         return self.out[key]
 
@@ -132,7 +139,7 @@ class Form:
         value = self._get(key, required)
         if value is None:
             return None
-        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= MAX_ID:
             self.errors[key] = "Vul een geldig nummer in."
             return None
         self.out[key] = value

@@ -30,6 +30,7 @@ from engine.services import CaseSnapshot, Services
 from engine.spec import Actor, Ctx, copy_data
 from workflows import candidate_plan as plan
 from workflows import coaching, invra
+from workflows.company_records import FIRST_YEAR, LAST_YEAR, MAX_ID
 from workflows.models import Candidate
 from workflows.plan_models import (
     CoachingEntry,
@@ -94,14 +95,20 @@ def _date(errors: dict[str, str], key: str, value: Any, *, required: bool = True
     if isinstance(value, date):
         return value
     try:
-        return date.fromisoformat(str(value).strip())
+        parsed = date.fromisoformat(str(value).strip())
     except ValueError:
         errors[key] = "Vul een geldige datum in (jjjj-mm-dd)."
         return None
+    if not FIRST_YEAR <= parsed.year <= LAST_YEAR:  # the plan's date arithmetic would overflow
+        errors[key] = f"Vul een datum tussen {FIRST_YEAR} en {LAST_YEAR} in."
+        return None
+    return parsed
 
 
 def _id(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
+    """A row id; 32 bits on PostgreSQL, so a larger number names no row (not a driver error)."""
+    ok = isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
+    return value if ok else None
 
 
 def _raise(errors: dict[str, str]) -> None:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-03 08:22:03.509738
+Create Date: 2026-12-03 08:26:18.640929
 """
 from alembic import op
 import sqlalchemy as sa
@@ -109,6 +109,22 @@ def upgrade() -> None:
         batch_op.create_index('ix_case_org_workflow_state', ['organisation_id', 'workflow', 'state'], unique=False)
         batch_op.create_index('ix_case_workflow_state', ['workflow', 'state'], unique=False)
         batch_op.create_index(batch_op.f('ix_wf_case_parent_id'), ['parent_id'], unique=False)
+
+    op.create_table('api_token',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('prefix', sa.String(length=16), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('last_used_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['app_user.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('token_hash')
+    )
+    with op.batch_alter_table('api_token', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_api_token_user_id'), ['user_id'], unique=False)
 
     op.create_table('audit_entry',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -437,6 +453,10 @@ def downgrade() -> None:
 
     op.drop_table('calendar_token')
     op.drop_table('audit_entry')
+    with op.batch_alter_table('api_token', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_api_token_user_id'))
+
+    op.drop_table('api_token')
     with op.batch_alter_table('wf_case', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_wf_case_parent_id'))
         batch_op.drop_index('ix_case_workflow_state')
