@@ -171,8 +171,14 @@ def test_company_from_advisory_meeting_to_hired_candidate(live_server, new_page,
                                                  Case.parent_id == int(case_url.rsplit("/", 1)[1])))
     assert plan_id is not None
     job.get_by_role("link", name="Trajectplan").click()
-    assert job.url.endswith(f"/zaken/{plan_id}")
+    assert job.url.endswith(f"/plannen/{plan_id}")  # a plan's case link leads to its plan page
+    expect(job.get_by_role("heading", level=1)).to_contain_text("Trajectplan Kevin Smits")
+    expect(job.locator("#plan-tijdlijn")).to_be_visible()
+    expect(job.locator("svg .spoke")).to_have_count(38)
     screenshot(job, "plan-desktop")
+    job.goto("/")
+    expect(job.get_by_role("heading", level=1)).to_have_text("Mijn taken")
+    screenshot(job, "inbox-coach-desktop")
 
     # -- Harrie finds the candidate's task in his inbox ----------------------------------------
     harrie = new_page()
