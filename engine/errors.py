@@ -103,5 +103,23 @@ class DatabaseBusy(EngineError):
         super().__init__("Het systeem is even druk of niet bereikbaar. Probeer het opnieuw.")
 
 
+class DatabaseUnavailable(DatabaseBusy):
+    """The database is down, restarting, full or read-only; nothing was written.
+
+    A DatabaseBusy, so every caller that retries a busy database (sweeps) also waits this out.
+    """
+
+    code = "unavailable"
+    MESSAGES = {
+        "down": "De database is even niet bereikbaar. Er is niets opgeslagen; probeer het opnieuw.",
+        "full": "De opslag van het systeem is vol. Er is niets opgeslagen; probeer het later opnieuw.",
+        "readonly": "Het systeem kan nu niets opslaan. Er is niets opgeslagen; probeer het later opnieuw.",
+    }
+
+    def __init__(self, reason: str = "down") -> None:
+        EngineError.__init__(self, self.MESSAGES.get(reason, self.MESSAGES["down"]), reason=reason)
+        self.reason = reason
+
+
 class WorkflowDefinitionError(Exception):
     """A workflow table is inconsistent; raised at registry time, never at run time."""

@@ -28,7 +28,7 @@ def create_app(config: dict[str, Any] | None = None, *, clock: Clock | None = No
     app.config.update(from_environment(Path(app.instance_path)))
     if config:
         app.config.update(config)
-    db = Database(app.config["DATABASE_URL"])
+    db = Database(app.config["DATABASE_URL"], busy_timeout_ms=int(app.config.get("SQLITE_BUSY_TIMEOUT_MS", 10_000)))
     app.extensions["jobtraject"] = Services(
         db=db, registry=build_registry(), clock=clock or SystemClock(), policy=JobAccessPolicy(db),
         payload_checks=payload_checks(),
@@ -36,7 +36,7 @@ def create_app(config: dict[str, Any] | None = None, *, clock: Clock | None = No
     csrf.init_app(app)
     logging.getLogger("waitress").setLevel(logging.INFO)
 
-    from webui import auth, cases, errors, filters, ical, inbox
+    from webui import auth, cases, errors, filters, health, ical, inbox
 
     filters.init_app(app)
     errors.init_app(app)
@@ -45,4 +45,5 @@ def create_app(config: dict[str, Any] | None = None, *, clock: Clock | None = No
     app.register_blueprint(inbox.bp)
     app.register_blueprint(cases.bp)
     app.register_blueprint(ical.bp)
+    app.register_blueprint(health.bp)
     return app

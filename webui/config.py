@@ -58,4 +58,6 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         "MAIL_MAX_ATTEMPTS": int(os.environ.get("MAIL_MAX_ATTEMPTS", "8")),
         "ESCALATION_WORKING_DAYS": int(os.environ.get("ESCALATION_WORKING_DAYS", "3")),
         "DIGEST_HOUR": int(os.environ.get("DIGEST_HOUR", "7")),
+        "SQLITE_BUSY_TIMEOUT_MS": int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", "10000")),
+        "HEALTH_MAX_HEARTBEAT_AGE_SECONDS": float(os.environ.get("HEALTH_MAX_HEARTBEAT_AGE_SECONDS", "0")),
     }
