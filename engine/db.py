@@ -112,6 +112,18 @@ def is_busy_error(exc: BaseException) -> bool:
     return classify_error(exc) is not None
 
 
+def _forget_broken_connection(session: Session, mapped: DatabaseBusy | None) -> None:
+    """After "down", "full" or "read-only", open a fresh connection next time.
+
+    A SQLite connection opened while the file system was read-only stays read-only after it
+    is writable again; a PostgreSQL connection from before a restart is dead. Dropping the
+    connection lets the application recover without a restart.
+    """
+    if isinstance(mapped, DatabaseUnavailable) and session.in_transaction():
+        with suppress(Exception):
+            session.connection().invalidate()
+
+
 def _quiet_close(session: Session) -> None:
     with suppress(DBAPIError):
         session.close()
@@ -146,8 +158,9 @@ class Database:
             yield session
             session.commit()
         except DBAPIError as exc:
-            _quiet_rollback(session)
             mapped = classify_error(exc)
+            _forget_broken_connection(session, mapped)
+            _quiet_rollback(session)
             if mapped is not None:
                 raise mapped from exc
             raise
@@ -165,6 +178,7 @@ class Database:
             yield session
         except DBAPIError as exc:
             mapped = classify_error(exc)
+            _forget_broken_connection(session, mapped)
             if mapped is not None:
                 raise mapped from exc
             raise

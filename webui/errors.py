@@ -15,6 +15,16 @@ from engine.errors import CaseNotFound, DatabaseBusy, NotFound, NotPermitted
 log = logging.getLogger(__name__)
 
 
+def raise_if_unavailable(exc: Exception) -> None:
+    """Views that turn an EngineError into a form error or flash call this first.
+
+    A busy or unreachable database is the 503 "probeer het opnieuw" page, never a form error
+    or a flash behind a redirect: a 302 would tell the client its action was stored.
+    """
+    if isinstance(exc, DatabaseBusy):
+        raise exc
+
+
 def _unavailable(message: str):
     """503 with a Dutch "try again" page; a load balancer or browser may retry after a while."""
     try:

@@ -28,6 +28,7 @@ from engine import calendar
 from engine.errors import EngineError
 from engine.reminders import NOTIFY_CHOICES, set_notify
 from webui.auth import login_required, public
+from webui.errors import raise_if_unavailable
 from webui.extensions import services
 from webui.scheduling import case_label, reminder_settings
 
@@ -83,6 +84,7 @@ def save():
             set_notify(services().db, g.user.id, form.notify.data)
             flash("Uw keuze is opgeslagen.")
         except EngineError as exc:
+            raise_if_unavailable(exc)
             flash(exc.message, "error")
     else:
         flash("Kies een van de mogelijkheden.", "error")

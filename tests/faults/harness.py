@@ -208,3 +208,27 @@ def session_cookie(app, user_id: int) -> str:
     cookie = client.get_cookie(app.config.get("SESSION_COOKIE_NAME", "session"))
     assert cookie is not None
     return cookie.value
+
+
+def web_app(url: str, clock=None, **config):
+    """The real Flask app on `url` with the test workflow registered; CSRF off (test client)."""
+    from webui import create_app
+
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "fault-tests", "TESTING": True,
+                      "WTF_CSRF_ENABLED": False, **config}, clock=clock)
+    app.extensions["jobtraject"].registry.register(EVALUATION)
+    return app
+
+
+def coach_world(app, n_cases: int = 0, due_in: timedelta = timedelta(days=30)):
+    """A JoB organisation and coach, plus `n_cases` evaluation cases; returns (coach, org, case ids)."""
+    from tests.helpers import make_org, make_user
+    from workflows.roles import JOB
+
+    svc = app.extensions["jobtraject"]
+    org = make_org(svc.db, "JoB Jobcoaching", "job")
+    coach = make_user(svc.db, org, JOB, "coach@job.example", "Sanne")
+    due = (svc.clock.now() + due_in).isoformat()
+    ids = [svc.start_case(coach, "evaluation", {"evaluate_at": due}, organisation_id=org).id
+           for _ in range(n_cases)]
+    return coach, org, ids

@@ -12,6 +12,7 @@ from wtforms.validators import Length, Optional
 from engine.errors import EngineError, StaleCase
 from engine.models import User
 from webui.auth import current_actor, login_required
+from webui.errors import raise_if_unavailable
 from webui.extensions import services
 
 bp = Blueprint("cases", __name__, url_prefix="/zaken")
@@ -77,6 +78,7 @@ def fire(case_id: int, trigger: str):
     except StaleCase as exc:
         return _render_case(case_id, form, 409, trigger, exc.message)
     except EngineError as exc:
+        raise_if_unavailable(exc)
         if exc.code == "not_found":
             raise
         return _render_case(case_id, form, 422, trigger, exc.message)

@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from engine.errors import EngineError
 from engine.inbox import group_items
 from webui.auth import current_actor, login_required
+from webui.errors import raise_if_unavailable
 from webui.extensions import services
 
 bp = Blueprint("inbox", __name__)
@@ -51,5 +52,6 @@ def take(task_id: int):
             services().assign_task(actor, task_id, actor.user_id)
             flash("De taak staat nu in uw inbox.")
         except EngineError as exc:
+            raise_if_unavailable(exc)
             flash(exc.message, "error")
     return redirect(url_for("inbox.index"))
