@@ -48,7 +48,8 @@ def registry() -> Registry:
     return reg
 
 
-def seed_due_timers(db: Database, n: int, *, chunk: int = 1000, now: datetime | None = None) -> datetime:
+def seed_due_timers(db: Database, n: int, *, chunk: int = 1000, now: datetime | None = None,
+                    data: dict | None = None) -> datetime:
     """`n` cases in 'planned' (ids 1..n, an empty database), each with an evaluation timer already due.
 
     Rows are bulk-inserted as `create_case` would write them (first audit row with its hash),
@@ -64,7 +65,8 @@ def seed_due_timers(db: Database, n: int, *, chunk: int = 1000, now: datetime | 
                                 actor_role=SYSTEM_ACTOR.role, trigger=START_TRIGGER, from_state=None,
                                 to_state="planned", payload={}, reason=None, request_id=None)
             cases.append({"id": case_id, "workflow": EVALUATION.name, "workflow_version": EVALUATION.version,
-                          "state": "planned", "data": {"evaluate_at": due.isoformat()}, "organisation_id": None,
+                          "state": "planned", "data": {"evaluate_at": due.isoformat(), **(data or {})},
+                          "organisation_id": None,
                           "parent_id": None, "created_at": entered, "updated_at": entered,
                           "state_entered_at": entered, "closed_at": None, "audit_seq": 1, "last_hash": digest,
                           "version": 1})
