@@ -37,8 +37,10 @@ def memory_kib() -> dict[str, int]:
 
 
 def unfinished(db: Database) -> int:
+    """Due timers not yet fired (timers due later are not this run's work)."""
     with db.read() as s:
-        return s.scalar(select(func.count()).select_from(Timer).where(Timer.status.in_(("pending", "claimed"))))
+        return s.scalar(select(func.count()).select_from(Timer).where(
+            Timer.status.in_(("pending", "claimed")), Timer.due_at <= SystemClock().now()))
 
 
 def main() -> int:
