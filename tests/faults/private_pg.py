@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import dbs
 from tests.smtp import free_port
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
@@ -54,6 +55,8 @@ class PrivatePostgres:
 
 @pytest.fixture
 def private_pg() -> Iterator[PrivatePostgres]:
+    if dbs.SKIP_PG:
+        pytest.skip("PostgreSQL tests skipped: JOBTRAJECT_SKIP_POSTGRES=1")
     if not (PG_BIN / "initdb").exists():
         pytest.fail(f"PostgreSQL 15 server binaries not found in {PG_BIN} (Debian package postgresql-15)")
     base = Path(tempfile.mkdtemp(prefix="jobtraject-pg-"))

@@ -21,14 +21,14 @@ from engine.errors import DatabaseBusy
 from engine.models import Timer
 from engine.timers import Outcome, TimerSettings, TimerSweep
 from tests.faults.harness import assert_nothing_lost, coach_world, fault_log, login_as, web_app
-from tests.faults.private_pg import PrivatePostgres, private_pg  # noqa: F401 - fixture
+from tests.faults.private_pg import PrivatePostgres
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 CLIENTS = 4
 LEASE = timedelta(seconds=3)
 
 
-def test_the_app_rides_out_postgresql_restarts_without_a_restart_of_its_own(private_pg: PrivatePostgres):  # noqa: F811
+def test_the_app_rides_out_postgresql_restarts_without_a_restart_of_its_own(private_pg: PrivatePostgres):
     setup = Database(private_pg.url)
     setup.create_all()
     setup.dispose()
