@@ -106,10 +106,10 @@ class DatabaseBusy(EngineError):
 class DatabaseUnavailable(DatabaseBusy):
     """The database is down, restarting, full or read-only; nothing was written.
 
-    A DatabaseBusy, so every caller that retries a busy database (sweeps) also waits this out.
+    A DatabaseBusy (same `code`, so the API answers 503 too), so every caller that retries a
+    busy database (sweeps) also waits this out; `reason` says which: down, full or readonly.
     """
 
-    code = "unavailable"
     MESSAGES = {
         "down": "De database is even niet bereikbaar. Er is niets opgeslagen; probeer het opnieuw.",
         "full": "De opslag van het systeem is vol. Er is niets opgeslagen; probeer het later opnieuw.",

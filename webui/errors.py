@@ -57,7 +57,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(DatabaseBusy)
     def busy(exc: DatabaseBusy):
         # Includes DatabaseUnavailable (down, restarting, full, read-only): nothing was written.
-        log.warning("database %s: %s", exc.code, exc.details.get("reason", "busy"))
+        log.warning("database unavailable (%s); answered 503", exc.details.get("reason", "busy"))
         return _unavailable(exc.message)
 
     @app.errorhandler(DBAPIError)
@@ -65,7 +65,8 @@ def init_app(app: Flask) -> None:
         """A driver error outside a service's transaction scope (e.g. while rendering)."""
         mapped = classify_error(exc)
         if mapped is not None:
-            log.warning("database %s outside a transaction scope", mapped.code)
+            log.warning("database unavailable (%s) outside a transaction scope; answered 503",
+                        mapped.details.get("reason", "busy"))
             return _unavailable(mapped.message)
         log.error("unhandled database error: %s", exc.__class__.__name__)
         return render_template("error.html", title="Er ging iets mis",
