@@ -9,14 +9,14 @@ read-only scopes keep a deferred `BEGIN` so readers never queue behind writers i
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
-from engine.errors import DatabaseBusy
+from engine.errors import DatabaseBusy, DatabaseUnavailable
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
@@ -29,11 +29,15 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine; on SQLite with WAL, foreign keys, busy timeout and explicit BEGIN."""
+def make_engine(url: str, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS, **kwargs: Any) -> Engine:
+    """Create an engine; on SQLite with WAL, foreign keys, busy timeout and explicit BEGIN.
+
+    On PostgreSQL `pool_pre_ping` tests each pooled connection before use, so after a server
+    restart the application reconnects by itself instead of failing once per stale connection.
+    """
     if is_sqlite(url):
         connect_args = kwargs.pop("connect_args", {})
-        connect_args.setdefault("timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)
+        connect_args.setdefault("timeout", busy_timeout_ms / 1000)
         connect_args.setdefault("check_same_thread", False)
         engine = create_engine(url, connect_args=connect_args, **kwargs)
 
@@ -45,7 +49,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
             cur.execute("PRAGMA secure_delete=ON")
             cur.close()
 
@@ -63,18 +67,72 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 # PostgreSQL aborted the transaction to break a deadlock, a serialization conflict or a lock wait.
 RETRYABLE_SQLSTATES = {"40P01", "40001", "55P03"}
+# PostgreSQL: out of disk space / resources; a read-only transaction or standby; shutting down.
+FULL_SQLSTATES = {"53100", "53000", "53200"}
+READONLY_SQLSTATES = {"25006"}
+DOWN_SQLSTATE_CLASSES = ("08", "57")  # connection exception, operator intervention (restart)
+
+_BUSY_TEXT = ("database is locked", "database table is locked", "busy", "lock timeout", "timeout")
+_FULL_TEXT = ("database or disk is full", "no space left", "disk full")
+_READONLY_TEXT = ("readonly database", "read-only", "read only")
+_DOWN_TEXT = ("could not connect", "connection", "server closed", "terminating connection",
+              "unable to open database", "disk i/o error", "the database system is",
+              "ssl syscall", "eof detected", "consuming input failed")
+
+
+def classify_error(exc: BaseException) -> DatabaseBusy | None:
+    """The user-facing error for a driver error that is not the request's fault, else None.
+
+    Lock waits and broken deadlocks are `DatabaseBusy`; a database that is down, restarting,
+    full or read-only is `DatabaseUnavailable`. Both mean: nothing was written, try again.
+    """
+    if not isinstance(exc, DBAPIError):
+        return None
+    orig = exc.orig
+    sqlstate = getattr(orig, "sqlstate", None) or ""
+    message = (str(orig) if orig is not None else str(exc)).lower()
+    if sqlstate in RETRYABLE_SQLSTATES:
+        return DatabaseBusy()
+    if sqlstate in FULL_SQLSTATES or any(t in message for t in _FULL_TEXT):
+        return DatabaseUnavailable("full")
+    if sqlstate in READONLY_SQLSTATES or any(t in message for t in _READONLY_TEXT):
+        return DatabaseUnavailable("readonly")
+    if exc.connection_invalidated or isinstance(exc, InterfaceError) or sqlstate.startswith(DOWN_SQLSTATE_CLASSES):
+        return DatabaseUnavailable("down")
+    if isinstance(exc, OperationalError):
+        if any(t in message for t in _DOWN_TEXT):
+            return DatabaseUnavailable("down")
+        if any(t in message for t in _BUSY_TEXT):
+            return DatabaseBusy()
+    return None
 
 
 def is_busy_error(exc: BaseException) -> bool:
     """A lock timeout, a broken deadlock or a lost connection: the caller may simply try again."""
-    if isinstance(exc, OperationalError) and getattr(exc.orig, "sqlstate", None) in RETRYABLE_SQLSTATES:
-        return True
-    if isinstance(exc, OperationalError):
-        text = str(exc.orig).lower() if exc.orig is not None else str(exc).lower()
-        busy = ("database is locked", "database table is locked", "busy", "could not connect",
-                "connection", "server closed", "terminating connection", "timeout")
-        return any(b in text for b in busy)
-    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+    return classify_error(exc) is not None
+
+
+def _forget_broken_connection(session: Session, mapped: DatabaseBusy | None) -> None:
+    """After "down", "full" or "read-only", open a fresh connection next time.
+
+    A SQLite connection opened while the file system was read-only stays read-only after it
+    is writable again; a PostgreSQL connection from before a restart is dead. Dropping the
+    connection lets the application recover without a restart.
+    """
+    if isinstance(mapped, DatabaseUnavailable) and session.in_transaction():
+        with suppress(Exception):
+            session.connection().invalidate()
+
+
+def _quiet_close(session: Session) -> None:
+    with suppress(DBAPIError):
+        session.close()
+
+
+def _quiet_rollback(session: Session) -> None:
+    """Roll back; a connection that is already gone has nothing to roll back."""
+    with suppress(DBAPIError):
+        session.rollback()
 
 
 class Database:
@@ -99,16 +157,18 @@ class Database:
         try:
             yield session
             session.commit()
-        except OperationalError as exc:
-            session.rollback()
-            if is_busy_error(exc):
-                raise DatabaseBusy() from exc
+        except DBAPIError as exc:
+            mapped = classify_error(exc)
+            _forget_broken_connection(session, mapped)
+            _quiet_rollback(session)
+            if mapped is not None:
+                raise mapped from exc
             raise
         except BaseException:
-            session.rollback()
+            _quiet_rollback(session)
             raise
         finally:
-            session.close()
+            _quiet_close(session)
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -116,13 +176,15 @@ class Database:
         session = self._read()
         try:
             yield session
-        except OperationalError as exc:
-            if is_busy_error(exc):
-                raise DatabaseBusy() from exc
+        except DBAPIError as exc:
+            mapped = classify_error(exc)
+            _forget_broken_connection(session, mapped)
+            if mapped is not None:
+                raise mapped from exc
             raise
         finally:
             # close() ends the transaction without expiring loaded rows (rollback would).
-            session.close()
+            _quiet_close(session)
 
     def create_all(self) -> None:
         """For tests and the benchmark; real databases are migrated with Alembic."""

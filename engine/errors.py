@@ -94,13 +94,40 @@ class StaleCase(EngineError):
         )
 
 
-class DatabaseBusy(EngineError):
-    """The database could not be reached or locked in time; nothing was written."""
+class DatabaseBusy(Exception):
+    """The database could not be reached or locked in time; nothing was written.
+
+    Deliberately not an `EngineError`: a refused use case becomes a form error or a flash,
+    but a busy database must always reach the person as "probeer het opnieuw" (HTTP 503),
+    never as a form error or a redirect that looks like success. Same `code`/`message`/
+    `details` shape, so the API renders it like any other error.
+    """
 
     code = "busy"
 
-    def __init__(self) -> None:
-        super().__init__("Het systeem is even druk of niet bereikbaar. Probeer het opnieuw.")
+    def __init__(self, message: str = "Het systeem is even druk of niet bereikbaar. Probeer het opnieuw.",
+                 **details: object) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class DatabaseUnavailable(DatabaseBusy):
+    """The database is down, restarting, full or read-only; nothing was written.
+
+    A DatabaseBusy (same `code`, so the API answers 503 too), so every caller that retries a
+    busy database (sweeps) also waits this out; `reason` says which: down, full or readonly.
+    """
+
+    MESSAGES = {
+        "down": "De database is even niet bereikbaar. Er is niets opgeslagen; probeer het opnieuw.",
+        "full": "De opslag van het systeem is vol. Er is niets opgeslagen; probeer het later opnieuw.",
+        "readonly": "Het systeem kan nu niets opslaan. Er is niets opgeslagen; probeer het later opnieuw.",
+    }
+
+    def __init__(self, reason: str = "down") -> None:
+        super().__init__(self.MESSAGES.get(reason, self.MESSAGES["down"]), reason=reason)
+        self.reason = reason
 
 
 class WorkflowDefinitionError(Exception):

@@ -28,7 +28,7 @@ def create_app(config: dict[str, Any] | None = None, *, clock: Clock | None = No
     app.config.update(from_environment(Path(app.instance_path)))
     if config:
         app.config.update(config)
-    db = Database(app.config["DATABASE_URL"])
+    db = Database(app.config["DATABASE_URL"], busy_timeout_ms=int(app.config.get("SQLITE_BUSY_TIMEOUT_MS", 10_000)))
     app.extensions["jobtraject"] = Services(
         db=db, registry=build_registry(), clock=clock or SystemClock(), policy=JobAccessPolicy(db),
         payload_checks=payload_checks(),
@@ -44,6 +44,7 @@ def create_app(config: dict[str, Any] | None = None, *, clock: Clock | None = No
         dashboard,
         errors,
         filters,
+        health,
         ical,
         inbox,
         plans,
@@ -62,5 +63,6 @@ def create_app(config: dict[str, Any] | None = None, *, clock: Clock | None = No
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(plans.bp)
     app.register_blueprint(tokens.bp)
+    app.register_blueprint(health.bp)
     api.init_app(app)  # after errors.init_app: it wraps those handlers for /api/ paths
     return app

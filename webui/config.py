@@ -55,7 +55,10 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         "REMINDER_INTERVAL_SECONDS": float(os.environ.get("REMINDER_INTERVAL_SECONDS", "60")),
         "TIMER_LEASE_SECONDS": float(os.environ.get("TIMER_LEASE_SECONDS", "120")),
         "TIMER_MAX_ATTEMPTS": int(os.environ.get("TIMER_MAX_ATTEMPTS", "5")),
+        "MAIL_LEASE_SECONDS": float(os.environ.get("MAIL_LEASE_SECONDS", "300")),
         "MAIL_MAX_ATTEMPTS": int(os.environ.get("MAIL_MAX_ATTEMPTS", "8")),
         "ESCALATION_WORKING_DAYS": int(os.environ.get("ESCALATION_WORKING_DAYS", "3")),
         "DIGEST_HOUR": int(os.environ.get("DIGEST_HOUR", "7")),
+        "SQLITE_BUSY_TIMEOUT_MS": int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", "10000")),
+        "HEALTH_MAX_HEARTBEAT_AGE_SECONDS": float(os.environ.get("HEALTH_MAX_HEARTBEAT_AGE_SECONDS", "0")),
     }

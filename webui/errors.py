@@ -6,10 +6,23 @@ import logging
 
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
+from markupsafe import escape
+from sqlalchemy.exc import DBAPIError
 
+from engine.db import classify_error
 from engine.errors import CaseNotFound, DatabaseBusy, NotFound, NotPermitted
 
 log = logging.getLogger(__name__)
+
+
+def _unavailable(message: str):
+    """503 with a Dutch "try again" page; a load balancer or browser may retry after a while."""
+    try:
+        body = render_template("error.html", title="Even geduld", message=message)
+    except Exception:  # noqa: BLE001 - the page itself needs the database (current user, flashes)
+        body = (f"<!doctype html><html lang=\"nl\"><title>Even geduld</title><h1>Even geduld</h1>"
+                f"<p>{escape(message)}</p></html>")
+    return body, 503, {"Retry-After": "5"}
 
 
 def init_app(app: Flask) -> None:
@@ -32,9 +45,22 @@ def init_app(app: Flask) -> None:
                                message="Het formulier is verlopen of ongeldig. Laad de pagina opnieuw en probeer het nog eens."), 400
 
     @app.errorhandler(DatabaseBusy)
-    def busy(_exc):
-        return render_template("error.html", title="Even geduld",
-                               message="Het systeem is even druk of niet bereikbaar. Probeer het opnieuw."), 503
+    def busy(exc: DatabaseBusy):
+        # Includes DatabaseUnavailable (down, restarting, full, read-only): nothing was written.
+        log.warning("database unavailable (%s); answered 503", exc.details.get("reason", "busy"))
+        return _unavailable(exc.message)
+
+    @app.errorhandler(DBAPIError)
+    def database_error(exc: DBAPIError):
+        """A driver error outside a service's transaction scope (e.g. while rendering)."""
+        mapped = classify_error(exc)
+        if mapped is not None:
+            log.warning("database unavailable (%s) outside a transaction scope; answered 503",
+                        mapped.details.get("reason", "busy"))
+            return _unavailable(mapped.message)
+        log.error("unhandled database error: %s", exc.__class__.__name__)
+        return render_template("error.html", title="Er ging iets mis",
+                               message="Er ging iets mis. Er is niets half opgeslagen; probeer het opnieuw."), 500
 
     @app.errorhandler(405)
     def method_not_allowed(_exc):

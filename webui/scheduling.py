@@ -50,7 +50,9 @@ def build_sweeps(app: Flask) -> Sweeps:
         worker_id=f"timers@{worker_id}",
     )
     outbox = OutboxSweep(
-        svc.db, svc.clock, smtp_settings(app), OutboxSettings(max_attempts=int(c.get("MAIL_MAX_ATTEMPTS", 8))),
+        svc.db, svc.clock, smtp_settings(app),
+        OutboxSettings(lease=timedelta(seconds=float(c.get("MAIL_LEASE_SECONDS", 300))),
+                       max_attempts=int(c.get("MAIL_MAX_ATTEMPTS", 8))),
         worker_id=f"outbox@{worker_id}",
     )
     reminders = ReminderSweep(svc.db, svc.clock, svc.policy, reminder_settings(app), case_label(app))

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -15,6 +17,7 @@ from sqlalchemy import func, insert, select, text
 from engine.audit import GENESIS, entry_hash, verify_all
 from engine.clock import SystemClock
 from engine.db import Database
+from engine.invariants import InvariantReport, check_all
 from engine.models import AuditEntry, Case, Timer
 from engine.registry import Registry
 from engine.runtime import START_TRIGGER
@@ -45,7 +48,8 @@ def registry() -> Registry:
     return reg
 
 
-def seed_due_timers(db: Database, n: int, *, chunk: int = 1000, now: datetime | None = None) -> datetime:
+def seed_due_timers(db: Database, n: int, *, chunk: int = 1000, now: datetime | None = None,
+                    data: dict | None = None) -> datetime:
     """`n` cases in 'planned' (ids 1..n, an empty database), each with an evaluation timer already due.
 
     Rows are bulk-inserted as `create_case` would write them (first audit row with its hash),
@@ -61,7 +65,8 @@ def seed_due_timers(db: Database, n: int, *, chunk: int = 1000, now: datetime | 
                                 actor_role=SYSTEM_ACTOR.role, trigger=START_TRIGGER, from_state=None,
                                 to_state="planned", payload={}, reason=None, request_id=None)
             cases.append({"id": case_id, "workflow": EVALUATION.name, "workflow_version": EVALUATION.version,
-                          "state": "planned", "data": {"evaluate_at": due.isoformat()}, "organisation_id": None,
+                          "state": "planned", "data": {"evaluate_at": due.isoformat(), **(data or {})},
+                          "organisation_id": None,
                           "parent_id": None, "created_at": entered, "updated_at": entered,
                           "state_entered_at": entered, "closed_at": None, "audit_seq": 1, "last_hash": digest,
                           "version": 1})
@@ -147,4 +152,85 @@ def assert_every_due_timer_fired_exactly_once(db: Database, expected: int) -> di
     assert per_timer == [], "a timer fired twice"
     assert evaluations == expected and evaluated_cases == expected, "every case evaluated exactly once"
     assert checked == expected and problems == [], problems[:5]
+    assert_nothing_lost(db, registry(), label="timer workers")
     return by_worker
+
+
+def assert_nothing_lost(
+    db: Database,
+    reg: Registry,
+    now: datetime | None = None,
+    *,
+    grace: timedelta = timedelta(0),
+    acknowledged: Iterable[str] | None = None,
+    delivered: Iterable[str] | None = None,
+    label: str = "",
+) -> InvariantReport:
+    """Run the invariant checker (engine/invariants.py) after a fault test; fail on any problem.
+
+    The figures go to stdout and, when JOBTRAJECT_FAULT_LOG names a file, as one JSON line
+    there (the fault report is built from it).
+    """
+    report = check_all(db, reg, now or SystemClock().now(), grace=grace, acknowledged=acknowledged,
+                       delivered_message_ids=delivered)
+    figures = {c.name: c.figures for c in report.checks}
+    print(f"\ninvariants [{label}]: {'OK' if report.ok else 'FAILED'} {figures}")
+    log_file = os.environ.get("JOBTRAJECT_FAULT_LOG")
+    if log_file:
+        with open(log_file, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps({"test": label, "ok": report.ok, "figures": figures,
+                                 "problems": report.problems[:20]}) + "\n")
+    assert report.ok, "\n".join(report.lines())
+    return report
+
+
+def fault_log(label: str, **figures: object) -> None:
+    """Record how often a fault was injected (stdout and JOBTRAJECT_FAULT_LOG)."""
+    print(f"\nfault [{label}]: {figures}")
+    log_file = os.environ.get("JOBTRAJECT_FAULT_LOG")
+    if log_file:
+        with open(log_file, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps({"fault": label, **figures}, default=str) + "\n")
+
+
+def login_as(client, user_id: int) -> None:
+    """Sign a Flask test client in by setting the session directly (no password, no second factor).
+
+    The one place fault tests know how a session looks; keep it in step with webui.auth.
+    """
+    with client.session_transaction() as sess:
+        sess["uid"] = user_id
+        sess["epoch"] = 0
+
+
+def session_cookie(app, user_id: int) -> str:
+    """The session cookie value that signs `user_id` in on a server sharing `app`'s SECRET_KEY."""
+    client = app.test_client()
+    login_as(client, user_id)
+    cookie = client.get_cookie(app.config.get("SESSION_COOKIE_NAME", "session"))
+    assert cookie is not None
+    return cookie.value
+
+
+def web_app(url: str, clock=None, **config):
+    """The real Flask app on `url` with the test workflow registered; CSRF off (test client)."""
+    from webui import create_app
+
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "fault-tests", "TESTING": True,
+                      "WTF_CSRF_ENABLED": False, **config}, clock=clock)
+    app.extensions["jobtraject"].registry.register(EVALUATION)
+    return app
+
+
+def coach_world(app, n_cases: int = 0, due_in: timedelta = timedelta(days=30)):
+    """A JoB organisation and coach, plus `n_cases` evaluation cases; returns (coach, org, case ids)."""
+    from tests.helpers import make_org, make_user
+    from workflows.roles import JOB
+
+    svc = app.extensions["jobtraject"]
+    org = make_org(svc.db, "JoB Jobcoaching", "job")
+    coach = make_user(svc.db, org, JOB, "coach@job.example", "Sanne")
+    due = (svc.clock.now() + due_in).isoformat()
+    ids = [svc.start_case(coach, "evaluation", {"evaluate_at": due}, organisation_id=org).id
+           for _ in range(n_cases)]
+    return coach, org, ids

@@ -25,6 +25,7 @@ from engine.models import AuditEntry, Case, Task, Timer
 from engine.registry import Registry
 from engine.services import Services
 from engine.spec import Actor
+from tests.faults.harness import assert_nothing_lost
 from tests.helpers import T0, case_problems, make_org, make_user, snapshot
 from tests.sample_workflow import BOSS, CLERK, SAMPLE
 
@@ -112,6 +113,7 @@ def test_killed_mid_transition_the_case_is_fully_before_or_fully_after(db, db_ur
         nxt = again.fire_trigger(boss, case.id, "close" if applied else "approve")
         assert nxt.state == ("done" if applied else "approved")
         assert verified(restarted) == (1, [])
+        assert_nothing_lost(restarted, registry(), clock.now(), label=f"crash at {point} {restarted.dialect}")
     finally:
         restarted.dispose()
 
@@ -135,5 +137,6 @@ def test_killed_while_starting_a_case_it_exists_whole_or_not_at_all(db, db_url, 
             assert len(ids) == 1 and audit_rows == 1
             assert case_problems(restarted, registry(), ids[0]) == []
         assert verified(restarted) == (len(ids), [])
+        assert_nothing_lost(restarted, registry(), T0, label=f"crash starting at {point} {restarted.dialect}")
     finally:
         restarted.dispose()

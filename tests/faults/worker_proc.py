@@ -25,9 +25,22 @@ from engine.timers import Outcome, TimerSettings, TimerSweep
 from tests.timer_workflow import EVALUATION
 
 
+def memory_kib() -> dict[str, int]:
+    """This process's resident set now (VmRSS) and at its peak (VmHWM), in KiB."""
+    out = {}
+    with open("/proc/self/status", encoding="ascii") as fh:
+        for line in fh:
+            if line.startswith(("VmRSS:", "VmHWM:")):
+                key, value = line.split(":", 1)
+                out[key] = int(value.split()[0])
+    return out
+
+
 def unfinished(db: Database) -> int:
+    """Due timers not yet fired (timers due later are not this run's work)."""
     with db.read() as s:
-        return s.scalar(select(func.count()).select_from(Timer).where(Timer.status.in_(("pending", "claimed"))))
+        return s.scalar(select(func.count()).select_from(Timer).where(
+            Timer.status.in_(("pending", "claimed")), Timer.due_at <= SystemClock().now()))
 
 
 def main() -> int:
@@ -48,6 +61,7 @@ def main() -> int:
                        TimerSettings(lease=timedelta(seconds=args.lease), batch_size=args.batch), worker_id=args.name)
     print("ready", flush=True)
     sys.stdin.readline()
+    memory_at_start = memory_kib()
     started = time.monotonic()
 
     if args.hold:
@@ -67,7 +81,8 @@ def main() -> int:
             if unfinished(db) == 0:
                 break
             time.sleep(0.2)  # timers held by someone else's lease: wait for it to expire
-    print(json.dumps({"name": args.name, "fired": fired, "seconds": round(time.monotonic() - started, 3)}),
+    print(json.dumps({"name": args.name, "fired": fired, "seconds": round(time.monotonic() - started, 3),
+                      "rss_start_kib": memory_at_start["VmRSS"], "peak_kib": memory_kib()["VmHWM"]}),
           flush=True)
     db.dispose()
     return 0

@@ -12,6 +12,7 @@ from engine.outbox import OutboxSweep, SmtpSettings
 from engine.passwords import hash_password
 from engine.reminders import ReminderSettings, ReminderSweep
 from engine.timers import Outcome, TimerSweep
+from tests.faults.harness import assert_nothing_lost
 from tests.helpers import make_org, make_user
 from tests.smtp import SmtpServer, free_port
 from tests.timer_workflow import EVALUATION
@@ -83,6 +84,7 @@ def test_smtp_down_for_hours_leaves_web_and_transitions_alone_and_mail_goes_out_
         assert mailer.sweep().claimed == 0
         assert len(server.messages) == len(rows)
         assert problems == [] and checked == 4
+        assert_nothing_lost(db, services.registry, clock.now(), delivered=received, label=f"smtp outage {db.dialect}")
     finally:
         server.stop()
         services.db.dispose()

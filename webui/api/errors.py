@@ -16,9 +16,11 @@ import uuid
 from typing import Any
 
 from flask import Flask, Response, g, request
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
-from engine.errors import EngineError
+from engine.db import classify_error
+from engine.errors import DatabaseBusy, EngineError
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +89,17 @@ def error_response(status: int, code: str, message: str, details: dict[str, Any]
     return response
 
 
-def engine_error(exc: EngineError) -> Response:
+def database_error(exc: DBAPIError) -> Response:
+    """A driver error escaping a service: 503 when the database is busy/down, else a JSON 500."""
+    mapped = classify_error(exc)
+    if mapped is not None:
+        return engine_error(mapped)
+    log.error("API database error on %s %s: %s", request.method, request.url_rule or "?", exc.__class__.__name__)
+    code, message = HTTP_CODES[500]
+    return error_response(500, code, message)
+
+
+def engine_error(exc: EngineError | DatabaseBusy) -> Response:
     status = STATUS_BY_CODE.get(exc.code, 422)
     headers = {"Retry-After": "2"} if status == 503 else None
     return error_response(status, exc.code, exc.message, dict(exc.details), headers)

@@ -8,9 +8,10 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 from flask import Response, current_app, json, request, url_for
+from sqlalchemy.exc import DBAPIError
 
 from engine.clock import ensure_utc
-from engine.errors import CaseNotFound, EngineError, NotFound
+from engine.errors import CaseNotFound, DatabaseBusy, EngineError, NotFound
 from engine.models import AuditEntry
 from engine.registry import Registry
 from engine.runtime import TriggerOption
@@ -19,7 +20,7 @@ from engine.spec import Actor, Workflow
 from engine.workdays import AMSTERDAM
 from webui.api import bp, openapi
 from webui.api.auth import api_actor, token_required
-from webui.api.errors import ApiError, api_error, engine_error, request_id
+from webui.api.errors import ApiError, api_error, database_error, engine_error, request_id
 from webui.api.schemas import (
     CANDIDATE_PLAN_DATA,
     CASE_QUERY,
@@ -189,7 +190,9 @@ def _due_before(raw: str | None) -> datetime | None:
 
 
 bp.register_error_handler(EngineError, engine_error)
+bp.register_error_handler(DatabaseBusy, engine_error)  # not an EngineError: always 503
 bp.register_error_handler(ApiError, api_error)
+bp.register_error_handler(DBAPIError, database_error)
 
 
 @bp.after_request

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-03 08:26:18.640929
+Create Date: 2026-12-03 08:39:57.817217
 """
 from alembic import op
 import sqlalchemy as sa
