@@ -182,6 +182,7 @@ class EngineRun:
     trajectories: int
     transactions: int
     seconds: float
+    cpu_seconds: float
     write_profile: list[list[tuple[str, str, int]]]
     statements_per_transaction: float
 
@@ -207,15 +208,15 @@ def run_engine(url: str, n: int, profile: Any = None) -> EngineRun:
         event.listen(db.engine, "before_cursor_execute", counter.before)
         if profile is not None:
             profile.start()
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         for cid in p.candidate_ids[1:n]:
             one_trajectory(company, p, cid)
-        seconds = time.perf_counter() - started
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
         if profile is not None:
             profile.stop()
         event.remove(db.engine, "before_cursor_execute", counter.before)
         transactions = (n - 1) * STEPS_PER_TRAJECTORY
-        return EngineRun(n - 1, transactions, seconds, profile_steps, counter.statements / transactions)
+        return EngineRun(n - 1, transactions, seconds, cpu, profile_steps, counter.statements / transactions)
     finally:
         db.dispose()
 
@@ -244,7 +245,7 @@ def _hash(prev: str, body: list[Any]) -> str:
 
 
 def run_baseline(url: str, n: int, write_profile: list[list[tuple[str, str, int]]],
-                 payloads: list[dict[str, Any]]) -> tuple[int, float]:
+                 payloads: list[dict[str, Any]]) -> tuple[int, float, float]:
     """n trajectories, each the recorded sequence of transactions, in hand-written SQL."""
     db = Database(url)
     pg = not db.sqlite
@@ -333,7 +334,7 @@ def run_baseline(url: str, n: int, write_profile: list[list[tuple[str, str, int]
             cur.execute(sel_open, (ids[1],))
             cur.fetchall()
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     transactions = 0
     for _ in range(n):
         sql.begin(cur)
@@ -357,11 +358,11 @@ def run_baseline(url: str, n: int, write_profile: list[list[tuple[str, str, int]
             transition(ids, step, writes)
             dbapi.commit() if pg else cur.execute("COMMIT")
             transactions += 1
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     cur.close()
     raw.close()
     db.dispose()
-    return transactions, seconds
+    return transactions, seconds, cpu
 
 
 PAYLOADS: list[dict[str, Any]] = [

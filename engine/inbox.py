@@ -74,26 +74,28 @@ def _base(policy: AccessPolicy, actor: Actor):
     )
 
 
+def _urgent_first(session: Session, stmt, limit: int) -> list[InboxItem]:
+    """Tasks with a due date in due order, then those without one: at most two queries.
+
+    Each query reads its index in order and stops after `limit` rows, where one query
+    ordering by `due_at IS NULL` first would sort every matching task (README, Benchmark).
+    """
+    items = _items(session, stmt.where(Task.due_at.is_not(None)).order_by(Task.due_at, Task.id).limit(limit))
+    if len(items) < limit:
+        items += _items(session, stmt.where(Task.due_at.is_(None)).order_by(Task.id).limit(limit - len(items)))
+    return items
+
+
 def my_tasks(session: Session, policy: AccessPolicy, actor: Actor, limit: int = 500) -> list[InboxItem]:
-    """Open tasks assigned to the actor, most urgent first."""
-    stmt = (
-        _base(policy, actor)
-        .where(Task.assignee_id == actor.user_id, Task.status == "open")
-        .order_by(Task.due_at.is_(None), Task.due_at, Task.id)
-        .limit(limit)
-    )
-    return _items(session, stmt)
+    """Open tasks assigned to the actor, most urgent first (index ix_task_assignee_status_due)."""
+    stmt = _base(policy, actor).where(Task.assignee_id == actor.user_id, Task.status == "open")
+    return _urgent_first(session, stmt, limit)
 
 
 def queue(session: Session, policy: AccessPolicy, actor: Actor, limit: int = 500) -> list[InboxItem]:
-    """Open, unassigned tasks for the actor's role on cases the actor may see."""
-    stmt = (
-        _base(policy, actor)
-        .where(Task.role == actor.role, Task.assignee_id.is_(None), Task.status == "open")
-        .order_by(Task.due_at.is_(None), Task.due_at, Task.id)
-        .limit(limit)
-    )
-    return _items(session, stmt)
+    """Open, unassigned tasks for the actor's role on cases the actor may see (index ix_task_queue)."""
+    stmt = _base(policy, actor).where(Task.role == actor.role, Task.assignee_id.is_(None), Task.status == "open")
+    return _urgent_first(session, stmt, limit)
 
 
 def archive(session: Session, policy: AccessPolicy, actor: Actor, limit: int = 100) -> list[InboxItem]:

@@ -114,6 +114,7 @@ def compile_machine(wf: Workflow) -> Machine:
 @dataclass
 class Registry:
     _by_key: dict[tuple[str, int], CompiledWorkflow] = field(default_factory=dict)
+    _latest: dict[str, CompiledWorkflow] = field(default_factory=dict)  # pages ask per row
 
     def register(self, wf: Workflow) -> CompiledWorkflow:
         validate(wf)
@@ -122,6 +123,9 @@ class Registry:
             raise WorkflowDefinitionError(f"workflow {wf.name} v{wf.version} registered twice")
         compiled = CompiledWorkflow(spec=wf, machine=compile_machine(wf))
         self._by_key[key] = compiled
+        current = self._latest.get(wf.name)
+        if current is None or current.version < wf.version:
+            self._latest[wf.name] = compiled
         return compiled
 
     def get(self, name: str, version: int | None = None) -> CompiledWorkflow:
@@ -133,10 +137,10 @@ class Registry:
             raise KeyError(f"unknown workflow {name} v{version}") from None
 
     def latest(self, name: str) -> CompiledWorkflow:
-        versions = [v for (n, v) in self._by_key if n == name]
-        if not versions:
-            raise KeyError(f"unknown workflow {name}")
-        return self._by_key[(name, max(versions))]
+        try:
+            return self._latest[name]
+        except KeyError:
+            raise KeyError(f"unknown workflow {name}") from None
 
     def all(self) -> list[CompiledWorkflow]:
         return [self._by_key[k] for k in sorted(self._by_key)]

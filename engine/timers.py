@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -49,6 +49,20 @@ from engine.workers import (
 )
 
 log = logging.getLogger("jobtraject.timers")
+
+# The statements of `fire`, built once (Core, on the session's connection): per timer,
+# building ORM-enabled statements cost more than the transition itself (README, Benchmark).
+_T = Timer.__table__
+_TAKE = (
+    update(_T)
+    .where(_T.c.id == bindparam("b_id"), _T.c.status == "claimed", _T.c.locked_by == bindparam("b_worker"))
+    .values(attempts=_T.c.attempts + 1, lease_until=None)
+    .returning(_T.c.case_id, _T.c.state, _T.c.trigger, _T.c.created_at)
+)
+_MARK_SKIPPED = update(_T).where(_T.c.id == bindparam("b_id")).values(status="skipped", last_error=bindparam("b_why"))
+_MARK_FIRED = (
+    update(_T).where(_T.c.id == bindparam("b_id")).values(status="fired", fired_at=bindparam("b_at"), next_attempt_at=None)
+)
 
 
 @dataclass(frozen=True)
@@ -152,30 +166,22 @@ class TimerSweep:
         now = self.clock.now()
         try:
             with self.db.write() as s:
+                conn = s.connection()
                 # Ownership check and row lock in one statement: only the lease holder goes on.
-                timer = s.execute(
-                    update(Timer)
-                    .where(Timer.id == timer_id, Timer.status == "claimed", Timer.locked_by == self.worker_id)
-                    .values(attempts=Timer.attempts + 1, lease_until=None)
-                    .returning(Timer.case_id, Timer.state, Timer.trigger, Timer.created_at)
-                    .execution_options(synchronize_session=False)
-                ).first()
+                timer = conn.execute(_TAKE, {"b_id": timer_id, "b_worker": self.worker_id}).first()
                 if timer is None:
                     return Outcome.LOST
-                stmt = select(Case).where(Case.id == timer.case_id)
-                if not self.db.sqlite:
-                    stmt = stmt.with_for_update()
-                case = s.scalars(stmt).first()
+                case = s.get(Case, timer.case_id, with_for_update=not self.db.sqlite)
                 reason = skip_reason(case, timer.state, timer.created_at)
                 if reason is not None:
-                    self._set(s, timer_id, status="skipped", last_error=reason)
+                    conn.execute(_MARK_SKIPPED, {"b_id": timer_id, "b_why": reason})
                     log.info("timer %s skipped (case %s)", timer_id, timer.case_id)
                     return Outcome.SKIPPED
                 assert case is not None
                 apply_transition(
                     s, self.registry, case, timer.trigger, SYSTEM_ACTOR, now, {}, request_id=f"timer:{timer_id}",
                 )
-                self._set(s, timer_id, status="fired", fired_at=now, next_attempt_at=None)
+                conn.execute(_MARK_FIRED, {"b_id": timer_id, "b_at": now})
             return Outcome.FIRED
         except (StaleCase, StaleDataError, DatabaseBusy) as exc:
             return self._transient(timer_id, exc)
@@ -183,11 +189,6 @@ class TimerSweep:
             if is_transient_db_error(exc):
                 return self._transient(timer_id, exc)
             return self._failed(timer_id, exc)
-
-    @staticmethod
-    def _set(s: Session, timer_id: int, **values: object) -> None:
-        s.execute(update(Timer).where(Timer.id == timer_id).values(**values)
-                  .execution_options(synchronize_session=False))
 
     def _transient(self, timer_id: int, exc: BaseException) -> Outcome:
         now = self.clock.now()

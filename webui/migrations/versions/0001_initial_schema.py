@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 16:52:19.910012
+Create Date: 2026-12-03 08:01:54.144969
 """
 from alembic import op
 import sqlalchemy as sa
@@ -307,9 +307,10 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('task', schema=None) as batch_op:
-        batch_op.create_index('ix_task_assignee_status_due', ['assignee_id', 'status', 'due_at'], unique=False)
+        batch_op.create_index('ix_task_assignee_status_due', ['assignee_id', 'status', 'due_at', 'id'], unique=False)
         batch_op.create_index('ix_task_case_status', ['case_id', 'status'], unique=False)
-        batch_op.create_index('ix_task_role_status_due', ['role', 'status', 'due_at'], unique=False)
+        batch_op.create_index('ix_task_queue', ['role', 'status', 'assignee_id', 'due_at', 'id'], unique=False)
+        batch_op.create_index('ix_task_status_due', ['status', 'due_at'], unique=False)
 
     op.create_table('timer',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -384,7 +385,8 @@ def downgrade() -> None:
 
     op.drop_table('timer')
     with op.batch_alter_table('task', schema=None) as batch_op:
-        batch_op.drop_index('ix_task_role_status_due')
+        batch_op.drop_index('ix_task_status_due')
+        batch_op.drop_index('ix_task_queue')
         batch_op.drop_index('ix_task_case_status')
         batch_op.drop_index('ix_task_assignee_status_due')
 
