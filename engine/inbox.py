@@ -82,7 +82,9 @@ def _urgent_first(session: Session, stmt, limit: int) -> list[InboxItem]:
     """
     items = _items(session, stmt.where(Task.due_at.is_not(None)).order_by(Task.due_at, Task.id).limit(limit))
     if len(items) < limit:
-        items += _items(session, stmt.where(Task.due_at.is_(None)).order_by(Task.id).limit(limit - len(items)))
+        # All due_at are NULL here; ordering by it too lets PostgreSQL read the index in order.
+        items += _items(session, stmt.where(Task.due_at.is_(None)).order_by(Task.due_at, Task.id)
+                        .limit(limit - len(items)))
     return items
 
 

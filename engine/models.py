@@ -135,7 +135,8 @@ class Task(Base):
     __table_args__ = (
         # The inbox reads these in order and stops at its limit (see engine.inbox, tests/perf).
         Index("ix_task_assignee_status_due", "assignee_id", "status", "due_at", "id"),
-        Index("ix_task_queue", "role", "status", "assignee_id", "due_at", "id"),
+        # assignee_id last: "IS NULL" does not fix a column's order for PostgreSQL as "=" does.
+        Index("ix_task_queue", "role", "status", "due_at", "id", "assignee_id"),
         Index("ix_task_case_status", "case_id", "status"),
         # Reminders, escalations, digests and overdue counts: open tasks by due moment.
         Index("ix_task_status_due", "status", "due_at"),
@@ -164,7 +165,7 @@ class Timer(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
     __table_args__ = (
-        Index("ix_timer_status_due", "status", "due_at"),
+        Index("ix_timer_status_due", "status", "due_at", "id"),  # the sweep's picks, in due order
         Index("ix_timer_case_status", "case_id", "status"),
     )
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-03 08:01:54.144969
+Create Date: 2026-12-03 08:09:58.264343
 """
 from alembic import op
 import sqlalchemy as sa
@@ -309,7 +309,7 @@ def upgrade() -> None:
     with op.batch_alter_table('task', schema=None) as batch_op:
         batch_op.create_index('ix_task_assignee_status_due', ['assignee_id', 'status', 'due_at', 'id'], unique=False)
         batch_op.create_index('ix_task_case_status', ['case_id', 'status'], unique=False)
-        batch_op.create_index('ix_task_queue', ['role', 'status', 'assignee_id', 'due_at', 'id'], unique=False)
+        batch_op.create_index('ix_task_queue', ['role', 'status', 'due_at', 'id', 'assignee_id'], unique=False)
         batch_op.create_index('ix_task_status_due', ['status', 'due_at'], unique=False)
 
     op.create_table('timer',
@@ -332,7 +332,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('timer', schema=None) as batch_op:
         batch_op.create_index('ix_timer_case_status', ['case_id', 'status'], unique=False)
-        batch_op.create_index('ix_timer_status_due', ['status', 'due_at'], unique=False)
+        batch_op.create_index('ix_timer_status_due', ['status', 'due_at', 'id'], unique=False)
 
     op.create_table('invra_label',
     sa.Column('set_id', sa.Integer(), nullable=False),
