@@ -76,7 +76,8 @@ class Services:
     def _load_case(self, session: Session, actor: Actor, case_id: int, *, for_update: bool = False) -> Case:
         if not isinstance(case_id, int) or isinstance(case_id, bool):
             raise CaseNotFound(case_id)
-        case = session.get(Case, case_id, with_for_update=for_update and not self.db.sqlite)
+        stmt = _CASE_BY_ID_FOR_UPDATE if for_update and not self.db.sqlite else _CASE_BY_ID
+        case = session.scalars(stmt, {"case_id": case_id}).first()
         if case is None or not self.policy.can_see(actor, case):
             raise CaseNotFound(case_id)
         return case

@@ -59,6 +59,8 @@ _TAKE = (
     .values(attempts=_T.c.attempts + 1, lease_until=None)
     .returning(_T.c.case_id, _T.c.state, _T.c.trigger, _T.c.created_at)
 )
+_CASE = select(Case).where(Case.id == bindparam("b_id"))
+_CASE_FOR_UPDATE = _CASE.with_for_update()
 _MARK_SKIPPED = update(_T).where(_T.c.id == bindparam("b_id")).values(status="skipped", last_error=bindparam("b_why"))
 _MARK_FIRED = (
     update(_T).where(_T.c.id == bindparam("b_id")).values(status="fired", fired_at=bindparam("b_at"), next_attempt_at=None)
@@ -190,7 +192,7 @@ class TimerSweep:
                 timer = conn.execute(_TAKE, {"b_id": timer_id, "b_worker": self.worker_id}).first()
                 if timer is None:
                     return Outcome.LOST
-                case = s.get(Case, timer.case_id, with_for_update=not self.db.sqlite)
+                case = s.scalars(_CASE_FOR_UPDATE if not self.db.sqlite else _CASE, {"b_id": timer.case_id}).first()
                 reason = skip_reason(case, timer.state, timer.created_at)
                 if reason is not None:
                     conn.execute(_MARK_SKIPPED, {"b_id": timer_id, "b_why": reason})
