@@ -23,11 +23,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import event, insert
+from sqlalchemy import event, insert, select
 
 from engine.clock import FixedClock
 from engine.db import Database
-from engine.models import Organisation, User
+from engine.models import Case, Organisation, User
 from engine.services import Services
 from engine.spec import Actor
 from workflows import invra
@@ -95,8 +95,6 @@ def setup_world(db: Database, n: int) -> People:
                 for i in range(n)]
         s.execute(insert(Candidate), rows)
         s.flush()
-        from sqlalchemy import select
-
         ids = list(s.scalars(select(Candidate.id).order_by(Candidate.id)))
         return People(*actors, company_id=bakery.id, candidate_ids=ids)
 
@@ -124,21 +122,15 @@ def one_trajectory(company: CompanyServices, p: People, candidate_id: int) -> in
     fire(p.job, case_id, "start_interviews")
     fire(p.boss, case_id, "record_interview", {"candidate_id": candidate_id, "date": "2026-11-23",
                                                "harrie_present": True})
-    snap = company.hire_candidate(p.boss, case_id, candidate_id, start_date="2026-12-01", contract_hours=24,
-                                  fulltime=False)
+    company.hire_candidate(p.boss, case_id, candidate_id, start_date="2026-12-01", contract_hours=24,
+                           fulltime=False)
     fire(p.job, case_id, "start_trajectplan")
-    plan_id = snap_child(company, case_id, snap)
-    company.services.fire_trigger(p.job, plan_id, "stop", {"reason": "ander_werk"})
+    company.services.fire_trigger(p.job, plan_of(company, case_id), "stop", {"reason": "ander_werk"})
     return case_id
 
 
-def snap_child(company: CompanyServices, case_id: int, snap) -> int:
-    plan = next(c for c in snap.data["candidates"] if c.get("plan"))
-    del plan
-    from sqlalchemy import select
-
-    from engine.models import Case
-
+def plan_of(company: CompanyServices, case_id: int) -> int:
+    """The candidate plan the hire started (not timed apart: a read between two use cases)."""
     with company.db.read() as s:
         return s.scalar(select(Case.id).where(Case.parent_id == case_id))
 
@@ -199,7 +191,8 @@ def run_engine(url: str, n: int, profile: Any = None) -> EngineRun:
         rec = Recorder()
         event.listen(db.engine, "before_cursor_execute", rec.before)
         event.listen(db.engine, "commit", rec.commit)
-        one_trajectory(company, p, p.candidate_ids[0])  # warm-up and the write profile
+        first = one_trajectory(company, p, p.candidate_ids[0])  # warm-up and the write profile
+        assert company.services.get_case(p.job, first).state == "afgerond", "the trajectory did not close"
         event.remove(db.engine, "commit", rec.commit)
         event.remove(db.engine, "before_cursor_execute", rec.before)
         profile_steps = rec.steps
@@ -340,7 +333,6 @@ def run_baseline(url: str, n: int, write_profile: list[list[tuple[str, str, int]
         sql.begin(cur)
         cur.execute(ins_case, ("company_trajectory", "adviesgesprek", None, now, now, now))
         ids = [cur.fetchone()[0], 0]
-        target = [ids[0], None, {}, 1, 0, "0" * 64]
         for verb, table, rows in write_profile[0]:
             if table == "audit_entry":
                 digest = _hash("0" * 64, [ids[0], 1, str(now), None, "job", "start", None, "adviesgesprek", {},
@@ -350,7 +342,6 @@ def run_baseline(url: str, n: int, write_profile: list[list[tuple[str, str, int]
                 cur.execute(upd_case, ("adviesgesprek", "{}", now, now, 1, digest, 2, ids[0], 1))
             elif table == "task" and verb == "insert":
                 cur.executemany(ins_task, [(ids[0], f"k{i}", "adviesgesprek", now, now, "[]") for i in range(rows)])
-        del target
         dbapi.commit() if pg else cur.execute("COMMIT")
         transactions += 1
         for step, writes in enumerate(write_profile[1:], start=1):
