@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 INSTANCE := instance
 export DATABASE_URL ?= sqlite:///$(CURDIR)/$(INSTANCE)/jobtraject.db
 
-.PHONY: run test test-fast lint bench install browser migration-reset clean
+.PHONY: run test test-fast lint bench bench-pg install browser migration-reset clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,11 @@ test-fast: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# The same on PostgreSQL: throwaway databases on BENCH_PG_URL's server (never its own database).
+BENCH_PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+bench-pg: $(STAMP)
+	$(BIN)/python -m bench --db $(BENCH_PG_URL)
 
 # Developers: rebuild the single initial migration from the models (nothing is deployed yet).
 migration-reset: $(STAMP)

@@ -135,9 +135,13 @@ class Task(Base):
     completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     __table_args__ = (
-        Index("ix_task_assignee_status_due", "assignee_id", "status", "due_at"),
-        Index("ix_task_role_status_due", "role", "status", "due_at"),
+        # The inbox reads these in order and stops at its limit (see engine.inbox, tests/perf).
+        Index("ix_task_assignee_status_due", "assignee_id", "status", "due_at", "id"),
+        # assignee_id last: "IS NULL" does not fix a column's order for PostgreSQL as "=" does.
+        Index("ix_task_queue", "role", "status", "due_at", "id", "assignee_id"),
         Index("ix_task_case_status", "case_id", "status"),
+        # Reminders, escalations, digests and overdue counts: open tasks by due moment.
+        Index("ix_task_status_due", "status", "due_at"),
     )
 
 
@@ -183,7 +187,7 @@ class Timer(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
     __table_args__ = (
-        Index("ix_timer_status_due", "status", "due_at"),
+        Index("ix_timer_status_due", "status", "due_at", "id"),  # the sweep's picks, in due order
         Index("ix_timer_case_status", "case_id", "status"),
     )
 

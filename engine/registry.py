@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from transitions import EventData, Machine
 
 from engine.errors import WorkflowDefinitionError
-from engine.spec import Ctx, Guard, Transition, Workflow, validate
+from engine.spec import ANY_STATE, Ctx, Guard, TaskSpec, Timer, Transition, Workflow, validate
 
 
 def _guard_condition(g: Guard):
@@ -38,8 +38,43 @@ def _effect_prepare(t: Transition):
 
 @dataclass
 class CompiledWorkflow:
+    """A definition with its Machine and the lookups every transition needs, built once.
+
+    `Workflow`'s own helpers scan the tables on each call; the runtime asks them several
+    times per transition, so the answers are indexed here when the workflow is registered.
+    """
+
     spec: Workflow
     machine: Machine
+    triggers: frozenset[str] = frozenset()
+    final_states: frozenset[str] = frozenset()
+    _branches: dict[tuple[str, str], tuple[Transition, ...]] = field(default_factory=dict)
+    _timers: dict[str, tuple[Timer, ...]] = field(default_factory=dict)
+    _tasks: dict[str, tuple[TaskSpec, ...]] = field(default_factory=dict)
+    standing_tasks: tuple[TaskSpec, ...] = ()
+
+    def __post_init__(self) -> None:
+        wf = self.spec
+        self.triggers = frozenset(t.trigger for t in wf.transitions)
+        self.final_states = frozenset(s.name for s in wf.states if s.final)
+        branches: dict[tuple[str, str], list[Transition]] = {}
+        for t in wf.transitions:
+            for src in t.sources(wf.states):
+                branches.setdefault((src, t.trigger), []).append(t)
+        self._branches = {k: tuple(v) for k, v in branches.items()}
+        self._timers = {s.name: tuple(wf.timers_for(s.name)) for s in wf.states}
+        self._tasks = {s.name: tuple(wf.tasks_for(s.name)) for s in wf.states}
+        self.standing_tasks = tuple(t for t in wf.tasks if t.on_enter == ANY_STATE)
+
+    def branches(self, state: str, trigger: str) -> tuple[Transition, ...]:
+        """`spec.transitions_for(state, trigger)`, from the index."""
+        return self._branches.get((state, trigger), ())
+
+    def timers_for(self, state: str) -> tuple[Timer, ...]:
+        return self._timers.get(state, ())
+
+    def tasks_for(self, state: str) -> tuple[TaskSpec, ...]:
+        return self._tasks.get(state, ())
 
     @property
     def name(self) -> str:
@@ -79,6 +114,7 @@ def compile_machine(wf: Workflow) -> Machine:
 @dataclass
 class Registry:
     _by_key: dict[tuple[str, int], CompiledWorkflow] = field(default_factory=dict)
+    _latest: dict[str, CompiledWorkflow] = field(default_factory=dict)  # pages ask per row
 
     def register(self, wf: Workflow) -> CompiledWorkflow:
         validate(wf)
@@ -87,6 +123,9 @@ class Registry:
             raise WorkflowDefinitionError(f"workflow {wf.name} v{wf.version} registered twice")
         compiled = CompiledWorkflow(spec=wf, machine=compile_machine(wf))
         self._by_key[key] = compiled
+        current = self._latest.get(wf.name)
+        if current is None or current.version < wf.version:
+            self._latest[wf.name] = compiled
         return compiled
 
     def get(self, name: str, version: int | None = None) -> CompiledWorkflow:
@@ -98,10 +137,10 @@ class Registry:
             raise KeyError(f"unknown workflow {name} v{version}") from None
 
     def latest(self, name: str) -> CompiledWorkflow:
-        versions = [v for (n, v) in self._by_key if n == name]
-        if not versions:
-            raise KeyError(f"unknown workflow {name}")
-        return self._by_key[(name, max(versions))]
+        try:
+            return self._latest[name]
+        except KeyError:
+            raise KeyError(f"unknown workflow {name}") from None
 
     def all(self) -> list[CompiledWorkflow]:
         return [self._by_key[k] for k in sorted(self._by_key)]

@@ -7,12 +7,15 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, false, select, true
+from sqlalchemy import ColumnElement, bindparam, false, select, true
 from sqlalchemy.orm import object_session
 
 from engine.models import Case, Organisation
 from engine.spec import Actor
 from workflows.roles import ADMIN, HARRIE, JOB, OPDRACHTGEVER, WSP
+
+# Asked on every WSP action: built once (building it per call cost as much as running it).
+_PARENT_OF = select(Organisation.parent_id).where(Organisation.id == bindparam("org_id"))
 
 
 class JobAccessPolicy:
@@ -42,7 +45,7 @@ class JobAccessPolicy:
             session = object_session(case)
             if session is None:
                 return False
-            parent = session.scalar(select(Organisation.parent_id).where(Organisation.id == case.organisation_id))
+            parent = session.scalar(_PARENT_OF, {"org_id": case.organisation_id})
             return parent == actor.organisation_id
         return False
 

@@ -175,7 +175,7 @@ class TaskInbox:
         """My open tasks by urgency; those I parked for later apart, by their follow-up day."""
         now = self.services.clock.now()
         with self.services.db.read() as s:
-            lines = self._lines(s, inbox.by_urgency(self._select(actor, "mine", f)).limit(MAX_LIST))
+            lines = inbox.urgent_first(lambda q: self._lines(s, q), self._select(actor, "mine", f), MAX_LIST)
         groups: dict[str, list[TaskLine]] = {g: [] for g in inbox.GROUPS}
         parked = []
         for line in lines:
@@ -188,7 +188,7 @@ class TaskInbox:
 
     def queue(self, actor: Actor, f: TaskFilter | None = None) -> list[TaskLine]:
         with self.services.db.read() as s:
-            return self._lines(s, inbox.by_urgency(self._select(actor, "queue", f)).limit(MAX_LIST))
+            return inbox.urgent_first(lambda q: self._lines(s, q), self._select(actor, "queue", f), MAX_LIST)
 
     def team(self, actor: Actor, f: TaskFilter | None = None, assignee_id: int | None = None) -> list[TaskLine]:
         """Open tasks of a coordinator's role in their organisation (for handing over)."""
@@ -196,7 +196,7 @@ class TaskInbox:
         if assignee_id:
             stmt = stmt.where(Task.assignee_id == assignee_id)
         with self.services.db.read() as s:
-            return self._lines(s, inbox.by_urgency(stmt).limit(MAX_LIST))
+            return inbox.urgent_first(lambda q: self._lines(s, q), stmt, MAX_LIST)
 
     def archive(self, actor: Actor, page: int = 1) -> Page:
         page = max(1, page)

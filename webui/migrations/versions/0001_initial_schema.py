@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-03 08:39:57.817217
+Create Date: 2026-12-03 08:49:25.887687
 """
 from alembic import op
 import sqlalchemy as sa
@@ -323,9 +323,10 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('task', schema=None) as batch_op:
-        batch_op.create_index('ix_task_assignee_status_due', ['assignee_id', 'status', 'due_at'], unique=False)
+        batch_op.create_index('ix_task_assignee_status_due', ['assignee_id', 'status', 'due_at', 'id'], unique=False)
         batch_op.create_index('ix_task_case_status', ['case_id', 'status'], unique=False)
-        batch_op.create_index('ix_task_role_status_due', ['role', 'status', 'due_at'], unique=False)
+        batch_op.create_index('ix_task_queue', ['role', 'status', 'due_at', 'id', 'assignee_id'], unique=False)
+        batch_op.create_index('ix_task_status_due', ['status', 'due_at'], unique=False)
 
     op.create_table('timer',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -347,7 +348,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('timer', schema=None) as batch_op:
         batch_op.create_index('ix_timer_case_status', ['case_id', 'status'], unique=False)
-        batch_op.create_index('ix_timer_status_due', ['status', 'due_at'], unique=False)
+        batch_op.create_index('ix_timer_status_due', ['status', 'due_at', 'id'], unique=False)
 
     op.create_table('invra_label',
     sa.Column('set_id', sa.Integer(), nullable=False),
@@ -422,7 +423,8 @@ def downgrade() -> None:
 
     op.drop_table('timer')
     with op.batch_alter_table('task', schema=None) as batch_op:
-        batch_op.drop_index('ix_task_role_status_due')
+        batch_op.drop_index('ix_task_status_due')
+        batch_op.drop_index('ix_task_queue')
         batch_op.drop_index('ix_task_case_status')
         batch_op.drop_index('ix_task_assignee_status_due')
 
