@@ -6,17 +6,20 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
 from flask_wtf import CSRFProtect
 
+from engine.authn import Authn, AuthSettings
 from engine.clock import Clock, SystemClock
 from engine.db import Database
 from engine.services import Services
 from workflows.access import JobAccessPolicy
 from workflows.catalog import build_registry, payload_checks
+from workflows.security import SECOND_FACTOR_ROLES
 
 csrf = CSRFProtect()
 
@@ -33,16 +36,32 @@ def create_app(config: dict[str, Any] | None = None, *, clock: Clock | None = No
         db=db, registry=build_registry(), clock=clock or SystemClock(), policy=JobAccessPolicy(db),
         payload_checks=payload_checks(),
     )
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=app.config.get("SESSION_MAX_HOURS", 12))
+    app.extensions["jobtraject.authn"] = Authn(db, app.extensions["jobtraject"].clock, auth_settings(app.config))
     csrf.init_app(app)
     logging.getLogger("waitress").setLevel(logging.INFO)
 
-    from webui import auth, cases, errors, filters, ical, inbox
+    from webui import auth, cases, errors, filters, ical, inbox, security
 
     filters.init_app(app)
     errors.init_app(app)
+    security.init_app(app)
     auth.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(inbox.bp)
     app.register_blueprint(cases.bp)
     app.register_blueprint(ical.bp)
     return app
+
+
+def auth_settings(config: dict[str, Any]) -> AuthSettings:
+    """Session timeouts, throttling and reset validity from the configuration."""
+    return AuthSettings(
+        idle_timeout=timedelta(minutes=config.get("SESSION_IDLE_MINUTES", 30)),
+        absolute_timeout=timedelta(hours=config.get("SESSION_MAX_HOURS", 12)),
+        failure_window=timedelta(minutes=config.get("LOGIN_FAILURE_WINDOW_MINUTES", 15)),
+        max_account_failures=config.get("LOGIN_MAX_ACCOUNT_FAILURES", 5),
+        max_ip_failures=config.get("LOGIN_MAX_IP_FAILURES", 20),
+        reset_valid=timedelta(minutes=config.get("PASSWORD_RESET_MINUTES", 30)),
+        second_factor_roles=SECOND_FACTOR_ROLES,
+    )

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from engine.audit import verify_all
 from engine.clock import ensure_utc
 from engine.models import Case, Organisation, User
-from engine.passwords import hash_password
+from engine.passwords import hash_password, password_problem
 from webui import create_app
 from workflows.roles import ROLES_BY_ORG_KIND
 
@@ -193,8 +193,9 @@ def create_user(email: str, role: str, organisation: str, name: str | None) -> N
     password = os.environ.get("JOBTRAJECT_PASSWORD") or click.prompt(
         "Wachtwoord", hide_input=True, confirmation_prompt=True
     )
-    if len(password) < 12:
-        raise click.ClickException("Het wachtwoord moet minstens 12 tekens lang zijn.")
+    problem = password_problem(password, context=(email, email.split("@")[0], *(name or "").split()))
+    if problem:
+        raise click.ClickException(problem)
     svc = _services()
     from engine.clock import SystemClock
 

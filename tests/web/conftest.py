@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-import pytest
+from datetime import timedelta
 
+import pytest
+from sqlalchemy import select
+
+from engine.authn import TOTP_STEP
 from engine.clock import FixedClock
+from engine.models import User
 from tests.helpers import T0
+from tests.totp import enrol, next_code
 from webui import create_app
 from webui.migrate import upgrade
 from workflows.demo import DEMO_PASSWORD, load_demo
@@ -27,6 +33,8 @@ def client(app):
 
 
 class Auth:
+    """Logs a Flask test client in, second step included (see tests/totp.py)."""
+
     def __init__(self, client):
         self.client = client
 
@@ -36,8 +44,32 @@ class Auth:
         html = self.client.get(path).get_data(as_text=True)
         return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
 
-    def login(self, email: str, password: str = DEMO_PASSWORD):
-        return self.client.post("/login", data={"email": email, "password": password, "csrf_token": self.csrf()})
+    def password_step(self, email: str, password: str = DEMO_PASSWORD, next: str | None = None):
+        url = "/login" + (f"?next={next}" if next else "")
+        return self.client.post(url, data={"email": email, "password": password, "csrf_token": self.csrf()})
+
+    def code(self, email: str) -> str:
+        """The next TOTP code the app accepts at its clock's now (enrols the user if needed)."""
+        svc = self.client.application.extensions["jobtraject"]
+        code = next_code(svc.db, email, svc.clock.now())
+        if code is None and hasattr(svc.clock, "advance"):
+            svc.clock.advance(timedelta(seconds=TOTP_STEP))  # every code of this moment was used
+            code = next_code(svc.db, email, svc.clock.now())
+        return code
+
+    def login(self, email: str, password: str = DEMO_PASSWORD, next: str | None = None):
+        """Password, then (when the account has or needs a second factor) the code."""
+        svc = self.client.application.extensions["jobtraject"]
+        authn = self.client.application.extensions["jobtraject.authn"]
+        with svc.db.read() as s:
+            user = s.scalars(select(User).where(User.email == email.lower())).first()
+        if user is not None and user.role in authn.settings.second_factor_roles:
+            enrol(svc.db, email, svc.clock.now())
+        r = self.password_step(email, password, next)
+        if r.status_code == 302 and r.headers["Location"].endswith("/login/code"):
+            r = self.client.post("/login/code", data={"code": self.code(email),
+                                                      "csrf_token": self.csrf("/login/code")})
+        return r
 
 
 @pytest.fixture
