@@ -25,6 +25,9 @@ _hasher = PasswordHasher()
 _DUMMY = _hasher.hash("not-a-real-password-8f1c")
 
 _TRIM = re.compile(r"^[\W\d_]+|[\W\d_]+$")
+# Runs people type instead of a password: counting up or down, keyboard rows.
+_RUNS = ("0123456789" * 14, "9876543210" * 14, "abcdefghijklmnopqrstuvwxyz",
+         "qwertyuiopasdfghjklzxcvbnm" * 5, "azertyuiopqsdfghjklmwxcvbn" * 5)
 
 
 def hash_password(password: str) -> str:
@@ -62,7 +65,7 @@ def password_problem(password: str, *, context: tuple[str, ...] = ()) -> str | N
     folded = unicodedata.normalize("NFKC", password).casefold()
     core = _TRIM.sub("", folded)
     common = common_passwords()
-    if folded in common or core in common or len(set(folded)) <= 2:
+    if folded in common or core in common or len(set(folded)) <= 2 or any(folded in run for run in _RUNS):
         return "Dit wachtwoord is te bekend of te eenvoudig; kies een ander (bijvoorbeeld een zin van een paar woorden)."
     words = {w.casefold() for w in context if w and len(w) >= 3}
     if core in words or folded in words:

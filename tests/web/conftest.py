@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
+import sqlite3
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -17,12 +20,31 @@ from webui.migrate import upgrade
 from workflows.demo import DEMO_PASSWORD, load_demo
 
 
-@pytest.fixture
-def app(tmp_path):
-    url = f"sqlite:///{tmp_path / 'web.db'}"
+@pytest.fixture(scope="session")
+def demo_db_file(tmp_path_factory) -> Path:
+    """A migrated database with the demo data, built once per run and copied per test."""
+    path = tmp_path_factory.mktemp("demo-db") / "web.db"
+    url = f"sqlite:///{path}"
     upgrade(url)
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "test", "TESTING": True}, clock=FixedClock(T0))
     load_demo(app.extensions["jobtraject"])
+    app.extensions["jobtraject"].db.dispose()
+    with sqlite3.connect(path) as conn:  # everything into the main file, so one copy holds it all
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    return path
+
+
+def demo_app(folder: Path, demo_db_file: Path, **config):
+    """An app on a fresh copy of the demo database in `folder`, with extra configuration."""
+    shutil.copyfile(demo_db_file, folder / "web.db")
+    url = f"sqlite:///{folder / 'web.db'}"
+    return create_app({"DATABASE_URL": url, "SECRET_KEY": "test", "TESTING": True, **config}, clock=FixedClock(T0))
+
+
+@pytest.fixture
+def app(tmp_path, demo_db_file):
+    app = demo_app(tmp_path, demo_db_file)
     yield app
     app.extensions["jobtraject"].db.dispose()
 
@@ -42,7 +64,7 @@ class Auth:
         import re
 
         html = self.client.get(path).get_data(as_text=True)
-        return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+        return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
 
     def password_step(self, email: str, password: str = DEMO_PASSWORD, next: str | None = None):
         url = "/login" + (f"?next={next}" if next else "")
