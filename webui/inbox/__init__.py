@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 
-from engine.errors import EngineError
+from engine.errors import EngineError, NotFound
 from engine.inbox import group_items
 from webui.auth import current_actor, login_required
 from webui.extensions import services
@@ -50,6 +50,8 @@ def take(task_id: int):
         try:
             services().assign_task(actor, task_id, actor.user_id)
             flash("De taak staat nu in uw inbox.")
+        except NotFound:
+            raise
         except EngineError as exc:
             flash(exc.message, "error")
     return redirect(url_for("inbox.index"))
