@@ -124,6 +124,21 @@ class Database:
             # close() ends the transaction without expiring loaded rows (rollback would).
             session.close()
 
+    def compact(self) -> None:
+        """SQLite: rewrite the file and empty the WAL, so deleted or overwritten text leaves
+        no copy in free pages (with `secure_delete` on). PostgreSQL: nothing (VACUUM there
+        does not rewrite pages in place; see the README on residual risk)."""
+        if not self.sqlite:
+            return
+        raw = self.engine.raw_connection()  # outside SQLAlchemy's BEGIN: VACUUM needs autocommit
+        try:
+            conn = raw.driver_connection
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            conn.execute("VACUUM")
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            raw.close()
+
     def create_all(self) -> None:
         """For tests and the benchmark; real databases are migrated with Alembic."""
         Base.metadata.create_all(self.engine)

@@ -18,7 +18,7 @@ from engine.clock import Clock, SystemClock
 from engine.db import Database
 from engine.services import Services
 from workflows.access import JobAccessPolicy
-from workflows.catalog import build_registry, payload_checks
+from workflows.catalog import build_registry, payload_checks, read_subjects
 from workflows.security import SECOND_FACTOR_ROLES
 
 csrf = CSRFProtect()
@@ -34,14 +34,14 @@ def create_app(config: dict[str, Any] | None = None, *, clock: Clock | None = No
     db = Database(app.config["DATABASE_URL"])
     app.extensions["jobtraject"] = Services(
         db=db, registry=build_registry(), clock=clock or SystemClock(), policy=JobAccessPolicy(db),
-        payload_checks=payload_checks(),
+        payload_checks=payload_checks(), read_subjects=read_subjects(),
     )
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=app.config.get("SESSION_MAX_HOURS", 12))
     app.extensions["jobtraject.authn"] = Authn(db, app.extensions["jobtraject"].clock, auth_settings(app.config))
     csrf.init_app(app)
     logging.getLogger("waitress").setLevel(logging.INFO)
 
-    from webui import auth, cases, errors, filters, ical, inbox, security
+    from webui import auth, cases, errors, filters, ical, inbox, privacy, security
 
     filters.init_app(app)
     errors.init_app(app)
@@ -51,6 +51,7 @@ def create_app(config: dict[str, Any] | None = None, *, clock: Clock | None = No
     app.register_blueprint(inbox.bp)
     app.register_blueprint(cases.bp)
     app.register_blueprint(ical.bp)
+    app.register_blueprint(privacy.bp)
     return app
 
 

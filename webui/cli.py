@@ -232,3 +232,62 @@ def audit_verify() -> None:
         click.echo(f"FAILED: {len(bad)} of {checked} cases have problems: {', '.join(map(str, bad))}")
         sys.exit(1)
     click.echo(f"OK: {checked} of {total} cases verified, no problems.")
+
+
+@main.group()
+def candidate() -> None:
+    """AVG rights of candidates: export, erasure on request, erasure after the retention period."""
+
+
+def _privacy():
+    from workflows.privacy import PrivacyServices
+
+    return PrivacyServices(_services())
+
+
+@candidate.command("export")
+@click.argument("candidate_id", type=int)
+def candidate_export(candidate_id: int) -> None:
+    """Print everything stored about one candidate as JSON (right of access)."""
+    import json
+
+    from engine.errors import NotFound
+    from engine.spec import SYSTEM_ACTOR
+
+    try:
+        data = _privacy().export(SYSTEM_ACTOR, candidate_id)
+    except NotFound as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True))
+
+
+@candidate.command("erase")
+@click.argument("candidate_id", type=int)
+@click.option("--even-if-running", is_flag=True, help="Also while a plan of the candidate is still running.")
+def candidate_erase(candidate_id: int, even_if_running: bool) -> None:
+    """Replace one candidate's personal data by a pseudonym everywhere (erasure on request)."""
+    from engine.errors import EngineError
+    from engine.spec import SYSTEM_ACTOR
+
+    try:
+        result = _privacy().erase(SYSTEM_ACTOR, candidate_id, allow_running=even_if_running)
+    except EngineError as exc:
+        message = "; ".join(getattr(exc, "errors", {}).values()) or exc.message
+        raise click.ClickException(message) from exc
+    click.echo(f"Kandidaat {candidate_id} gewist: nu '{result.pseudonym}' ({result.plans} plan(nen), "
+               f"{result.audit_entries} auditregel(s) geschoond, {result.mails} mail(s) aangepast).")
+
+
+@candidate.command("erase-expired")
+def candidate_erase_expired() -> None:
+    """Erase every candidate whose last plan ended more than RETENTION_YEARS ago."""
+    from datetime import timedelta
+
+    from flask import current_app
+
+    from engine.spec import SYSTEM_ACTOR
+
+    years = int(current_app.config.get("RETENTION_YEARS", 2))
+    done = _privacy().erase_expired(SYSTEM_ACTOR, timedelta(days=365 * years + years // 4))
+    click.echo(f"{len(done)} kandidaat/kandidaten gewist na de bewaartermijn van {years} jaar"
+               + (f": {', '.join(str(r.candidate_id) for r in done)}." if done else "."))

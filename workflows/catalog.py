@@ -25,3 +25,8 @@ def payload_checks() -> dict:
     from workflows.company_services import check_references
 
     return {COMPANY_TRAJECTORY.name: check_references}
+
+
+def read_subjects() -> dict:
+    """Per workflow, the candidate a case is about: reads of these cases are logged."""
+    return {CANDIDATE_PLAN.name: lambda data: data.get("candidate_id")}

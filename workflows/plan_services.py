@@ -856,6 +856,7 @@ class PlanServices:
                 .order_by(InvraObservation.observed_on, InvraObservation.id)))
             hours = self._hours_view(case, self._entries(s, case.id), self._rules(s))
             labels = self._labels(s)
+        self.services.log_read(actor, case.id, case.workflow, data, "plan")
         timeline = tuple(_timeline_entry(data, m, now) for m in plan.schedule(data))
         workplace = dict((data.get("vacancy") or {}).get("workplace_profile") or {})
         signoff = data.get("signoff") or {}

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-03 07:48:26.022050
+Create Date: 2026-12-03 08:01:26.558527
 """
 from alembic import op
 import sqlalchemy as sa
