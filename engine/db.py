@@ -30,7 +30,12 @@ def is_sqlite(url: str) -> bool:
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine; on SQLite with WAL, foreign keys, busy timeout and explicit BEGIN."""
+    """Create an engine; on SQLite with WAL, foreign keys, busy timeout and explicit BEGIN.
+
+    `hide_parameters`: SQL parameters are personal data; they never go into log lines or
+    error messages, whatever the log level.
+    """
+    kwargs.setdefault("hide_parameters", True)
     if is_sqlite(url):
         connect_args = kwargs.pop("connect_args", {})
         connect_args.setdefault("timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)

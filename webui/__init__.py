@@ -40,6 +40,10 @@ def create_app(config: dict[str, Any] | None = None, *, clock: Clock | None = No
     app.extensions["jobtraject.authn"] = Authn(db, app.extensions["jobtraject"].clock, auth_settings(app.config))
     csrf.init_app(app)
     logging.getLogger("waitress").setLevel(logging.INFO)
+    # At DEBUG SQLAlchemy logs result rows (personal data): never inherit DEBUG from the root.
+    sql_log = logging.getLogger("sqlalchemy.engine")
+    if sql_log.level == logging.NOTSET:
+        sql_log.setLevel(logging.WARNING)
 
     from webui import auth, cases, errors, filters, ical, inbox, privacy, security
 

@@ -45,6 +45,7 @@ from workflows.plan_models import (
 )
 from workflows.roles import ADMIN, HARRIE, JOB, OPDRACHTGEVER, ORG_EMPLOYER
 from workflows.rules import CoachingRules, clean_schedule, clean_settings, parse_decimal, rules_from
+from workflows.security import BSN_MESSAGE, contains_bsn
 
 MAX_LINE = 200
 MAX_TEXT = 5000
@@ -81,6 +82,8 @@ def _text(errors: dict[str, str], key: str, value: Any, *, required: bool = Fals
         errors[key] = f"Maximaal {max_len} tekens."
     elif "\x00" in value:
         errors[key] = "De invoer bevat een ongeldig teken."
+    elif contains_bsn(value):
+        errors[key] = BSN_MESSAGE
     return value
 
 
