@@ -11,8 +11,9 @@ from engine.audit import verify_all
 from engine.authn import Authn, AuthSettings
 from engine.db import Base, Database
 from engine.models import User
+from engine.passwords import hash_password
 from engine.spec import SYSTEM_ACTOR, Actor
-from tests.helpers import T0
+from tests.helpers import T0, make_org, make_user
 from webui import create_app
 from workflows.demo import DEMO_PASSWORD, load_demo
 from workflows.privacy import PrivacyServices
@@ -21,11 +22,9 @@ CANARY = "CANARY-REDEN-9b1c"
 
 
 def test_failed_logins_are_counted_across_processes(db, clock):
-    load_demo_app = create_app({"DATABASE_URL": db.url, "SECRET_KEY": "t", "TESTING": True}, clock=clock)
-    try:
-        load_demo(load_demo_app.extensions["jobtraject"])
-    finally:
-        load_demo_app.extensions["jobtraject"].db.dispose()
+    marieke = make_user(db, make_org(db), "opdrachtgever", "marieke@korenaar.example")
+    with db.write() as s:
+        s.get(User, marieke.user_id).password_hash = hash_password(DEMO_PASSWORD)
     other = Database(db.url)
     try:
         one, two = Authn(db, clock, AuthSettings()), Authn(other, clock, AuthSettings())
