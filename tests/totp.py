@@ -5,14 +5,20 @@ the database, as the enrolment page would after a correct code) and returns the 
 the server will accept: codes work once, so a second login in the same 30 seconds gets
 the next step's code (the server accepts one step of drift), and a third waits.
 
-Flask-client tests get this through `auth.login(email)` (tests/web/conftest.py); browser
-tests call it from their login helper: fill in the password, then `code_for(...)`.
+Flask-client tests get this through `auth.login(email)` (tests/web/conftest.py). A browser
+test whose server runs in the test process (tests/e2e) logs in like this:
+
+    prepare(services, email)              # JoB/WSP/admin: enrolled, so no enrolment page
+    ... fill in e-mail and password, click "Inloggen" ...
+    browser_second_step(page, services, email)   # types the code when the app asks for it
+
+A server in another process uses `code_for(db_url, email, at=<its clock's now>)`.
 """
 
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pyotp
 from sqlalchemy import func, select
@@ -20,6 +26,7 @@ from sqlalchemy import func, select
 from engine.authn import TOTP_STEP
 from engine.db import Database
 from engine.models import User
+from workflows.security import SECOND_FACTOR_ROLES
 
 
 def enrol(db: Database, email: str, at: datetime | None = None) -> str:
@@ -43,6 +50,38 @@ def next_code(db: Database, email: str, now: datetime) -> str | None:
         if last is None or candidate > last:
             return pyotp.TOTP(secret).at(candidate * TOTP_STEP)
     return None
+
+
+def code_for_services(services, email: str) -> str:
+    """The next code for a server in this process; moves a FixedClock on one step when every
+    code of the current moment was used (a fixed clock never gets a new code by itself)."""
+    code = next_code(services.db, email, services.clock.now())
+    if code is None and hasattr(services.clock, "advance"):
+        services.clock.advance(timedelta(seconds=TOTP_STEP))
+        code = next_code(services.db, email, services.clock.now())
+    if code is None:
+        raise RuntimeError("every code of this moment was used")
+    return code
+
+
+def needs_second_factor(services, email: str) -> bool:
+    with services.db.read() as s:
+        user = s.scalars(select(User).where(func.lower(User.email) == email.lower())).first()
+        return user is not None and (user.role in SECOND_FACTOR_ROLES or user.totp_enabled_at is not None)
+
+
+def prepare(services, email: str) -> None:
+    """Enrol a user who must use a second factor, so the login goes straight to the code."""
+    if needs_second_factor(services, email):
+        enrol(services.db, email, services.clock.now())
+
+
+def browser_second_step(page, services, email: str) -> None:
+    """In a Playwright page after the password step: enter the code if the app asks for one."""
+    if "/login/code" in page.url:
+        page.get_by_label("Code").fill(code_for_services(services, email))
+        page.get_by_role("button", name="Inloggen").click()
+        page.wait_for_load_state()
 
 
 def code_for(db_url: str, email: str, at: datetime | None = None) -> str:

@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 
-from engine.authn import TOTP_STEP
 from engine.clock import FixedClock
-from engine.models import User
 from tests.helpers import T0
-from tests.totp import enrol, next_code
+from tests.totp import code_for_services, prepare
 from webui import create_app
 from webui.migrate import upgrade
 from workflows.demo import DEMO_PASSWORD, load_demo
@@ -72,21 +68,11 @@ class Auth:
 
     def code(self, email: str) -> str:
         """The next TOTP code the app accepts at its clock's now (enrols the user if needed)."""
-        svc = self.client.application.extensions["jobtraject"]
-        code = next_code(svc.db, email, svc.clock.now())
-        if code is None and hasattr(svc.clock, "advance"):
-            svc.clock.advance(timedelta(seconds=TOTP_STEP))  # every code of this moment was used
-            code = next_code(svc.db, email, svc.clock.now())
-        return code
+        return code_for_services(self.client.application.extensions["jobtraject"], email)
 
     def login(self, email: str, password: str = DEMO_PASSWORD, next: str | None = None):
         """Password, then (when the account has or needs a second factor) the code."""
-        svc = self.client.application.extensions["jobtraject"]
-        authn = self.client.application.extensions["jobtraject.authn"]
-        with svc.db.read() as s:
-            user = s.scalars(select(User).where(User.email == email.lower())).first()
-        if user is not None and user.role in authn.settings.second_factor_roles:
-            enrol(svc.db, email, svc.clock.now())
+        prepare(self.client.application.extensions["jobtraject"], email)
         r = self.password_step(email, password, next)
         if r.status_code == 302 and r.headers["Location"].endswith("/login/code"):
             r = self.client.post("/login/code", data={"code": self.code(email),
