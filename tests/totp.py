@@ -79,7 +79,7 @@ def prepare(services, email: str) -> None:
 def browser_second_step(page, services, email: str) -> None:
     """In a Playwright page after the password step: enter the code if the app asks for one."""
     if "/login/code" in page.url:
-        page.get_by_label("Code").fill(code_for_services(services, email))
+        page.get_by_label("Code", exact=True).fill(code_for_services(services, email))
         page.get_by_role("button", name="Inloggen").click()
         page.wait_for_load_state()
 
