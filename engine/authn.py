@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
 import uuid
 from dataclasses import dataclass, field
@@ -39,6 +40,10 @@ from engine.models import (
     UserSession,
 )
 from engine.passwords import hash_password, needs_rehash, password_problem, verify_password
+
+# Security events: user ids, a short hash of the typed address and the client address;
+# never an e-mail address, name, password, code or token.
+log = logging.getLogger("jobtraject.auth")
 
 TOTP_STEP = 30
 RECOVERY_CODES = 10
@@ -115,12 +120,14 @@ class Authn:
         if self.is_throttled(email, ip):
             verify_password(None, password)
             self.record_failure(email, ip)
+            log.warning("login blocked: account %s, address %s", account_key(email)[:12], ip)
             return None
         with self.db.read() as s:
             user = s.scalars(select(User).where(func.lower(User.email) == email)).first()
         stored = user.password_hash if user is not None and user.active else None
         if not verify_password(stored, password):
             self.record_failure(email, ip)
+            log.info("login failed: account %s, address %s", account_key(email)[:12], ip)
             return None
         if needs_rehash(stored):  # type: ignore[arg-type]
             with self.db.write() as s:
@@ -154,6 +161,7 @@ class Authn:
             ok = not throttled and (self._accept_totp(user, code, now) or self._use_recovery(s, user, code, now))
         if not ok:
             self.record_failure(email, ip)
+            log.info("second step failed: user %s, address %s", user_id, ip)
             return False
         self._clear_failures(email)
         return True
@@ -214,6 +222,7 @@ class Authn:
             if not self._accept_totp(user, code, now):
                 raise InvalidPayload({"code": "Deze code klopt niet. Controleer de tijd op uw telefoon en probeer het opnieuw."})
             user.totp_enabled_at = now
+            log.info("second step enrolled: user %s", user_id)
             return self._new_recovery_codes(s, user_id)
 
     def _new_recovery_codes(self, s, user_id: int) -> list[str]:
@@ -248,6 +257,7 @@ class Authn:
             user.totp_enabled_at = None
             user.totp_last_step = None
             s.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user_id))
+            log.info("second step turned off: user %s", user_id)
 
     # -- sessions ----------------------------------------------------------------------------
     def start_session(self, user_id: int) -> str:
@@ -260,6 +270,7 @@ class Authn:
             s.execute(delete(UserSession).where(
                 (UserSession.last_seen_at < now - self.settings.idle_timeout)
                 | (UserSession.created_at < now - self.settings.absolute_timeout)))
+        log.info("login: user %s, new session", user_id)
         return token
 
     def session_user(self, token: str | None) -> SessionUser | None:
@@ -319,6 +330,7 @@ class Authn:
             s.execute(stmt)
             s.execute(update(PasswordResetToken).where(PasswordResetToken.user_id == user_id,
                                                        PasswordResetToken.used_at.is_(None)).values(used_at=now))
+        log.info("password changed: user %s, other sessions ended", user_id)
 
     def request_reset(self, email: str, link_for: callable) -> None:  # type: ignore[valid-type]
         """Queue a reset mail if the address belongs to an active account; silent otherwise.
@@ -331,7 +343,9 @@ class Authn:
         with self.db.write() as s:
             user = s.scalars(select(User).where(func.lower(User.email) == email.strip().lower())).first()
             if user is None or not user.active:
+                log.info("password reset asked for an unknown address %s", account_key(email)[:12])
                 return
+            log.info("password reset mail queued: user %s", user.id)
             s.execute(update(PasswordResetToken).where(PasswordResetToken.user_id == user.id,
                                                        PasswordResetToken.used_at.is_(None)).values(used_at=now))
             s.add(PasswordResetToken(user_id=user.id, token_hash=sha256(token), created_at=now,
@@ -378,6 +392,7 @@ class Authn:
             user.password_changed_at = now
             user.session_epoch = (user.session_epoch or 0) + 1
             s.execute(delete(UserSession).where(UserSession.user_id == user.id))
+            log.info("password reset: user %s, every session ended", user.id)
             return user.id
 
 

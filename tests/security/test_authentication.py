@@ -307,3 +307,25 @@ def test_no_user_is_created_by_the_migrations(tmp_path):
 def _logout(client, auth):
     client.post("/logout", data={"csrf_token": auth.csrf("/account") if client.get("/").status_code == 200
                                  else auth.csrf()})
+
+
+def test_login_events_are_logged_with_ids_and_never_the_address(client, auth, app, caplog):
+    import logging
+
+    caplog.set_level(logging.INFO, logger="jobtraject.auth")
+    auth.password_step("marieke@korenaar.example", "verkeerd-wachtwoord")
+    auth.login("marieke@korenaar.example")
+    _forgot(client, auth, "niemand@job.example")
+    lines = [r.getMessage() for r in caplog.records if r.name == "jobtraject.auth"]
+    user_id = _user(app, "marieke@korenaar.example").id
+    assert any(line.startswith("login failed") for line in lines)
+    assert f"login: user {user_id}, new session" in lines
+    assert any(line.startswith("password reset asked for an unknown address") for line in lines)
+    assert not [line for line in lines if "@" in line or "marieke" in line or "verkeerd" in line]
+
+
+def test_a_deactivated_user_is_logged_out_at_the_next_request(client, auth, app):
+    auth.login("marieke@korenaar.example")
+    with app.extensions["jobtraject"].db.write() as s:
+        s.scalars(select(User).where(User.email == "marieke@korenaar.example")).one().active = False
+    assert client.get("/").status_code == 302
