@@ -281,13 +281,10 @@ def candidate_erase(candidate_id: int, even_if_running: bool) -> None:
 @candidate.command("erase-expired")
 def candidate_erase_expired() -> None:
     """Erase every candidate whose last plan ended more than RETENTION_YEARS ago."""
-    from datetime import timedelta
-
     from flask import current_app
 
-    from engine.spec import SYSTEM_ACTOR
+    from webui.scheduling import erase_expired
 
     years = int(current_app.config.get("RETENTION_YEARS", 2))
-    done = _privacy().erase_expired(SYSTEM_ACTOR, timedelta(days=365 * years + years // 4))
-    click.echo(f"{len(done)} kandidaat/kandidaten gewist na de bewaartermijn van {years} jaar"
-               + (f": {', '.join(str(r.candidate_id) for r in done)}." if done else "."))
+    done = erase_expired(current_app)
+    click.echo(f"{done} kandidaat/kandidaten gewist na de bewaartermijn van {years} jaar.")

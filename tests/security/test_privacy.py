@@ -161,3 +161,22 @@ def test_erase_expired_erases_after_the_retention_period_once(app):
     assert privacy.erase_expired(SYSTEM_ACTOR, timedelta(days=730)) == []
     result = _cli(app, "candidate", "erase-expired")
     assert result.exit_code == 0 and result.output.startswith("0 ")
+
+
+def test_the_scheduler_runs_the_retention_sweep_daily(app):
+    from engine.scheduler import build_scheduler
+    from webui.scheduling import build_sweeps
+
+    svc = _svc(app)
+    gone = CompanyServices(svc).register_candidate(_sanne(app), first_name="Ruben", last_name="Oudhof")
+    sweeps = build_sweeps(app)
+    try:
+        scheduler = build_scheduler(sweeps)
+        job = {j.id: j for j in scheduler.get_jobs()}["retention"]
+        assert job.trigger.interval == timedelta(days=1)
+        svc.clock.advance(timedelta(days=3 * 365))
+        assert sweeps.daily_tick("retention") == 1
+    finally:
+        sweeps.shutdown()
+    with svc.db.read() as s:
+        assert s.get(Candidate, gone).erased_at is not None
