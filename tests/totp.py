@@ -8,9 +8,12 @@ the next step's code (the server accepts one step of drift), and a third waits.
 Flask-client tests get this through `auth.login(email)` (tests/web/conftest.py). A browser
 test whose server runs in the test process (tests/e2e) logs in like this:
 
-    prepare(services, email)              # JoB/WSP/admin: enrolled, so no enrolment page
-    ... fill in e-mail and password, click "Inloggen" ...
-    browser_second_step(page, services, email)   # types the code when the app asks for it
+    register_server(app.extensions["jobtraject"])   # once, in the live-server fixture
+    ...
+    def login(page, email, password=DEMO_PASSWORD):
+        prepare_login(email)                 # JoB/WSP/admin: enrolled, so no enrolment page
+        ... fill in e-mail and password, click "Inloggen" ...
+        browser_second_step(page, email)     # types the code when the app asks for it
 
 A server in another process uses `code_for(db_url, email, at=<its clock's now>)`.
 """
@@ -52,6 +55,26 @@ def next_code(db: Database, email: str, now: datetime) -> str | None:
     return None
 
 
+_SERVER: dict[str, object] = {}
+
+
+def register_server(services) -> None:
+    """The services of the app a browser test serves in this process (see the module doc)."""
+    _SERVER["services"] = services
+
+
+def _services(services):
+    found = services if services is not None else _SERVER.get("services")
+    if found is None:
+        raise RuntimeError("no server registered: call tests.totp.register_server(services) in the fixture")
+    return found
+
+
+def prepare_login(email: str, services=None) -> None:
+    """`prepare` for the registered server."""
+    prepare(_services(services), email)
+
+
 def code_for_services(services, email: str) -> str:
     """The next code for a server in this process; moves a FixedClock on one step when every
     code of the current moment was used (a fixed clock never gets a new code by itself)."""
@@ -76,10 +99,10 @@ def prepare(services, email: str) -> None:
         enrol(services.db, email, services.clock.now())
 
 
-def browser_second_step(page, services, email: str) -> None:
+def browser_second_step(page, email: str, services=None) -> None:
     """In a Playwright page after the password step: enter the code if the app asks for one."""
     if "/login/code" in page.url:
-        page.get_by_label("Code", exact=True).fill(code_for_services(services, email))
+        page.get_by_label("Code", exact=True).fill(code_for_services(_services(services), email))
         page.get_by_role("button", name="Inloggen").click()
         page.wait_for_load_state()
 

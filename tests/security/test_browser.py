@@ -12,7 +12,7 @@ import pyotp
 import pytest
 from werkzeug.serving import make_server
 
-from tests.totp import browser_second_step, prepare
+from tests.totp import browser_second_step, prepare_login, register_server
 from tests.web.conftest import demo_app
 from workflows.demo import DEMO_PASSWORD
 
@@ -92,9 +92,10 @@ def test_no_page_breaks_the_content_security_policy(browser, server):
     services = app.extensions["jobtraject"]
     ctx, page, violations = _page(browser, base_url)
     try:
-        prepare(services, "sanne@job.example")
+        register_server(services)
+        prepare_login("sanne@job.example")
         _password_step(page, "sanne@job.example")
-        browser_second_step(page, services, "sanne@job.example")
+        browser_second_step(page, "sanne@job.example")
         assert "/login" not in page.url
         for path in ("/", "/archief", "/meldingen", "/account", "/account/wachtwoord", "/zaken/1", "/zaken/2",
                      "/kandidaten/1/inzage"):
