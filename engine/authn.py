@@ -345,6 +345,12 @@ class Authn:
             if user is None or not user.active:
                 log.info("password reset asked for an unknown address %s", account_key(email)[:12])
                 return
+            recent = s.scalar(select(func.count()).select_from(PasswordResetToken).where(
+                PasswordResetToken.user_id == user.id,
+                PasswordResetToken.created_at > now - self.settings.failure_window))
+            if recent >= 3:  # nobody's mailbox is flooded through this form
+                log.warning("password reset refused (too many): user %s", user.id)
+                return
             log.info("password reset mail queued: user %s", user.id)
             s.execute(update(PasswordResetToken).where(PasswordResetToken.user_id == user.id,
                                                        PasswordResetToken.used_at.is_(None)).values(used_at=now))

@@ -329,3 +329,11 @@ def test_a_deactivated_user_is_logged_out_at_the_next_request(client, auth, app)
     with app.extensions["jobtraject"].db.write() as s:
         s.scalars(select(User).where(User.email == "marieke@korenaar.example")).one().active = False
     assert client.get("/").status_code == 302
+
+
+def test_at_most_three_reset_mails_per_account_in_fifteen_minutes(client, auth, app):
+    for _ in range(5):
+        _forgot(client, auth, "marieke@korenaar.example")
+    with app.extensions["jobtraject"].db.read() as s:
+        mails = s.scalars(select(OutboxMessage).where(OutboxMessage.subject == "Nieuw wachtwoord instellen")).all()
+    assert len(mails) == 3
