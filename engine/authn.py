@@ -259,6 +259,19 @@ class Authn:
             s.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user_id))
             log.info("second step turned off: user %s", user_id)
 
+    def reset_second_factor(self, email: str) -> int:
+        """An administrator's way back for someone who lost both phone and recovery codes:
+        the second step is removed and every session ends; enrolment happens at next login."""
+        with self.db.write() as s:
+            user = s.scalars(select(User).where(func.lower(User.email) == email.strip().lower())).first()
+            if user is None:
+                raise NotFound("Deze gebruiker bestaat niet.")
+            user.totp_secret = user.totp_enabled_at = user.totp_last_step = None
+            s.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+            s.execute(delete(UserSession).where(UserSession.user_id == user.id))
+            log.warning("second step reset by an administrator: user %s", user.id)
+            return user.id
+
     # -- sessions ----------------------------------------------------------------------------
     def start_session(self, user_id: int) -> str:
         """A new session (a fresh random id at every login); returns the cookie token."""

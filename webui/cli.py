@@ -213,6 +213,21 @@ def create_user(email: str, role: str, organisation: str, name: str | None) -> N
     click.echo(f"Gebruiker {email} aangemaakt.")
 
 
+@main.command("reset-second-factor")
+@click.argument("email")
+def reset_second_factor(email: str) -> None:
+    """Remove a user's second step (lost phone and recovery codes); they enrol again at login."""
+    from flask import current_app
+
+    from engine.errors import NotFound
+
+    try:
+        current_app.extensions["jobtraject.authn"].reset_second_factor(email)
+    except NotFound as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"De tweede stap van {email} is verwijderd; bij de volgende login stelt deze gebruiker hem opnieuw in.")
+
+
 @main.group()
 def audit() -> None:
     """Audit trail tools."""

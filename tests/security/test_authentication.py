@@ -337,3 +337,13 @@ def test_at_most_three_reset_mails_per_account_in_fifteen_minutes(client, auth, 
     with app.extensions["jobtraject"].db.read() as s:
         mails = s.scalars(select(OutboxMessage).where(OutboxMessage.subject == "Nieuw wachtwoord instellen")).all()
     assert len(mails) == 3
+
+
+def test_an_administrator_can_reset_a_lost_second_step_from_the_command_line(client, auth, app):
+    auth.login("ahmed@job.example")
+    result = CliRunner().invoke(main, ["reset-second-factor", "ahmed@job.example"],
+                                obj=ScriptInfo(create_app=lambda: app))
+    assert result.exit_code == 0, result.output
+    assert client.get("/").status_code == 302  # the session ended too
+    r = auth.password_step("ahmed@job.example")
+    assert r.headers["Location"].endswith("/login/instellen")
