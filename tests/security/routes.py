@@ -135,3 +135,14 @@ def snapshot(db: Database) -> dict[str, list[tuple]]:
 def candidates_of(db: Database, candidate_ids: list[int]) -> list[Candidate]:
     with db.read() as s:
         return list(s.scalars(select(Candidate).where(Candidate.id.in_(candidate_ids))))
+
+
+MISSING_ID = 987654321
+
+
+def nonexistent(url: str, ids: dict[str, list[int]]) -> str:
+    """The same URL with every id of `ids` replaced by one that exists nowhere."""
+    import re
+
+    known = {str(v) for values in ids.values() for v in values} | {"987654"}
+    return re.sub(r"(?<=/)(\d+)(?=/|$)", lambda m: str(MISSING_ID) if m.group(1) in known else m.group(1), url)

@@ -86,7 +86,7 @@ def test_a_candidates_personal_data_never_reaches_a_log_line_or_a_mail(mail_app,
     auth = Auth(client)
     auth.login("sanne@job.example")
     for path in (f"/zaken/{plan.id}", f"/kandidaten/{cid}/inzage", f"/kandidaten/{cid}/gegevens.json", "/"):
-        assert client.get(path).status_code == 200, path
+        assert client.get(path, follow_redirects=True).status_code == 200, path
     Auth(app.test_client()).login(EMAIL, "verkeerd wachtwoord 123")  # a failed login with the address
     plans.plan_overview(sanne, plan.id)
 

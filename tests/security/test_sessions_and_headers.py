@@ -162,3 +162,12 @@ def test_logout_is_a_post_with_a_csrf_token(client, auth):
     assert client.get("/logout").status_code == 405
     assert client.post("/logout").status_code == 400
     assert client.get("/").status_code == 200
+
+
+def test_the_fast_test_sign_in_gives_a_real_session_that_logout_ends(client, auth, app):
+    from tests.sessions import sign_in
+
+    sign_in(client, "sanne@job.example")
+    assert client.get("/").status_code == 200
+    _logout(client, auth)
+    assert client.get("/").status_code == 302
