@@ -159,15 +159,15 @@ def _generate(db: Database, n: int, now: datetime, seed: int) -> DataSet:
 # -- logging in -------------------------------------------------------------------------------
 
 
-def session_values(db: Database, user_id: int) -> dict[str, Any]:
-    """What `webui.auth` keeps in the session of a logged-in user.
+def session_values(app, user_id: int) -> dict[str, Any]:
+    """What `webui.auth` keeps in the cookie of a logged-in user: a server-side session id.
 
-    The one place to adapt when login changes (e.g. a second factor adds a session key):
-    the benchmark logs in by writing these values into the session, never through the form.
+    The benchmark starts a real session (enrolled in the second step where the role needs
+    it) instead of going through the password and code forms.
     """
-    with db.read() as s:
-        epoch = s.execute(text("SELECT session_epoch FROM app_user WHERE id = :id"), {"id": user_id}).scalar()
-    return {"uid": user_id, "epoch": epoch, "_permanent": True}
+    from tests.sessions import session_token
+
+    return {"sid": session_token(app, user_id), "_permanent": True}
 
 
 def logged_in_client(app, values: dict[str, Any]):
@@ -213,7 +213,7 @@ def measure_pages(url: str, data: DataSet, requests: int = 100, secret: str = "b
 
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": secret, "WTF_CSRF_ENABLED": True})
     svc = app.extensions["jobtraject"]
-    client = logged_in_client(app, session_values(svc.db, data.coach_id))
+    client = logged_in_client(app, session_values(app, data.coach_id))
     out = []
     try:
         for name, pattern in PAGES:
@@ -260,7 +260,7 @@ def measure_wrk(url: str, data: DataSet, seconds: int = 10, path: str = "/",
     from webui import create_app
 
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": secret})
-    cookie = session_cookie(app, session_values(app.extensions["jobtraject"].db, data.coach_id))
+    cookie = session_cookie(app, session_values(app, data.coach_id))
     app.extensions["jobtraject"].db.dispose()
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": secret}

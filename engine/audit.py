@@ -36,7 +36,14 @@ def entry_hash(
     payload: Any,
     reason: str | None,
     request_id: str | None,
+    payload_digest: str | None = None,
+    reason_digest: str | None = None,
 ) -> str:
+    """The chain hash of one entry.
+
+    Payload and reason enter through their SHA-256 digests, so personal free text in them
+    can be erased later (`redact`) while the stored digests keep the chain verifiable.
+    """
     body = canonical_json(
         [
             case_id,
@@ -47,15 +54,28 @@ def entry_hash(
             trigger,
             from_state,
             to_state,
-            payload,
-            reason,
+            payload_digest or value_digest(payload),
+            reason_digest or value_digest(reason),
             request_id,
         ]
     )
     return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()
 
 
+def value_digest(value: Any) -> str:
+    return hashlib.sha256(canonical_json(value).encode("utf-8")).hexdigest()
+
+
+def redact(entry: AuditEntry, payload: dict[str, Any], reason: str | None) -> None:
+    """Replace the entry's payload and reason (AVG erasure), keeping the original digests."""
+    if entry.redacted is None:
+        entry.redacted = {"payload": value_digest(entry.payload), "reason": value_digest(entry.reason)}
+    entry.payload = payload
+    entry.reason = reason
+
+
 def hash_of(entry: AuditEntry) -> str:
+    redacted = entry.redacted or {}
     return entry_hash(
         prev_hash=entry.prev_hash,
         case_id=entry.case_id,
@@ -69,6 +89,8 @@ def hash_of(entry: AuditEntry) -> str:
         payload=entry.payload,
         reason=entry.reason,
         request_id=entry.request_id,
+        payload_digest=redacted.get("payload"),
+        reason_digest=redacted.get("reason"),
     )
 
 

@@ -34,7 +34,10 @@ def make_engine(url: str, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS, **kw
 
     On PostgreSQL `pool_pre_ping` tests each pooled connection before use, so after a server
     restart the application reconnects by itself instead of failing once per stale connection.
+    `hide_parameters`: SQL parameters are personal data; they never go into log lines or
+    error messages, whatever the log level.
     """
+    kwargs.setdefault("hide_parameters", True)
     if is_sqlite(url):
         connect_args = kwargs.pop("connect_args", {})
         connect_args.setdefault("timeout", busy_timeout_ms / 1000)
@@ -186,6 +189,21 @@ class Database:
         finally:
             # close() ends the transaction without expiring loaded rows (rollback would).
             _quiet_close(session)
+
+    def compact(self) -> None:
+        """SQLite: rewrite the file and empty the WAL, so deleted or overwritten text leaves
+        no copy in free pages (with `secure_delete` on). PostgreSQL: nothing (VACUUM there
+        does not rewrite pages in place; see the README on residual risk)."""
+        if not self.sqlite:
+            return
+        raw = self.engine.raw_connection()  # outside SQLAlchemy's BEGIN: VACUUM needs autocommit
+        try:
+            conn = raw.driver_connection
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            conn.execute("VACUUM")
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            raw.close()
 
     def create_all(self) -> None:
         """For tests and the benchmark; real databases are migrated with Alembic."""

@@ -59,8 +59,93 @@ class User(Base):
     notify: Mapped[str] = mapped_column(String(16), default="digest")  # digest | all | none
     session_epoch: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Second factor (TOTP, RFC 6238): the base32 secret, when it was confirmed (None: not
+    # enrolled) and the last accepted time step, so a code works only once.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    password_changed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     organisation: Mapped[Organisation] = relationship(lazy="joined")
+
+
+class UserSession(Base):
+    """A logged-in browser: the cookie holds a random id, the table its SHA-256.
+
+    Deleting the row (logout, password change, idle or absolute timeout) ends the session
+    for good: a copied cookie stops working.
+    """
+
+    __tablename__ = "user_session"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class LoginFailure(Base):
+    """A failed login (password or second factor), to throttle per account and per address.
+
+    `account` is the SHA-256 of the lower-cased e-mail address typed, so typos of
+    strangers' addresses are not kept in readable form.
+    """
+
+    __tablename__ = "login_failure"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    account: Mapped[str] = mapped_column(String(64))
+    ip: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (
+        Index("ix_login_failure_account_at", "account", "at"),
+        Index("ix_login_failure_ip_at", "ip", "at"),
+    )
+
+
+class RecoveryCode(Base):
+    """A one-time code to log in without the authenticator app; only its hash is stored."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class PasswordResetToken(Base):
+    """A mailed single-use link to set a new password; only the SHA-256 is stored."""
+
+    __tablename__ = "password_reset_token"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class ReadAccess(Base):
+    """Who read whose sensitive record, and when (NEN 7513 style): ids and a code only.
+
+    `subject_id` is the id of the person the record is about (a candidate), `what` a short
+    code such as `plan` or `export`; never free text or personal data.
+    """
+
+    __tablename__ = "read_access"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    role: Mapped[str] = mapped_column(String(32))
+    subject_id: Mapped[int] = mapped_column(Integer)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("wf_case.id"))
+    what: Mapped[str] = mapped_column(String(32))
+
+    __table_args__ = (Index("ix_read_access_subject_at", "subject_id", "at"),)
 
 
 class Case(Base):
@@ -109,6 +194,9 @@ class AuditEntry(Base):
     request_id: Mapped[str | None] = mapped_column(String(64))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # Set when personal free text was erased from `payload`/`reason` (AVG erasure): the
+    # SHA-256 digests of the original values, so the hash chain still verifies.
+    redacted: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
 
     __table_args__ = (UniqueConstraint("case_id", "seq", name="uq_audit_case_seq"),)
 

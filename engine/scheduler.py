@@ -42,6 +42,8 @@ class Sweeps:
     worker_id: str = field(default_factory=lambda: make_worker_id("scheduler"))
     stop: threading.Event = field(default_factory=threading.Event)
     started_at: datetime | None = None
+    # Daily housekeeping of the domain (e.g. erasure after the retention period), by name.
+    daily: dict[str, Callable[[], Any]] = field(default_factory=dict)
 
     def _guarded(self, name: str, fn: Callable[[], Any]) -> Any:
         try:
@@ -69,6 +71,11 @@ class Sweeps:
         if report and report.mails:
             log.info("reminders: %s mail(s) queued", report.mails)
         return report
+
+    def daily_tick(self, name: str) -> Any:
+        result = self._guarded(name, self.daily[name])
+        log.info("%s: done", name)
+        return result
 
     def heartbeat_tick(self) -> None:
         now = self.clock.now()
@@ -110,6 +117,8 @@ def build_scheduler(
         ("reminders", sweeps.reminders_tick, reminder_interval_seconds, 1.0),
         ("outbox", sweeps.outbox_tick, interval_seconds, 2.0),
     ]
+    for name in sweeps.daily:
+        jobs.append((name, lambda n=name: sweeps.daily_tick(n), 24 * 3600.0, 5.0))
     for job_id, fn, every, offset in jobs:
         scheduler.add_job(
             fn, "interval", seconds=every, id=job_id, name=job_id, max_instances=1, coalesce=True,

@@ -15,7 +15,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine import inbox
+from engine import access_log, inbox
 from engine.access import AccessPolicy, OwnOrganisationPolicy
 from engine.clock import Clock, SystemClock
 from engine.db import Database
@@ -100,6 +100,9 @@ class Services:
     # Per workflow: checks of the rows a payload names (guards are pure and cannot read the
     # database). Run inside the transition's transaction, on every path (UI, API, timers).
     payload_checks: dict[str, PayloadCheck] = field(default_factory=dict)
+    # Per workflow: the id of the person a case is about (case data -> id), for the
+    # read-access log. Reads of such cases by people are logged (UI and API alike).
+    read_subjects: dict[str, Callable[[dict[str, Any]], int | None]] = field(default_factory=dict)
 
     # -- helpers -------------------------------------------------------------------------
     def _load_case(self, session: Session, actor: Actor, case_id: int, *, for_update: bool = False) -> Case:
@@ -208,7 +211,18 @@ class Services:
     # -- reads ---------------------------------------------------------------------------
     def get_case(self, actor: Actor, case_id: int) -> CaseSnapshot:
         with self.db.read() as session:
-            return CaseSnapshot.of(self._load_case(session, actor, case_id))
+            snap = CaseSnapshot.of(self._load_case(session, actor, case_id))
+        self.log_read(actor, snap.id, snap.workflow, snap.data, "zaak")
+        return snap
+
+    def log_read(self, actor: Actor, case_id: int, workflow: str, data: dict[str, Any], what: str) -> None:
+        """Record that a person read a case about someone (see `read_subjects`)."""
+        subject_of = self.read_subjects.get(workflow)
+        subject = subject_of(data) if subject_of is not None and not actor.is_system else None
+        if subject is None:
+            return
+        with self.db.write() as session:
+            access_log.record(session, actor, subject, case_id, what, self.clock.now())
 
     def triggers_for(self, actor: Actor, case_id: int) -> list[TriggerOption]:
         with self.db.read() as session:

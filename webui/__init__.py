@@ -6,17 +6,21 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
 from flask_wtf import CSRFProtect
 
+from engine.authn import Authn, AuthSettings
 from engine.clock import Clock, SystemClock
 from engine.db import Database
 from engine.services import Services
 from workflows.access import JobAccessPolicy
-from workflows.catalog import build_registry, payload_checks
+from workflows.catalog import build_registry, payload_checks, read_subjects
+from workflows.privacy import PrivacyServices
+from workflows.security import SECOND_FACTOR_ROLES
 
 csrf = CSRFProtect()
 
@@ -31,10 +35,16 @@ def create_app(config: dict[str, Any] | None = None, *, clock: Clock | None = No
     db = Database(app.config["DATABASE_URL"], busy_timeout_ms=int(app.config.get("SQLITE_BUSY_TIMEOUT_MS", 10_000)))
     app.extensions["jobtraject"] = Services(
         db=db, registry=build_registry(), clock=clock or SystemClock(), policy=JobAccessPolicy(db),
-        payload_checks=payload_checks(),
+        payload_checks=payload_checks(), read_subjects=read_subjects(),
     )
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=app.config.get("SESSION_MAX_HOURS", 12))
+    app.extensions["jobtraject.authn"] = Authn(db, app.extensions["jobtraject"].clock, auth_settings(app.config))
     csrf.init_app(app)
     logging.getLogger("waitress").setLevel(logging.INFO)
+    # At DEBUG SQLAlchemy logs result rows (personal data): never inherit DEBUG from the root.
+    sql_log = logging.getLogger("sqlalchemy.engine")
+    if sql_log.level == logging.NOTSET:
+        sql_log.setLevel(logging.WARNING)
 
     from webui import (
         api,
@@ -48,11 +58,14 @@ def create_app(config: dict[str, Any] | None = None, *, clock: Clock | None = No
         ical,
         inbox,
         plans,
+        privacy,
+        security,
         tokens,
     )
 
     filters.init_app(app)
     errors.init_app(app)
+    security.init_app(app)
     auth.init_app(app)
     inbox.init_app(app)
     app.register_blueprint(auth.bp)
@@ -64,5 +77,21 @@ def create_app(config: dict[str, Any] | None = None, *, clock: Clock | None = No
     app.register_blueprint(plans.bp)
     app.register_blueprint(tokens.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(privacy.bp)
     api.init_app(app)  # after errors.init_app: it wraps those handlers for /api/ paths
+    # `jobtraject restore` erases again whoever was erased after the backup was made.
+    app.extensions["jobtraject.erasure_reapply"] = PrivacyServices(app.extensions["jobtraject"]).reapply
     return app
+
+
+def auth_settings(config: dict[str, Any]) -> AuthSettings:
+    """Session timeouts, throttling and reset validity from the configuration."""
+    return AuthSettings(
+        idle_timeout=timedelta(minutes=config.get("SESSION_IDLE_MINUTES", 30)),
+        absolute_timeout=timedelta(hours=config.get("SESSION_MAX_HOURS", 12)),
+        failure_window=timedelta(minutes=config.get("LOGIN_FAILURE_WINDOW_MINUTES", 15)),
+        max_account_failures=config.get("LOGIN_MAX_ACCOUNT_FAILURES", 5),
+        max_ip_failures=config.get("LOGIN_MAX_IP_FAILURES", 20),
+        reset_valid=timedelta(minutes=config.get("PASSWORD_RESET_MINUTES", 30)),
+        second_factor_roles=SECOND_FACTOR_ROLES,
+    )

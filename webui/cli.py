@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from engine.audit import verify_all
 from engine.clock import ensure_utc
 from engine.models import Case, Organisation, User
-from engine.passwords import hash_password
+from engine.passwords import hash_password, password_problem
 from webui import create_app
 from workflows.roles import ROLES_BY_ORG_KIND
 
@@ -193,8 +193,9 @@ def create_user(email: str, role: str, organisation: str, name: str | None) -> N
     password = os.environ.get("JOBTRAJECT_PASSWORD") or click.prompt(
         "Wachtwoord", hide_input=True, confirmation_prompt=True
     )
-    if len(password) < 12:
-        raise click.ClickException("Het wachtwoord moet minstens 12 tekens lang zijn.")
+    problem = password_problem(password, context=(email, email.split("@")[0], *(name or "").split()))
+    if problem:
+        raise click.ClickException(problem)
     svc = _services()
     from engine.clock import SystemClock
 
@@ -263,12 +264,29 @@ def restore_command(path: str, yes: bool) -> None:
         result = restore(svc.db, path, current_app.extensions.get("jobtraject.erasure_reapply"))
     except BackupError as exc:
         raise click.ClickException(str(exc)) from exc
+    if result.reapplied_erasures:
+        svc.db.compact()  # SQLite: the erased text leaves no copy in free pages or the WAL
     click.echo(f"Back-up teruggezet; {result.reapplied_erasures} latere wissing(en) opnieuw toegepast.")
     report = check_all(svc.db, svc.registry, svc.clock.now(), grace=timedelta(days=3650))
     for line in report.lines():
         click.echo(line)
     if not report.ok:
         sys.exit(1)
+
+
+@main.command("reset-second-factor")
+@click.argument("email")
+def reset_second_factor(email: str) -> None:
+    """Remove a user's second step (lost phone and recovery codes); they enrol again at login."""
+    from flask import current_app
+
+    from engine.errors import NotFound
+
+    try:
+        current_app.extensions["jobtraject.authn"].reset_second_factor(email)
+    except NotFound as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"De tweede stap van {email} is verwijderd; bij de volgende login stelt deze gebruiker hem opnieuw in.")
 
 
 @main.group()
@@ -357,3 +375,59 @@ def token_revoke(token_id: int, email: str) -> None:
     except NotFound as exc:
         raise click.ClickException(exc.message) from exc
     click.echo(f"Sleutel {token_id} is ingetrokken.")
+
+
+@main.group()
+def candidate() -> None:
+    """AVG rights of candidates: export, erasure on request, erasure after the retention period."""
+
+
+def _privacy():
+    from workflows.privacy import PrivacyServices
+
+    return PrivacyServices(_services())
+
+
+@candidate.command("export")
+@click.argument("candidate_id", type=int)
+def candidate_export(candidate_id: int) -> None:
+    """Print everything stored about one candidate as JSON (right of access)."""
+    import json
+
+    from engine.errors import NotFound
+    from engine.spec import SYSTEM_ACTOR
+
+    try:
+        data = _privacy().export(SYSTEM_ACTOR, candidate_id)
+    except NotFound as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True))
+
+
+@candidate.command("erase")
+@click.argument("candidate_id", type=int)
+@click.option("--even-if-running", is_flag=True, help="Also while a plan of the candidate is still running.")
+def candidate_erase(candidate_id: int, even_if_running: bool) -> None:
+    """Replace one candidate's personal data by a pseudonym everywhere (erasure on request)."""
+    from engine.errors import EngineError
+    from engine.spec import SYSTEM_ACTOR
+
+    try:
+        result = _privacy().erase(SYSTEM_ACTOR, candidate_id, allow_running=even_if_running)
+    except EngineError as exc:
+        message = "; ".join(getattr(exc, "errors", {}).values()) or exc.message
+        raise click.ClickException(message) from exc
+    click.echo(f"Kandidaat {candidate_id} gewist: nu '{result.pseudonym}' ({result.plans} plan(nen), "
+               f"{result.audit_entries} auditregel(s) geschoond, {result.mails} mail(s) aangepast).")
+
+
+@candidate.command("erase-expired")
+def candidate_erase_expired() -> None:
+    """Erase every candidate whose last plan ended more than RETENTION_YEARS ago."""
+    from flask import current_app
+
+    from webui.scheduling import erase_expired
+
+    years = int(current_app.config.get("RETENTION_YEARS", 2))
+    done = erase_expired(current_app)
+    click.echo(f"{done} kandidaat/kandidaten gewist na de bewaartermijn van {years} jaar.")

@@ -34,10 +34,11 @@ def _secret_key(instance_path: Path) -> str:
 
 def from_environment(instance_path: Path) -> dict[str, Any]:
     instance_path.mkdir(parents=True, exist_ok=True)
+    base_url = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
     return {
         "DATABASE_URL": os.environ.get("DATABASE_URL", f"sqlite:///{instance_path / 'jobtraject.db'}"),
         "SECRET_KEY": _secret_key(instance_path),
-        "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000"),
+        "BASE_URL": base_url,
         "SMTP_HOST": os.environ.get("SMTP_HOST", "127.0.0.1"),
         "SMTP_PORT": int(os.environ.get("SMTP_PORT", "25")),
         "SMTP_USER": os.environ.get("SMTP_USER") or None,
@@ -45,7 +46,8 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         "SMTP_STARTTLS": _bool("SMTP_STARTTLS", False),
         "SMTP_SSL": _bool("SMTP_SSL", False),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "jobtraject <noreply@jobtraject.local>"),
-        "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", False),
+        # Secure cookies (and HSTS) whenever the site is reached over https.
+        "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", base_url.startswith("https://")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,
@@ -61,4 +63,12 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         "DIGEST_HOUR": int(os.environ.get("DIGEST_HOUR", "7")),
         "SQLITE_BUSY_TIMEOUT_MS": int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", "10000")),
         "HEALTH_MAX_HEARTBEAT_AGE_SECONDS": float(os.environ.get("HEALTH_MAX_HEARTBEAT_AGE_SECONDS", "0")),
+        # Security and privacy (README: "Beveiliging en privacy").
+        "SESSION_IDLE_MINUTES": int(os.environ.get("SESSION_IDLE_MINUTES", "30")),
+        "SESSION_MAX_HOURS": int(os.environ.get("SESSION_MAX_HOURS", "12")),
+        "LOGIN_MAX_ACCOUNT_FAILURES": int(os.environ.get("LOGIN_MAX_ACCOUNT_FAILURES", "5")),
+        "LOGIN_MAX_IP_FAILURES": int(os.environ.get("LOGIN_MAX_IP_FAILURES", "20")),
+        "LOGIN_FAILURE_WINDOW_MINUTES": int(os.environ.get("LOGIN_FAILURE_WINDOW_MINUTES", "15")),
+        "PASSWORD_RESET_MINUTES": int(os.environ.get("PASSWORD_RESET_MINUTES", "30")),
+        "RETENTION_YEARS": int(os.environ.get("RETENTION_YEARS", "2")),
     }

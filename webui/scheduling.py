@@ -57,4 +57,15 @@ def build_sweeps(app: Flask) -> Sweeps:
     )
     reminders = ReminderSweep(svc.db, svc.clock, svc.policy, reminder_settings(app), case_label(app))
     return Sweeps(db=svc.db, clock=svc.clock, timers=timers, outbox=outbox, reminders=reminders,
-                  worker_id=worker_id)
+                  worker_id=worker_id, daily={"retention": lambda: erase_expired(app)})
+
+
+def erase_expired(app: Flask) -> int:
+    """Erase candidates past the retention period (RETENTION_YEARS after their last plan)."""
+    from engine.spec import SYSTEM_ACTOR
+    from workflows.privacy import PrivacyServices
+
+    years = int(app.config.get("RETENTION_YEARS", 2))
+    done = PrivacyServices(app.extensions["jobtraject"]).erase_expired(
+        SYSTEM_ACTOR, timedelta(days=365 * years + years // 4))
+    return len(done)

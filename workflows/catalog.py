@@ -42,3 +42,8 @@ def domain_actions() -> dict[str, frozenset[str]]:
             "skip_evaluation", "sign",
         }),
     }
+
+
+def read_subjects() -> dict:
+    """Per workflow, the candidate a case is about: reads of these cases are logged."""
+    return {CANDIDATE_PLAN.name: lambda data: data.get("candidate_id")}

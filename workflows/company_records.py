@@ -22,6 +22,7 @@ from engine.spec import Ctx
 from engine.workdays import AMSTERDAM
 from workflows import invra
 from workflows.roles import HARRIE, JOB, OPDRACHTGEVER, WSP
+from workflows.security import BSN_MESSAGE, contains_bsn
 
 # -- choice lists (code -> what users see) ------------------------------------------------
 
@@ -113,6 +114,8 @@ class Form:
             self.errors[key] = "Vul tekst in."
         elif len(value) > max_len:
             self.errors[key] = f"Gebruik ten hoogste {max_len} tekens."
+        elif contains_bsn(value):
+            self.errors[key] = BSN_MESSAGE
         else:
             self.out[key] = value
             return value

@@ -59,3 +59,14 @@ class Candidate(Base):
         return f"{self.first_name} {self.last_name}".strip()
 
 import workflows.plan_models  # noqa: E402,F401 - registers the candidate plan's tables on Base.metadata
+
+
+class ErasureLog(Base):
+    """One row per erasure of a candidate: `jobtraject restore` erases them again when a
+    backup from before the erasure is put back (engine/backup.py). Ids and a time only."""
+
+    __tablename__ = "erasure_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    candidate_id: Mapped[int] = mapped_column(Integer)  # no foreign key: a backup may predate the row
+    erased_at: Mapped[datetime] = mapped_column(UtcDateTime)

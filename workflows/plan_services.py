@@ -46,6 +46,7 @@ from workflows.plan_models import (
 )
 from workflows.roles import ADMIN, HARRIE, JOB, OPDRACHTGEVER, ORG_EMPLOYER
 from workflows.rules import CoachingRules, clean_schedule, clean_settings, parse_decimal, rules_from
+from workflows.security import BSN_MESSAGE, contains_bsn
 
 MAX_LINE = 200
 MAX_TEXT = 5000
@@ -82,6 +83,8 @@ def _text(errors: dict[str, str], key: str, value: Any, *, required: bool = Fals
         errors[key] = f"Maximaal {max_len} tekens."
     elif "\x00" in value:
         errors[key] = "De invoer bevat een ongeldig teken."
+    elif contains_bsn(value):
+        errors[key] = BSN_MESSAGE
     return value
 
 
@@ -863,6 +866,7 @@ class PlanServices:
                 .order_by(InvraObservation.observed_on, InvraObservation.id)))
             hours = self._hours_view(case, self._entries(s, case.id), self._rules(s))
             labels = self._labels(s)
+        self.services.log_read(actor, case.id, case.workflow, data, "plan")
         timeline = tuple(_timeline_entry(data, m, now) for m in plan.schedule(data))
         workplace = dict((data.get("vacancy") or {}).get("workplace_profile") or {})
         signoff = data.get("signoff") or {}

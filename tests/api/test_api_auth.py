@@ -7,7 +7,6 @@ from sqlalchemy import update
 from engine import tokens
 from engine.models import User
 from tests.api.conftest import assert_error
-from workflows.demo import DEMO_PASSWORD
 
 
 def test_a_request_without_a_token_is_401_with_a_bearer_challenge(client):
@@ -45,11 +44,10 @@ def test_a_deactivated_users_tokens_stop_working(client, svc, bearer, user_id):
 
 
 def test_the_browser_session_cookie_is_not_accepted_as_api_authentication(client):
-    import re
 
-    html = client.get("/login").get_data(as_text=True)
-    csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
-    login = client.post("/login", data={"email": "sanne@job.example", "password": DEMO_PASSWORD, "csrf_token": csrf})
+    from tests.web.conftest import Auth
+
+    login = Auth(client).login("sanne@job.example")  # password and second step
     assert login.status_code == 302
     assert client.get("/").status_code == 200  # logged in for the web UI
     assert_error(client.get("/api/v1/cases"), 401)

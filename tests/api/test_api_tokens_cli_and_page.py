@@ -10,7 +10,6 @@ from flask.cli import ScriptInfo
 from engine import tokens
 from tests.api.conftest import assert_error
 from webui.cli import main
-from workflows.demo import DEMO_PASSWORD
 
 
 def cli(app, *args: str):
@@ -43,9 +42,9 @@ def test_token_commands_refuse_unknown_users_and_other_users_tokens(app):
 
 
 def login(client, email: str) -> None:
-    html = client.get("/login").get_data(as_text=True)
-    csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
-    assert client.post("/login", data={"email": email, "password": DEMO_PASSWORD, "csrf_token": csrf}).status_code == 302
+    from tests.web.conftest import Auth
+
+    assert Auth(client).login(email).status_code == 302  # password and second step
 
 
 def csrf_of(client, path: str) -> str:

@@ -18,6 +18,7 @@ from werkzeug.serving import make_server
 
 from engine.clock import FixedClock
 from tests.helpers import T0
+from tests.totp import browser_second_step, prepare_login, register_server
 from webui import create_app
 from webui.migrate import upgrade
 from workflows.demo import DEMO_PASSWORD, load_demo
@@ -51,6 +52,7 @@ def live_server(tmp_path_factory) -> Iterator[LiveServer]:
     thread = threading.Thread(target=server.serve_forever, name="e2e-server", daemon=True)
     thread.start()
     try:
+        register_server(app.extensions["jobtraject"])  # login() computes second-step codes with it
         yield LiveServer(app, f"http://127.0.0.1:{server.server_port}")
     finally:
         server.shutdown()
@@ -87,12 +89,14 @@ def new_page(browser, live_server):
 
 
 def login(page, email: str, password: str = DEMO_PASSWORD) -> None:
-    """Log in through the login form. The one place to change when login gets a second factor."""
+    """Log in through the login form, then the second step's code when the app asks for it."""
+    prepare_login(email)  # JoB/WSP/admin are enrolled, so the login goes straight to the code
     page.goto("/login")
     page.get_by_label("E-mailadres").fill(email)
     page.get_by_label("Wachtwoord").fill(password)
     page.get_by_role("button", name="Inloggen").click()
     page.wait_for_load_state()
+    browser_second_step(page, email)
     assert "/login" not in page.url, f"login failed for {email}"
 
 

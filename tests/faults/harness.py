@@ -194,13 +194,10 @@ def fault_log(label: str, **figures: object) -> None:
 
 
 def login_as(client, user_id: int) -> None:
-    """Sign a Flask test client in by setting the session directly (no password, no second factor).
+    """Sign a Flask test client in with a real server-side session (no password, no code step)."""
+    from tests.sessions import sign_in_id
 
-    The one place fault tests know how a session looks; keep it in step with webui.auth.
-    """
-    with client.session_transaction() as sess:
-        sess["uid"] = user_id
-        sess["epoch"] = 0
+    sign_in_id(client, user_id)
 
 
 def session_cookie(app, user_id: int) -> str:

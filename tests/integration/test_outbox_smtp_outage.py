@@ -16,6 +16,7 @@ from tests.faults.harness import assert_nothing_lost
 from tests.helpers import make_org, make_user
 from tests.smtp import SmtpServer, free_port
 from tests.timer_workflow import EVALUATION
+from tests.totp import enrol, next_code
 from webui import create_app
 from workflows.access import JobAccessPolicy
 from workflows.roles import JOB
@@ -60,7 +61,10 @@ def test_smtp_down_for_hours_leaves_web_and_transitions_alone_and_mail_goes_out_
 
     # The web works throughout: log in, see the inbox, change a setting, move a case.
     client = app.test_client()
+    enrol(db, "coach@job.example", clock.now())  # JoB logs in with a second step (tests/totp.py)
     assert client.post("/login", data={"email": "coach@job.example", "password": PASSWORD}).status_code == 302
+    code = next_code(db, "coach@job.example", clock.now())
+    assert client.post("/login/code", data={"code": code}).status_code == 302
     assert client.get("/").status_code == 200
     assert client.post("/meldingen", data={"notify": "all"}).status_code == 302
     services.fire_trigger(coach, cases[0].id, "replan")

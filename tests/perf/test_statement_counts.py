@@ -15,6 +15,7 @@ from tests.faults.harness import registry as evaluation_registry
 from tests.faults.harness import seed_due_timers
 from tests.helpers import T0, make_org, make_user
 from tests.perf.conftest import statements_of
+from tests.sessions import sign_in_id
 from webui import create_app
 from workflows import invra
 from workflows.catalog import build_registry
@@ -64,8 +65,7 @@ def test_the_case_page_costs_the_same_statements_however_long_the_cases_history(
     company.fire(coach, long, "record_workplace_profile", {"levels": {c: 2 for c in invra.CODES}})
 
     client = app.test_client()
-    with client.session_transaction() as sess:
-        sess.update({"uid": coach.user_id, "epoch": 0})
+    sign_in_id(client, coach.user_id)
     page_statements(app, client, f"/zaken/{short}")  # warm-up: first-request work is not the page's
     few = page_statements(app, client, f"/zaken/{short}")
     many = page_statements(app, client, f"/zaken/{long}")

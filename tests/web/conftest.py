@@ -2,21 +2,45 @@
 
 from __future__ import annotations
 
+import shutil
+import sqlite3
+from pathlib import Path
+
 import pytest
 
 from engine.clock import FixedClock
 from tests.helpers import T0
+from tests.totp import code_for_services, prepare
 from webui import create_app
 from webui.migrate import upgrade
 from workflows.demo import DEMO_PASSWORD, load_demo
 
 
-@pytest.fixture
-def app(tmp_path):
-    url = f"sqlite:///{tmp_path / 'web.db'}"
+@pytest.fixture(scope="session")
+def demo_db_file(tmp_path_factory) -> Path:
+    """A migrated database with the demo data, built once per run and copied per test."""
+    path = tmp_path_factory.mktemp("demo-db") / "web.db"
+    url = f"sqlite:///{path}"
     upgrade(url)
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "test", "TESTING": True}, clock=FixedClock(T0))
     load_demo(app.extensions["jobtraject"])
+    app.extensions["jobtraject"].db.dispose()
+    with sqlite3.connect(path) as conn:  # everything into the main file, so one copy holds it all
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    return path
+
+
+def demo_app(folder: Path, demo_db_file: Path, **config):
+    """An app on a fresh copy of the demo database in `folder`, with extra configuration."""
+    shutil.copyfile(demo_db_file, folder / "web.db")
+    url = f"sqlite:///{folder / 'web.db'}"
+    return create_app({"DATABASE_URL": url, "SECRET_KEY": "test", "TESTING": True, **config}, clock=FixedClock(T0))
+
+
+@pytest.fixture
+def app(tmp_path, demo_db_file):
+    app = demo_app(tmp_path, demo_db_file)
     yield app
     app.extensions["jobtraject"].db.dispose()
 
@@ -27,6 +51,8 @@ def client(app):
 
 
 class Auth:
+    """Logs a Flask test client in, second step included (see tests/totp.py)."""
+
     def __init__(self, client):
         self.client = client
 
@@ -34,10 +60,24 @@ class Auth:
         import re
 
         html = self.client.get(path).get_data(as_text=True)
-        return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+        return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
 
-    def login(self, email: str, password: str = DEMO_PASSWORD):
-        return self.client.post("/login", data={"email": email, "password": password, "csrf_token": self.csrf()})
+    def password_step(self, email: str, password: str = DEMO_PASSWORD, next: str | None = None):
+        url = "/login" + (f"?next={next}" if next else "")
+        return self.client.post(url, data={"email": email, "password": password, "csrf_token": self.csrf()})
+
+    def code(self, email: str) -> str:
+        """The next TOTP code the app accepts at its clock's now (enrols the user if needed)."""
+        return code_for_services(self.client.application.extensions["jobtraject"], email)
+
+    def login(self, email: str, password: str = DEMO_PASSWORD, next: str | None = None):
+        """Password, then (when the account has or needs a second factor) the code."""
+        prepare(self.client.application.extensions["jobtraject"], email)
+        r = self.password_step(email, password, next)
+        if r.status_code == 302 and r.headers["Location"].endswith("/login/code"):
+            r = self.client.post("/login/code", data={"code": self.code(email),
+                                                      "csrf_token": self.csrf("/login/code")})
+        return r
 
 
 @pytest.fixture

@@ -64,13 +64,10 @@ def login(client, email: str) -> None:
 
 
 def sign_in(client, email: str) -> None:
-    """The session a login leaves behind, without checking the password again (fast)."""
-    app = client.application
-    with services(app).db.read() as s:
-        user = s.scalars(select(User).where(User.email == email)).one()
-    with client.session_transaction() as session:
-        session["uid"] = user.id
-        session["epoch"] = user.session_epoch
+    """A real server-side session without the password and code steps (fast); tests/sessions.py."""
+    from tests.sessions import sign_in as start_session
+
+    start_session(client, email)
 
 
 def post(client, path: str, data: dict | None = None, **kw):

@@ -234,6 +234,7 @@ def test_a_follow_up_day_moves_a_task_out_of_the_urgent_groups_until_that_day(ap
     assert "HR van de werkgever" in parked and "do 26 nov 2026" in parked and "wo 11 nov 2026" in parked
     assert '<span class="count late">' not in nav(html)
     services(app).clock.set(datetime(2026, 11, 26, 7, 0, tzinfo=UTC))  # that Thursday, 08:00
+    sign_in(client, SANNE)  # three days later the session has long timed out
     html = client.get("/").get_data(as_text=True)
     assert heading_count(html, "Te laat") == 1 and heading_count(html, "Later terugzien") == 0
 

@@ -19,6 +19,7 @@ from engine.models import AuditEntry, Case, Organisation, User
 from engine.spec import Actor
 from engine.timers import TimerSweep
 from tests.helpers import T0, snapshot
+from tests.sessions import sign_in
 from webui import create_app
 from webui.migrate import upgrade
 from workflows import invra
@@ -72,10 +73,8 @@ class Web:
         self.db = app.extensions["jobtraject"].db
 
     def login(self, email: str) -> None:
-        with self.db.read() as s:
-            user = s.scalars(select(User).where(User.email == email)).one()
-        with self.client.session_transaction() as session:
-            session["uid"], session["epoch"] = user.id, user.session_epoch
+        """A real server-side session without the password and code steps (tests/sessions.py)."""
+        sign_in(self.client, email)
 
     def actor(self, email: str) -> Actor:
         with self.db.read() as s:

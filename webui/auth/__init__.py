@@ -1,4 +1,10 @@
-"""Login, logout and the current user; `login_required` guards every other page."""
+"""Login (password, then a code), logout, the current user; `login_required` guards every page.
+
+The signed cookie holds only a random session id (`sid`); the session itself is a row in
+`user_session` (engine.authn), so logging out or changing the password ends it for good.
+Between the password and the code the cookie holds `pending_uid`, which grants nothing:
+`g.user` stays None until the second step is done.
+"""
 
 from __future__ import annotations
 
@@ -6,34 +12,16 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from flask import (
-    Blueprint,
-    Flask,
-    abort,
-    flash,
-    g,
-    redirect,
-    render_template,
-    request,
-    session,
-    url_for,
-)
-from flask_wtf import FlaskForm
-from sqlalchemy import func, select
-from wtforms import EmailField, PasswordField
-from wtforms.validators import DataRequired, Length
+from flask import Blueprint, Flask, abort, current_app, g, redirect, request, session, url_for
 
-from engine.models import User
-from engine.passwords import verify_password
+from engine.authn import Authn
 from engine.spec import Actor
-from webui.extensions import services
 
 bp = Blueprint("auth", __name__)
 
 
-class LoginForm(FlaskForm):
-    email = EmailField("E-mailadres", validators=[DataRequired("Vul uw e-mailadres in."), Length(max=254)])
-    password = PasswordField("Wachtwoord", validators=[DataRequired("Vul uw wachtwoord in."), Length(max=1000)])
+def authn() -> Authn:
+    return current_app.extensions["jobtraject.authn"]
 
 
 def current_actor() -> Actor:
@@ -75,52 +63,21 @@ def roles_required(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., 
 
 def _load_user() -> None:
     g.user = None
-    uid = session.get("uid")
-    if uid is None:
+    if request.endpoint == "static":
         return
-    with services().db.read() as s:
-        user = s.get(User, uid)
-        if user is None or not user.active or user.session_epoch != session.get("epoch"):
-            session.clear()
-            return
-        s.expunge(user)
-    g.user = user
-
-
-def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("inbox.index")
-
-
-@bp.route("/login", methods=["GET", "POST"])
-@public
-def login():
-    form = LoginForm()
-    if form.validate_on_submit():
-        email = form.email.data.strip().lower()
-        with services().db.read() as s:
-            user = s.scalars(select(User).where(func.lower(User.email) == email)).first()
-        stored = user.password_hash if user is not None and user.active else None
-        if verify_password(stored, form.password.data):
-            session.clear()
-            session["uid"] = user.id
-            session["epoch"] = user.session_epoch
-            session.permanent = True
-            return redirect(_safe_next(request.args.get("next")))
-        form.password.errors.append("Onbekende combinatie van e-mailadres en wachtwoord.")
-    return render_template("login.html", form=form), (200 if request.method == "GET" or not form.errors else 400)
-
-
-@bp.route("/logout", methods=["POST"])
-@public
-def logout():
-    session.clear()
-    flash("U bent uitgelogd.")
-    return redirect(url_for("auth.login"))
+    token = session.get("sid")
+    if token is None:
+        return
+    found = authn().session_user(token)
+    if found is None or found.needs_enrolment:
+        session.pop("sid", None)
+        return
+    g.user = found.user
 
 
 def init_app(app: Flask) -> None:
+    from webui.auth import views  # noqa: F401 - registers the routes on bp
+
     app.before_request(_load_user)
 
     @app.context_processor

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-03 08:49:25.887687
+Create Date: 2026-12-03 08:57:03.973822
 """
 from alembic import op
 import sqlalchemy as sa
@@ -32,6 +32,23 @@ def upgrade() -> None:
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
+    op.create_table('erasure_log',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('candidate_id', sa.Integer(), nullable=False),
+    sa.Column('erased_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    op.create_table('login_failure',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('account', sa.String(length=64), nullable=False),
+    sa.Column('ip', sa.String(length=64), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('login_failure', schema=None) as batch_op:
+        batch_op.create_index('ix_login_failure_account_at', ['account', 'at'], unique=False)
+        batch_op.create_index('ix_login_failure_ip_at', ['ip', 'at'], unique=False)
+
     op.create_table('organisation',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
@@ -65,6 +82,10 @@ def upgrade() -> None:
     sa.Column('notify', sa.String(length=16), nullable=False),
     sa.Column('session_epoch', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('totp_secret', sa.String(length=64), nullable=True),
+    sa.Column('totp_enabled_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('totp_last_step', sa.BigInteger(), nullable=True),
+    sa.Column('password_changed_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('email')
@@ -141,6 +162,7 @@ def upgrade() -> None:
     sa.Column('request_id', sa.String(length=64), nullable=True),
     sa.Column('prev_hash', sa.String(length=64), nullable=False),
     sa.Column('hash', sa.String(length=64), nullable=False),
+    sa.Column('redacted', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=True),
     sa.ForeignKeyConstraint(['actor_user_id'], ['app_user.id'], ),
     sa.ForeignKeyConstraint(['case_id'], ['wf_case.id'], ),
     sa.PrimaryKeyConstraint('id'),
@@ -230,6 +252,20 @@ def upgrade() -> None:
     with op.batch_alter_table('outbox_message', schema=None) as batch_op:
         batch_op.create_index('ix_outbox_status_next', ['status', 'next_attempt_at'], unique=False)
 
+    op.create_table('password_reset_token',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('used_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['app_user.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('token_hash')
+    )
+    with op.batch_alter_table('password_reset_token', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_password_reset_token_user_id'), ['user_id'], unique=False)
+
     op.create_table('plan_document',
     sa.Column('plan_case_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('function', sa.String(length=200), nullable=True),
@@ -302,6 +338,32 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('plan_case_id', 'round', 'party', name='uq_plan_signoff')
     )
+    op.create_table('read_access',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('role', sa.String(length=32), nullable=False),
+    sa.Column('subject_id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('what', sa.String(length=32), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['wf_case.id'], ),
+    sa.ForeignKeyConstraint(['user_id'], ['app_user.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('read_access', schema=None) as batch_op:
+        batch_op.create_index('ix_read_access_subject_at', ['subject_id', 'at'], unique=False)
+
+    op.create_table('recovery_code',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('code_hash', sa.String(length=64), nullable=False),
+    sa.Column('used_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['app_user.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('recovery_code', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_recovery_code_user_id'), ['user_id'], unique=False)
+
     op.create_table('task',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('case_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -349,6 +411,17 @@ def upgrade() -> None:
     with op.batch_alter_table('timer', schema=None) as batch_op:
         batch_op.create_index('ix_timer_case_status', ['case_id', 'status'], unique=False)
         batch_op.create_index('ix_timer_status_due', ['status', 'due_at', 'id'], unique=False)
+
+    op.create_table('user_session',
+    sa.Column('id_hash', sa.String(length=64), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('last_seen_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['app_user.id'], ),
+    sa.PrimaryKeyConstraint('id_hash')
+    )
+    with op.batch_alter_table('user_session', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_user_session_user_id'), ['user_id'], unique=False)
 
     op.create_table('invra_label',
     sa.Column('set_id', sa.Integer(), nullable=False),
@@ -417,6 +490,10 @@ def downgrade() -> None:
 
     op.drop_table('notification_log')
     op.drop_table('invra_label')
+    with op.batch_alter_table('user_session', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_user_session_user_id'))
+
+    op.drop_table('user_session')
     with op.batch_alter_table('timer', schema=None) as batch_op:
         batch_op.drop_index('ix_timer_status_due')
         batch_op.drop_index('ix_timer_case_status')
@@ -429,6 +506,14 @@ def downgrade() -> None:
         batch_op.drop_index('ix_task_assignee_status_due')
 
     op.drop_table('task')
+    with op.batch_alter_table('recovery_code', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_recovery_code_user_id'))
+
+    op.drop_table('recovery_code')
+    with op.batch_alter_table('read_access', schema=None) as batch_op:
+        batch_op.drop_index('ix_read_access_subject_at')
+
+    op.drop_table('read_access')
     op.drop_table('plan_signoff')
     op.drop_table('plan_setting')
     with op.batch_alter_table('plan_goal', schema=None) as batch_op:
@@ -437,6 +522,10 @@ def downgrade() -> None:
     op.drop_table('plan_goal')
     op.drop_table('plan_evaluation')
     op.drop_table('plan_document')
+    with op.batch_alter_table('password_reset_token', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_password_reset_token_user_id'))
+
+    op.drop_table('password_reset_token')
     with op.batch_alter_table('outbox_message', schema=None) as batch_op:
         batch_op.drop_index('ix_outbox_status_next')
 
@@ -477,5 +566,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_organisation_kind'))
 
     op.drop_table('organisation')
+    with op.batch_alter_table('login_failure', schema=None) as batch_op:
+        batch_op.drop_index('ix_login_failure_ip_at')
+        batch_op.drop_index('ix_login_failure_account_at')
+
+    op.drop_table('login_failure')
+    op.drop_table('erasure_log')
     op.drop_table('candidate')
     # ### end Alembic commands ###

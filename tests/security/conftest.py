@@ -1,0 +1,7 @@
+"""Security tests use the web fixtures (a migrated SQLite database with the demo data)."""
+
+from __future__ import annotations
+
+from tests.web.conftest import Auth, app, auth, client, demo_db_file  # noqa: F401 - fixtures for this folder
+
+__all__ = ["Auth"]

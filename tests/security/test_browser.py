@@ -1,0 +1,107 @@
+"""In a real browser (Debian's chromium): a JoB coach enrols the second step at first login
+by scanning nothing but typing the shown key's code, and no page breaks the CSP (Chromium
+reports every violation as a console message and a `securitypolicyviolation` event)."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+
+import pyotp
+import pytest
+from werkzeug.serving import make_server
+
+from tests.totp import browser_second_step, prepare_login, register_server
+from tests.web.conftest import demo_app
+from workflows.demo import DEMO_PASSWORD
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, demo_db_file) -> Iterator[tuple[str, object]]:
+    app = demo_app(tmp_path_factory.mktemp("browser"), demo_db_file)
+    srv = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{srv.server_port}", app
+    finally:
+        srv.shutdown()
+        thread.join(timeout=10)
+        app.extensions["jobtraject"].db.dispose()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(f"{CHROMIUM} is missing: run `make browser` (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def _page(browser, base_url: str):
+    ctx = browser.new_context(base_url=base_url, locale="nl-NL")
+    ctx.set_default_timeout(15_000)
+    page = ctx.new_page()
+    violations: list[str] = []
+    page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+    page.add_init_script("document.addEventListener('securitypolicyviolation',"
+                         " e => { window.__csp = (window.__csp || []).concat([e.violatedDirective]); });")
+    return ctx, page, violations
+
+
+def _password_step(page, email: str) -> None:
+    page.goto("/login")
+    page.get_by_label("E-mailadres").fill(email)
+    page.get_by_label("Wachtwoord").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Inloggen").click()
+    page.wait_for_load_state()
+
+
+def test_job_coach_enrols_the_second_step_in_the_browser(browser, server):
+    base_url, app = server
+    ctx, page, violations = _page(browser, base_url)
+    try:
+        _password_step(page, "ahmed@job.example")
+        assert page.url.endswith("/login/instellen")
+        assert page.locator("figure.qr svg").is_visible()
+        secret = page.locator("#totp-secret").input_value()
+        clock = app.extensions["jobtraject"].clock
+        page.get_by_label("Code", exact=True).fill(pyotp.TOTP(secret).at(clock.now()))
+        page.get_by_role("button", name="Bevestigen").click()
+        assert page.get_by_role("heading", name="Uw herstelcodes").is_visible()
+        assert page.locator("ul.codes li").count() == 10
+        page.get_by_role("link", name="Verder").click()
+        assert page.get_by_role("link", name="Account").is_visible()
+        assert violations == [] and page.evaluate("window.__csp || []") == []
+    finally:
+        ctx.close()
+
+
+def test_no_page_breaks_the_content_security_policy(browser, server):
+    base_url, app = server
+    services = app.extensions["jobtraject"]
+    ctx, page, violations = _page(browser, base_url)
+    try:
+        register_server(services)
+        prepare_login("sanne@job.example")
+        _password_step(page, "sanne@job.example")
+        browser_second_step(page, "sanne@job.example")
+        assert "/login" not in page.url
+        for path in ("/", "/archief", "/meldingen", "/account", "/account/wachtwoord", "/zaken/1", "/zaken/2",
+                     "/kandidaten/1/inzage"):
+            page.goto(path)
+            page.wait_for_load_state()
+            assert page.evaluate("window.__csp || []") == [], path
+        assert violations == []
+    finally:
+        ctx.close()
