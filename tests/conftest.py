@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
+import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -11,6 +14,7 @@ import workflows.models  # noqa: F401 - registers the domain tables on Base.meta
 from engine.clock import FixedClock
 from engine.db import Database
 from tests import dbs
+from tests.helpers import T0
 
 DB_KINDS = ["sqlite", "postgresql"]
 
@@ -56,3 +60,35 @@ def db(db_url) -> Iterator[Database]:
 def clock() -> FixedClock:
     # Monday 23 November 2026, 09:00 in Amsterdam.
     return FixedClock(datetime(2026, 11, 23, 8, 0, tzinfo=UTC))
+
+
+# -- the demo data, built once per run: web and API tests get a fresh copy each ----------------
+
+
+@pytest.fixture(scope="session")
+def demo_db_file(tmp_path_factory) -> Path:
+    """A migrated database with the demo data, built once per run and copied per test."""
+    from webui import create_app
+    from webui.migrate import upgrade
+    from workflows.demo import load_demo
+
+    path = tmp_path_factory.mktemp("demo-db") / "web.db"
+    url = f"sqlite:///{path}"
+    upgrade(url)
+
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "test", "TESTING": True}, clock=FixedClock(T0))
+    load_demo(app.extensions["jobtraject"])
+    app.extensions["jobtraject"].db.dispose()
+    with sqlite3.connect(path) as conn:  # everything into the main file, so one copy holds it all
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    return path
+
+
+def demo_app(folder: Path, demo_db_file: Path, **config):
+    """An app on a fresh copy of the demo database in `folder`, with extra configuration."""
+    from webui import create_app
+
+    shutil.copyfile(demo_db_file, folder / "web.db")
+    url = f"sqlite:///{folder / 'web.db'}"
+    return create_app({"DATABASE_URL": url, "SECRET_KEY": "test", "TESTING": True, **config}, clock=FixedClock(T0))

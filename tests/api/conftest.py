@@ -3,7 +3,6 @@ copied per test), the Flask app on it, and real tokens for demo users."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 
 import pytest
@@ -12,33 +11,19 @@ from sqlalchemy import func, select
 from engine import tokens
 from engine.clock import FixedClock
 from engine.models import AuditEntry, Case, Organisation, User
+from tests.conftest import demo_app
 from tests.helpers import T0
 from webui import create_app
-from webui.migrate import upgrade
-from workflows.demo import load_demo
 
 
 def make_app(url: str):
     return create_app({"DATABASE_URL": url, "SECRET_KEY": "test", "TESTING": True}, clock=FixedClock(T0))
 
 
-@pytest.fixture(scope="session")
-def demo_db_file(tmp_path_factory):
-    """One migrated database with the demo data; tests get copies."""
-    path = tmp_path_factory.mktemp("api-template") / "demo.db"
-    url = f"sqlite:///{path}"
-    upgrade(url)
-    app = make_app(url)
-    load_demo(app.extensions["jobtraject"])
-    app.extensions["jobtraject"].db.dispose()  # checkpoints the WAL into the file
-    return path
-
-
 @pytest.fixture
 def app(demo_db_file, tmp_path):
-    path = tmp_path / "api.db"
-    shutil.copyfile(demo_db_file, path)
-    app = make_app(f"sqlite:///{path}")
+    """The real app on a fresh copy of the demo database (tests/conftest.py), fixed clock."""
+    app = demo_app(tmp_path, demo_db_file)
     yield app
     app.extensions["jobtraject"].db.dispose()
 

@@ -3,19 +3,11 @@
 from __future__ import annotations
 
 import re
-import shutil
-from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import func, select
 
-from engine.clock import FixedClock
 from engine.models import AuditEntry, Case, Organisation, User
-from tests.helpers import T0
-from webui import create_app
-from webui.migrate import upgrade
-from workflows.demo import load_demo
 from workflows.models import Candidate
 
 DEMO_COMPANIES = ("Bakkerij De Korenaar", "Hoveniersbedrijf Groen & Zo", "Logistiek Centrum Arnhem",
@@ -86,31 +78,6 @@ def post_action(client, case_id: int, trigger: str, fields: dict[str, Any] | Non
 
 def text(resp) -> str:
     return resp.get_data(as_text=True)
-
-
-# -- a faster `app`: the demo database is built once per session and copied for each test -------
-# Use: import demo_template_fixture and fast_app into the test module (they register `app`).
-
-@pytest.fixture(scope="session", name="demo_template")
-def demo_template_fixture(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("demo-template") / "demo.db"
-    url = f"sqlite:///{path}"
-    upgrade(url)
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "test", "TESTING": True}, clock=FixedClock(T0))
-    load_demo(app.extensions["jobtraject"])
-    app.extensions["jobtraject"].db.dispose()
-    return path
-
-
-@pytest.fixture(name="app")
-def fast_app(tmp_path, demo_template):
-    """Same as tests/web/conftest.py's `app` (migrated SQLite, demo data, fixed clock), faster."""
-    path = tmp_path / "web.db"
-    shutil.copyfile(demo_template, path)
-    app = create_app({"DATABASE_URL": f"sqlite:///{path}", "SECRET_KEY": "test", "TESTING": True},
-                     clock=FixedClock(T0))
-    yield app
-    app.extensions["jobtraject"].db.dispose()
 
 
 def plain(html: str) -> str:

@@ -2,44 +2,16 @@
 
 from __future__ import annotations
 
-import shutil
-import sqlite3
-from pathlib import Path
-
 import pytest
 
-from engine.clock import FixedClock
-from tests.helpers import T0
+from tests.conftest import demo_app
 from tests.totp import code_for_services, prepare
-from webui import create_app
-from webui.migrate import upgrade
-from workflows.demo import DEMO_PASSWORD, load_demo
-
-
-@pytest.fixture(scope="session")
-def demo_db_file(tmp_path_factory) -> Path:
-    """A migrated database with the demo data, built once per run and copied per test."""
-    path = tmp_path_factory.mktemp("demo-db") / "web.db"
-    url = f"sqlite:///{path}"
-    upgrade(url)
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "test", "TESTING": True}, clock=FixedClock(T0))
-    load_demo(app.extensions["jobtraject"])
-    app.extensions["jobtraject"].db.dispose()
-    with sqlite3.connect(path) as conn:  # everything into the main file, so one copy holds it all
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    conn.close()
-    return path
-
-
-def demo_app(folder: Path, demo_db_file: Path, **config):
-    """An app on a fresh copy of the demo database in `folder`, with extra configuration."""
-    shutil.copyfile(demo_db_file, folder / "web.db")
-    url = f"sqlite:///{folder / 'web.db'}"
-    return create_app({"DATABASE_URL": url, "SECRET_KEY": "test", "TESTING": True, **config}, clock=FixedClock(T0))
+from workflows.demo import DEMO_PASSWORD
 
 
 @pytest.fixture
 def app(tmp_path, demo_db_file):
+    """The real app on a fresh copy of the demo database (tests/conftest.py), fixed clock."""
     app = demo_app(tmp_path, demo_db_file)
     yield app
     app.extensions["jobtraject"].db.dispose()

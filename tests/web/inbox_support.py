@@ -3,49 +3,21 @@
 from __future__ import annotations
 
 import re
-import shutil
 from datetime import datetime
 
-import pytest
 from sqlalchemy import select, update
 
-from engine.clock import FixedClock
 from engine.models import Case, Organisation, Task, TaskEvent, User
 from engine.services import Services
 from engine.spec import Actor
-from tests.helpers import T0, snapshot
-from webui import create_app
-from webui.migrate import upgrade
-from workflows.demo import DEMO_PASSWORD, load_demo
+from tests.helpers import snapshot
+from workflows.demo import DEMO_PASSWORD
 
 SANNE, AHMED = "sanne@job.example", "ahmed@job.example"
 LISA, TOM = "lisa@wsp-nijmegen.example", "tom@wsp-gelderland.example"
 MARIEKE, HARRIE = "marieke@korenaar.example", "harrie@korenaar.example"
 ADMIN = "beheer@job.example"
 DEMO_ROLES = [SANNE, AHMED, LISA, MARIEKE, HARRIE]
-
-
-@pytest.fixture(scope="session")
-def demo_db_file(tmp_path_factory):
-    """A migrated SQLite database with the demo data, built once; each test gets a copy."""
-    path = tmp_path_factory.mktemp("inbox-demo") / "demo.db"
-    url = f"sqlite:///{path}"
-    upgrade(url)
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "test", "TESTING": True}, clock=FixedClock(T0))
-    load_demo(app.extensions["jobtraject"])
-    app.extensions["jobtraject"].db.dispose()
-    return path
-
-
-@pytest.fixture(name="app")
-def fast_app(demo_db_file, tmp_path):
-    """Like tests/web/conftest.py's `app`, from a copy of the demo database (fast)."""
-    path = tmp_path / "web.db"
-    shutil.copyfile(demo_db_file, path)
-    flask_app = create_app({"DATABASE_URL": f"sqlite:///{path}", "SECRET_KEY": "test", "TESTING": True},
-                           clock=FixedClock(T0))
-    yield flask_app
-    flask_app.extensions["jobtraject"].db.dispose()
 
 
 def services(app) -> Services:

@@ -18,8 +18,6 @@ from tests.web.case_support import (  # noqa: F401 - fixtures
     case_of,
     case_row,
     db,
-    demo_template_fixture,
-    fast_app,
     post_action,
     text,
 )

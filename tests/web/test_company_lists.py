@@ -16,8 +16,6 @@ from tests.web.case_support import (  # noqa: F401 - fixtures
     WSP_NIJMEGEN,
     any_csrf,
     db,
-    demo_template_fixture,
-    fast_app,
     org_of,
     plain,
     text,

@@ -17,8 +17,6 @@ from tests.web.inbox_support import (  # noqa: F401 - fixtures: a fast demo `app
     SANNE,
     TOM,
     actor,
-    demo_db_file,
-    fast_app,
     nav,
     section,
     services,
