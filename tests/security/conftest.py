@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from tests.web.conftest import Auth, app, auth, client, demo_db_file  # noqa: F401 - fixtures for this folder
+from tests.web.conftest import Auth, app, auth, client  # noqa: F401 - fixtures for this folder
 
 __all__ = ["Auth"]

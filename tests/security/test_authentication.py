@@ -15,10 +15,10 @@ from sqlalchemy import func, select
 from engine.clock import FixedClock
 from engine.models import LoginFailure, OutboxMessage, PasswordResetToken, User
 from engine.passwords import hash_password, password_problem, verify_password
+from tests.conftest import demo_app
 from tests.helpers import T0
 from tests.security.conftest import Auth
 from tests.totp import next_code
-from tests.web.conftest import demo_app
 from webui import create_app
 from webui.cli import main
 from workflows.demo import DEMO_PASSWORD

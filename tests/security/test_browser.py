@@ -12,8 +12,8 @@ import pyotp
 import pytest
 from werkzeug.serving import make_server
 
+from tests.conftest import demo_app
 from tests.totp import browser_second_step, prepare_login, register_server
-from tests.web.conftest import demo_app
 from workflows.demo import DEMO_PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"

@@ -19,8 +19,8 @@ from sqlalchemy import select
 from engine.errors import InvalidPayload
 from engine.models import User
 from engine.spec import Actor
+from tests.conftest import demo_app
 from tests.security.conftest import Auth
-from tests.web.conftest import demo_app
 from webui.scheduling import build_sweeps
 from workflows.company_services import CompanyServices
 from workflows.plan_services import PlanServices
