@@ -8,6 +8,7 @@ read-only scopes keep a deferred `BEGIN` so readers never queue behind writers i
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from typing import Any
@@ -60,7 +61,12 @@ def make_engine(url: str, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS, **kw
         def _on_begin(conn) -> None:  # pragma: no cover - driver hook
             mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
             # Straight to the driver: once per transaction, SQLAlchemy's statement path cost more.
-            conn.connection.driver_connection.execute(f"BEGIN {mode}")
+            # A driver error raised here bypasses SQLAlchemy's wrapping: wrap it the same way,
+            # so a lock timeout is classified (DatabaseBusy, a 503) like any other.
+            try:
+                conn.connection.driver_connection.execute(f"BEGIN {mode}")
+            except sqlite3.Error as exc:
+                raise DBAPIError.instance(f"BEGIN {mode}", None, exc, sqlite3.Error) from exc
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from engine.audit import verify_all
 from engine.clock import FixedClock
 from engine.db import Database
-from engine.errors import EngineError, StaleCase
+from engine.errors import DatabaseBusy, EngineError, StaleCase
 from engine.models import AuditEntry, Case
 from engine.registry import Registry
 from engine.services import Services
@@ -66,7 +66,7 @@ def fire(services: Services, actor: Actor, case_id: int, move: Move, expected: i
         snap = services.fire_trigger(
             actor, case_id, move.trigger, move.payload, expected_version=expected, reason=move.reason
         )
-    except EngineError as exc:
+    except (EngineError, DatabaseBusy) as exc:
         return type(exc).__name__, None
     except Exception as exc:  # noqa: BLE001 - reported to the test, which fails on it
         return "crash", repr(exc)
