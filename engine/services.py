@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -22,7 +22,13 @@ from engine.db import Database
 from engine.errors import CaseNotFound, NotFound, NotPermitted, StaleCase
 from engine.models import AuditEntry, Case, Task, User
 from engine.registry import Registry
-from engine.runtime import TriggerOption, apply_transition, available_triggers, create_case
+from engine.runtime import (
+    TriggerOption,
+    apply_transition,
+    available_triggers,
+    create_case,
+    load_case,
+)
 from engine.spec import Actor
 
 
@@ -83,10 +89,6 @@ class TaskSnapshot:
             due_at=task.due_at, completed_at=task.completed_at, completed_by_id=task.completed_by_id,
         )
 
-# Built once: constructing the statement per call cost as much as running it.
-_CASE_BY_ID = select(Case).where(Case.id == bindparam("case_id"))
-_CASE_BY_ID_FOR_UPDATE = _CASE_BY_ID.with_for_update()
-
 # (session, registry, case, trigger, payload) -> cleaned payload; raises InvalidPayload.
 PayloadCheck = Callable[[Session, Registry, Case, str, dict[str, Any]], dict[str, Any]]
 
@@ -108,8 +110,7 @@ class Services:
     def _load_case(self, session: Session, actor: Actor, case_id: int, *, for_update: bool = False) -> Case:
         if not isinstance(case_id, int) or isinstance(case_id, bool):
             raise CaseNotFound(case_id)
-        stmt = _CASE_BY_ID_FOR_UPDATE if for_update and not self.db.sqlite else _CASE_BY_ID
-        case = session.scalars(stmt, {"case_id": case_id}).first()
+        case = load_case(session, case_id, lock=for_update and not self.db.sqlite)
         if case is None or not self.policy.can_see(actor, case):
             raise CaseNotFound(case_id)
         return case

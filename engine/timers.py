@@ -27,6 +27,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from types import SimpleNamespace
 
 from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import Session
@@ -34,10 +35,11 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from engine.clock import Clock, ensure_utc
 from engine.db import Database
+from engine.driver_sql import DriverStatement
 from engine.errors import DatabaseBusy, StaleCase
 from engine.models import Case, Timer
 from engine.registry import Registry
-from engine.runtime import apply_transition
+from engine.runtime import apply_transition, load_case
 from engine.spec import SYSTEM_ACTOR
 from engine.workers import (
     backoff,
@@ -53,16 +55,16 @@ log = logging.getLogger("jobtraject.timers")
 # The statements of `fire`, built once (Core, on the session's connection): per timer,
 # building ORM-enabled statements cost more than the transition itself (README, Benchmark).
 _T = Timer.__table__
-_TAKE = (
+_TAKE = DriverStatement(
     update(_T)
     .where(_T.c.id == bindparam("b_id"), _T.c.status == "claimed", _T.c.locked_by == bindparam("b_worker"))
     .values(attempts=_T.c.attempts + 1, lease_until=None)
     .returning(_T.c.case_id, _T.c.state, _T.c.trigger, _T.c.created_at)
 )
-_CASE = select(Case).where(Case.id == bindparam("b_id"))
-_CASE_FOR_UPDATE = _CASE.with_for_update()
-_MARK_SKIPPED = update(_T).where(_T.c.id == bindparam("b_id")).values(status="skipped", last_error=bindparam("b_why"))
-_MARK_FIRED = (
+_MARK_SKIPPED = DriverStatement(
+    update(_T).where(_T.c.id == bindparam("b_id")).values(status="skipped", last_error=bindparam("b_why"))
+)
+_MARK_FIRED = DriverStatement(
     update(_T).where(_T.c.id == bindparam("b_id")).values(status="fired", fired_at=bindparam("b_at"), next_attempt_at=None)
 )
 
@@ -189,20 +191,21 @@ class TimerSweep:
             with self.db.write() as s:
                 conn = s.connection()
                 # Ownership check and row lock in one statement: only the lease holder goes on.
-                timer = conn.execute(_TAKE, {"b_id": timer_id, "b_worker": self.worker_id}).first()
-                if timer is None:
+                taken = _TAKE.mappings(conn, {"b_id": timer_id, "b_worker": self.worker_id})
+                if not taken:
                     return Outcome.LOST
-                case = s.scalars(_CASE_FOR_UPDATE if not self.db.sqlite else _CASE, {"b_id": timer.case_id}).first()
+                timer = SimpleNamespace(**taken[0])
+                case = load_case(s, timer.case_id, lock=not self.db.sqlite)
                 reason = skip_reason(case, timer.state, timer.created_at)
                 if reason is not None:
-                    conn.execute(_MARK_SKIPPED, {"b_id": timer_id, "b_why": reason})
+                    _MARK_SKIPPED.execute(conn, {"b_id": timer_id, "b_why": reason})
                     log.info("timer %s skipped (case %s)", timer_id, timer.case_id)
                     return Outcome.SKIPPED
                 assert case is not None
                 apply_transition(
                     s, self.registry, case, timer.trigger, SYSTEM_ACTOR, now, {}, request_id=f"timer:{timer_id}",
                 )
-                conn.execute(_MARK_FIRED, {"b_id": timer_id, "b_at": now})
+                _MARK_FIRED.execute(conn, {"b_id": timer_id, "b_at": now})
             return Outcome.FIRED
         except (StaleCase, StaleDataError, DatabaseBusy) as exc:
             return self._transient(timer_id, exc)

@@ -163,19 +163,25 @@ class Dashboard:
         candidate = Candidate.id == Case.data["candidate_id"].as_integer()
         active_plan = and_(Case.workflow == plan.NAME, Case.state.in_(plan.ACTIVE), visible)
 
+        # The active plans' ids as an IN list: otherwise SQLite's planner (its statistics
+        # do not apply to bound parameters) read every case or every late task of every
+        # workflow (16 and 80 ms at 100,000 cases without a single plan).
+        active_plans = select(Case.id).where(active_plan)
+
         with self.services.db.read() as s:
             per_phase = dict(s.execute(
                 select(Case.state, func.count()).where(Case.workflow == trajectory.NAME, Case.state.in_(open_ct), visible)
                 .group_by(Case.state)).all())
             per_month = dict(s.execute(
-                select(month_expr.label("m"), func.count()).where(active_plan).group_by("m")).all())
+                select(month_expr.label("m"), func.count()).where(Case.id.in_(active_plans)).group_by("m")).all())
             late_rows = s.execute(
                 select(Task.case_id, Task.key, Task.due_at, Organisation.name, Candidate.first_name,
                        Candidate.last_name)
                 .join(Case, Case.id == Task.case_id)
                 .outerjoin(Organisation, Organisation.id == Case.organisation_id)
                 .outerjoin(Candidate, candidate)
-                .where(active_plan, Task.status == "open", Task.key.contains(":"), Task.due_at < now)
+                .where(Task.case_id.in_(active_plans), Task.status == "open",
+                       Task.key.contains(":"), Task.due_at < now)
                 .order_by(Task.due_at, Task.case_id, Task.id)).all()
             minutes = (select(CoachingEntry.plan_case_id.label("case_id"), func.sum(CoachingEntry.minutes).label("m"))
                        .group_by(CoachingEntry.plan_case_id).subquery())

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import Select, and_, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from engine import inbox
 from engine.clock import ensure_utc
@@ -26,6 +26,7 @@ from workflows.models import Candidate
 from workflows.roles import ORG_EMPLOYER
 
 MAX_LIST = 500
+QUEUE_PAGE = 50  # rows per queue page (each row has two forms)
 ARCHIVE_PAGE = 25
 MAX_SEARCH = 100
 
@@ -190,6 +191,20 @@ class TaskInbox:
         with self.services.db.read() as s:
             return inbox.urgent_first(lambda q: self._lines(s, q), self._select(actor, "queue", f), MAX_LIST)
 
+    def queue_page(self, actor: Actor, f: TaskFilter | None = None, page: int = 1) -> Page:
+        """One page of the queue, most urgent first.
+
+        Pages because every queue row carries two forms (take, assign to one of the
+        colleagues): 500 rows were 1.6 MB and most of a second to render. The query reads
+        its index in order up to the end of the requested page (at most MAX_LIST rows).
+        """
+        page = max(1, min(page, MAX_LIST // QUEUE_PAGE))
+        upto = page * QUEUE_PAGE + 1
+        with self.services.db.read() as s:
+            lines = inbox.urgent_first(lambda q: self._lines(s, q), self._select(actor, "queue", f), upto)
+        start = (page - 1) * QUEUE_PAGE
+        return Page(items=lines[start:start + QUEUE_PAGE], number=page, has_next=len(lines) > start + QUEUE_PAGE)
+
     def team(self, actor: Actor, f: TaskFilter | None = None, assignee_id: int | None = None) -> list[TaskLine]:
         """Open tasks of a coordinator's role in their organisation (for handing over)."""
         stmt = self._select(actor, "team", f)
@@ -222,12 +237,19 @@ class TaskInbox:
 
     def filter_options(self, actor: Actor) -> FilterOptions:
         """Companies and candidates of the cases I may see; the open phases of each workflow."""
-        visible = select(Case.organisation_id).where(self.services.policy.case_filter(actor))
-        plan_candidates = select(Case.data["candidate_id"].as_integer()).where(
-            Case.workflow == CANDIDATE_PLAN, self.services.policy.case_filter(actor))
+        # EXISTS per employer (an index probe each) rather than IN over every visible case,
+        # which read all of them (50 ms per page at 100,000 cases).
+        # (An alias: the policy's own filter may select from `organisation` too.)
+        employer = aliased(Organisation)
+        visible = select(Case.id).where(Case.organisation_id == employer.id,
+                                        self.services.policy.case_filter(actor)).exists()
+        # The plans' ids from the (workflow, state) index first: with `workflow = ?` alone
+        # SQLite read every case's JSON (20 ms per page at 100,000 cases).
+        plans = select(Case.id).where(Case.workflow == CANDIDATE_PLAN, self.services.policy.case_filter(actor))
+        plan_candidates = select(Case.data["candidate_id"].as_integer()).where(Case.id.in_(plans))
         with self.services.db.read() as s:
-            companies = s.execute(select(Organisation.id, Organisation.name).where(
-                Organisation.kind == ORG_EMPLOYER, Organisation.id.in_(visible)).order_by(Organisation.name)).all()
+            companies = s.execute(select(employer.id, employer.name).where(
+                employer.kind == ORG_EMPLOYER, visible).order_by(employer.name)).all()
             people = s.execute(select(Candidate.id, Candidate.first_name, Candidate.last_name).where(
                 Candidate.id.in_(plan_candidates)).order_by(Candidate.first_name, Candidate.last_name)).all()
         phases = []

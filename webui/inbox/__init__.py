@@ -164,8 +164,9 @@ def queue():
     filter_form, filters = _filter_form()
     reader = _read()
     colleagues = reader.colleagues(actor)
+    page = reader.queue_page(actor, filters, _int(request.args.get("pagina")) or 1)
     return render_template(
-        "queue.html", items=reader.queue(actor, filters), fform=filter_form, filters=filters,
+        "queue.html", page=page, items=page.items, fform=filter_form, filters=filters,
         now=services().clock.now(), post_form=PostForm(), colleagues=colleagues,
     )
 

@@ -1,0 +1,138 @@
+"""Core statements compiled once per dialect and run straight on the driver's cursor.
+
+Why: on the transition hot path SQLAlchemy's per-statement work (execution context, cache
+key, parameter processing, result wrapping) cost five to nine times what the database
+spent on the statement itself (README, Benchmark). A `DriverStatement` keeps the Core
+statement as the single definition of the SQL and uses the columns' own bind processors
+(so datetimes and JSON are stored exactly as SQLAlchemy stores them), but runs it on the
+DBAPI cursor of the session's connection, inside the session's transaction.
+
+Nothing is given up: a driver error becomes the same `sqlalchemy.exc.DBAPIError` subclass
+`Connection.execute` raises (so `Database.write` maps busy/unavailable databases as
+before), and whenever anything listens to the connection's cursor events (the statement
+counters of tests/perf and the benchmark's write recorder) the statement goes through
+`Connection.execute` instead, so those listeners see every statement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.sql import Executable
+
+Params = dict[str, Any]
+
+
+class _Compiled:
+    """The SQL string of one statement for one dialect and how to turn named params into the driver's."""
+
+    def __init__(self, stmt: Executable, dialect: Dialect) -> None:
+        self.stmt = stmt
+        self._result_columns: list[tuple[str, Callable[[Any], Any] | None]] | None = None
+        self.compiled = compiled = stmt.compile(dialect=dialect)
+        self.sql = compiled.string
+        self.positional = compiled.positional
+        # Positional drivers (sqlite3): the bind names in order, each with its column's converter
+        # (datetime, JSON). Named drivers (psycopg) take the dict construct_params builds.
+        self.processors = dict(compiled._bind_processors)
+        names = list(compiled.positiontup or [])
+        self.steps: list[tuple[str, Callable[[Any], Any] | None]] = [(n, self.processors.get(n)) for n in names]
+
+    def result_columns(self, dialect: Dialect) -> list[tuple[str, Callable[[Any], Any] | None]]:
+        """(key, result processor) per selected column, built on first use."""
+        if self._result_columns is None:
+            self._result_columns = [
+                (col.key, col.type._cached_result_processor(dialect, None))
+                for col in _selected(self.stmt)
+            ]
+        return self._result_columns
+
+    def convert(self, params: Params) -> Sequence[Any] | Params:
+        """Named parameters -> what the driver takes; fixed values (`values(status="x")`) included."""
+        values = self.compiled.construct_params(params)
+        if self.positional:
+            return [
+                proc(values[name]) if proc is not None and values[name] is not None else values[name]
+                for name, proc in self.steps
+            ]
+        for name, proc in self.processors.items():
+            if values.get(name) is not None:
+                values[name] = proc(values[name])
+        return values
+
+
+class DriverStatement:
+    """One INSERT/UPDATE/SELECT, compiled once per dialect, run on the session's DBAPI cursor."""
+
+    def __init__(self, stmt: Executable) -> None:
+        self.stmt = stmt
+        self._by_dialect: dict[str, _Compiled] = {}
+
+    def _compiled(self, dialect: Dialect) -> _Compiled:
+        compiled = self._by_dialect.get(dialect.name)
+        if compiled is None:
+            compiled = self._by_dialect[dialect.name] = _Compiled(self.stmt, dialect)
+        return compiled
+
+    def execute(self, conn: Connection, params: Params | list[Params]) -> int:
+        """Run with one parameter dict (or a list: executemany); returns the rowcount."""
+        if _listened(conn):
+            return conn.execute(self.stmt, params).rowcount
+        compiled = self._compiled(conn.dialect)
+        cursor = conn.connection.dbapi_connection.cursor()
+        try:
+            if isinstance(params, list):
+                cursor.executemany(compiled.sql, [compiled.convert(p) for p in params])
+            else:
+                cursor.execute(compiled.sql, compiled.convert(params))
+            return cursor.rowcount
+        except conn.dialect.loaded_dbapi.Error as err:
+            raise _wrapped(conn, compiled.sql, params, err, cursor) from err
+        finally:
+            cursor.close()
+
+    def mappings(self, conn: Connection, params: Params) -> list[dict[str, Any]]:
+        """Run a SELECT of plain columns; each row as {column key: value} with the values
+        converted by the columns' own result processors (as `Connection.execute` gives them)."""
+        if _listened(conn):
+            return [dict(r) for r in conn.execute(self.stmt, params).mappings()]
+        compiled = self._compiled(conn.dialect)
+        cursor = conn.connection.dbapi_connection.cursor()
+        try:
+            cursor.execute(compiled.sql, compiled.convert(params))
+            raw = cursor.fetchall()
+        except conn.dialect.loaded_dbapi.Error as err:
+            raise _wrapped(conn, compiled.sql, params, err, cursor) from err
+        finally:
+            cursor.close()
+        columns = compiled.result_columns(conn.dialect)
+        return [
+            {key: (proc(value) if proc is not None else value) for (key, proc), value in zip(columns, row, strict=True)}
+            for row in raw
+        ]
+
+
+def _selected(stmt: Executable) -> Any:
+    """The columns a SELECT, or an INSERT/UPDATE ... RETURNING, gives back."""
+    selected = getattr(stmt, "selected_columns", None)
+    return selected if selected is not None else stmt.exported_columns
+
+
+def _listened(conn: Connection) -> bool:
+    """True when a cursor-level listener must see this statement."""
+    dispatch = conn.dispatch
+    return bool(dispatch.before_cursor_execute or dispatch.after_cursor_execute)
+
+
+def _wrapped(conn: Connection, sql: str, params: Any, err: Exception, cursor: Any) -> sa_exc.DBAPIError:
+    """The exception `Connection.execute` would have raised for this driver error."""
+    dialect = conn.dialect
+    invalidated = dialect.is_disconnect(err, conn.connection.dbapi_connection, cursor)
+    if invalidated:
+        conn.invalidate(err)
+    return sa_exc.DBAPIError.instance(
+        sql, params, err, dialect.loaded_dbapi.Error, connection_invalidated=invalidated, dialect=dialect,
+    )
