@@ -135,4 +135,5 @@ def _wrapped(conn: Connection, sql: str, params: Any, err: Exception, cursor: An
         conn.invalidate(err)
     return sa_exc.DBAPIError.instance(
         sql, params, err, dialect.loaded_dbapi.Error, connection_invalidated=invalidated, dialect=dialect,
+        hide_parameters=conn.engine.hide_parameters,  # parameters are personal data (engine/db.py)
     )

@@ -92,6 +92,21 @@ def test_a_driver_error_is_the_same_sqlalchemy_exception_and_rolls_back(schema):
         assert s.scalars(select(AuditEntry)).all() == []
 
 
+def test_a_driver_error_never_shows_the_statements_values(schema):
+    """Values are personal data: an error message (and so any log line of it) hides them."""
+    db = schema
+    with db.write() as s:
+        _INSERT_CASE.execute(s.connection(), _case_values())
+        case_id = s.scalar(select(Case.id))
+    audit = DriverStatement(insert(AuditEntry.__table__).values({c: bindparam(c) for c in (
+        "case_id", "seq", "at", "actor_role", "trigger", "to_state", "payload", "prev_hash", "hash")}).inline())
+    row = {"case_id": case_id, "seq": 1, "at": T, "actor_role": "job", "trigger": "start", "to_state": "open",
+           "payload": {"naam": "Zwaantje Kanarie"}, "prev_hash": "0" * 64, "hash": "1" * 64}
+    with pytest.raises(IntegrityError) as raised, db.write() as s:
+        audit.execute(s.connection(), [row, row])
+    assert "Kanarie" not in str(raised.value) and "hidden" in str(raised.value)
+
+
 def test_a_cursor_listener_sees_every_driver_statement(schema):
     db = schema
     seen: list[str] = []
