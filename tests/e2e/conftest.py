@@ -1,30 +1,23 @@
 """A real browser (Debian's chromium via Playwright) against the app served on 127.0.0.1.
 
-The app runs in a thread of the test process on a free port, on a migrated SQLite file with
-the demo data and a fixed clock. A missing browser fails the tests (run `make browser`):
+The app runs in a thread of the test process on a free port, on a copy of the demo
+database with a fixed clock (tests/browser.py, tests/conftest.py). A missing browser fails the tests (run `make browser`):
 they never download one and never skip.
 """
 
 from __future__ import annotations
 
-import logging
 import os
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
-from engine.clock import FixedClock
-from tests.helpers import T0
+from tests.browser import chromium, serving
+from tests.conftest import demo_app
 from tests.totp import browser_second_step, prepare_login, register_server
-from webui import create_app
-from webui.migrate import upgrade
-from workflows.demo import DEMO_PASSWORD, load_demo
+from workflows.demo import DEMO_PASSWORD
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
@@ -41,35 +34,17 @@ class LiveServer:
 
 
 @pytest.fixture(scope="module")
-def live_server(tmp_path_factory) -> Iterator[LiveServer]:
-    folder = tmp_path_factory.mktemp("e2e")
-    url = f"sqlite:///{folder / 'e2e.db'}"
-    upgrade(url)
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": os.urandom(16).hex()}, clock=FixedClock(T0))
-    load_demo(app.extensions["jobtraject"])
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request in the test output
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="e2e-server", daemon=True)
-    thread.start()
-    try:
+def live_server(tmp_path_factory, demo_db_file) -> Iterator[LiveServer]:
+    app = demo_app(tmp_path_factory.mktemp("e2e"), demo_db_file, SECRET_KEY=os.urandom(16).hex(), TESTING=False)
+    with serving(app) as url:
         register_server(app.extensions["jobtraject"])  # login() computes second-step codes with it
-        yield LiveServer(app, f"http://127.0.0.1:{server.server_port}")
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        app.extensions["jobtraject"].db.dispose()
+        yield LiveServer(app, url)
 
 
 @pytest.fixture(scope="module")
 def browser():
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.fail(f"{CHROMIUM} is missing: run `make browser` (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture

@@ -4,20 +4,15 @@ reports every violation as a console message and a `securitypolicyviolation` eve
 
 from __future__ import annotations
 
-import os
-import threading
 from collections.abc import Iterator
 
 import pyotp
 import pytest
-from werkzeug.serving import make_server
 
+from tests.browser import chromium, serving
 from tests.conftest import demo_app
 from tests.totp import browser_second_step, prepare_login, register_server
 from workflows.demo import DEMO_PASSWORD
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 pytestmark = pytest.mark.e2e
 
@@ -25,27 +20,14 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, demo_db_file) -> Iterator[tuple[str, object]]:
     app = demo_app(tmp_path_factory.mktemp("browser"), demo_db_file)
-    srv = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{srv.server_port}", app
-    finally:
-        srv.shutdown()
-        thread.join(timeout=10)
-        app.extensions["jobtraject"].db.dispose()
+    with serving(app) as url:
+        yield url, app
 
 
 @pytest.fixture(scope="module")
 def browser():
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.fail(f"{CHROMIUM} is missing: run `make browser` (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def _page(browser, base_url: str):
