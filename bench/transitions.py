@@ -30,7 +30,7 @@ from engine.db import Database
 from engine.models import Case, Organisation, User
 from engine.services import Services
 from engine.spec import Actor
-from workflows import invra
+from tests.company_payloads import ANALYSIS, CLOSING, MEETING, PROFILE, VACANCY
 from workflows.access import JobAccessPolicy
 from workflows.catalog import build_registry, payload_checks
 from workflows.company_services import CompanyServices
@@ -39,24 +39,6 @@ from workflows.roles import HARRIE, JOB, OPDRACHTGEVER, ORG_EMPLOYER, ORG_JOB, O
 
 T0 = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 
-MEETING = {
-    "date": "2026-11-19",
-    "participants": ["job", "wsp", "opdrachtgever"],
-    "departments": [{"name": "Productie", "possibilities": "Eenvoudige voorbereidende taken"},
-                    {"name": "Expeditie", "possibilities": "Kratten en bestellingen klaarzetten"}],
-    "support": "voldoende",
-}
-ANALYSIS = {
-    "departments": [{"name": "Productie", "processes": "Deeg, bakken, koelen"},
-                    {"name": "Expeditie", "processes": "Orderpicken, laden"}],
-    "tasks": [{"title": "Broodkratten schoonmaken", "department": "Expeditie"},
-              {"title": "Deeg afwegen volgens recept", "department": "Productie"},
-              {"title": "Bestellingen klaarzetten", "department": "Expeditie"}],
-}
-CLOSING = {"date": "2026-11-23", "chosen_tasks": [1, 3]}
-VACANCY = {"title": "Medewerker expeditie", "hours_per_week": 24, "location": "Nijmegen",
-           "tasks": ["Broodkratten schoonmaken", "Bestellingen klaarzetten"]}
-PROFILE = {"levels": {code: 2 for code in invra.CODES}}
 
 STEPS_PER_TRAJECTORY = 16
 

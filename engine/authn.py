@@ -17,7 +17,6 @@ web processes (sessions, failed attempts, used codes) lives in the database:
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import logging
 import secrets
@@ -39,7 +38,13 @@ from engine.models import (
     User,
     UserSession,
 )
-from engine.passwords import hash_password, needs_rehash, password_problem, verify_password
+from engine.passwords import (
+    hash_password,
+    needs_rehash,
+    password_problem,
+    token_hash,
+    verify_password,
+)
 
 # Security events: user ids, a short hash of the typed address and the client address;
 # never an e-mail address, name, password, code or token.
@@ -70,8 +75,7 @@ class SessionUser:
     needs_enrolment: bool
 
 
-def sha256(value: str) -> str:
-    return hashlib.sha256(value.encode("utf-8")).hexdigest()
+sha256 = token_hash  # session ids, reset links and typed addresses are stored as digests
 
 
 def account_key(email: str) -> str:

@@ -9,7 +9,6 @@ link, at most the `case_label` (the candidate's first name); never health or ben
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,14 +23,11 @@ from engine.clock import Clock, ensure_utc
 from engine.db import Database
 from engine.errors import NotFound
 from engine.models import CalendarToken, User
+from engine.passwords import token_hash
 from engine.reminders import CaseLabeler, actor_of
 from engine.workdays import AMSTERDAM
 
 PRODID = "-//JoB//jobtraject//NL"
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def create_token(db: Database, clock: Clock, user_id: int) -> str:

@@ -9,6 +9,7 @@ plus some Dutch and organisation words), also not with only digits or symbols ad
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 import unicodedata
 from importlib import resources
@@ -71,3 +72,11 @@ def password_problem(password: str, *, context: tuple[str, ...] = ()) -> str | N
     if core in words or folded in words:
         return "Gebruik niet uw naam of e-mailadres als wachtwoord."
     return None
+
+
+def token_hash(token: str) -> str:
+    """SHA-256 hex of a high-entropy secret (calendar links, API tokens, sessions, reset links).
+
+    Such secrets are random, so a fast hash is right for them; passwords use Argon2id above.
+    """
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()

@@ -9,7 +9,6 @@ access policy. A revoked token, or any token of a deactivated user, stops workin
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,6 +20,7 @@ from engine.clock import Clock, ensure_utc
 from engine.db import Database
 from engine.errors import DatabaseBusy, InvalidPayload, NotFound
 from engine.models import ApiToken, User
+from engine.passwords import token_hash
 from engine.spec import Actor
 
 TOKEN_PREFIX = "jt_"
@@ -53,10 +53,6 @@ class NewToken:
 
     info: TokenInfo
     secret: str
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def _info(row: ApiToken) -> TokenInfo:

@@ -18,6 +18,7 @@ from engine.models import Case, Organisation, Task, Timer
 from engine.registry import Registry
 from engine.services import Services
 from engine.spec import SYSTEM_ACTOR
+from tests.company_payloads import ANALYSIS, CLOSING, MEETING, PROFILE, VACANCY
 from tests.helpers import make_org, make_user, snapshot
 from tests.stand_in_plan import STAND_IN_PLAN
 from workflows import invra
@@ -26,25 +27,6 @@ from workflows.company_services import CompanyServices
 from workflows.company_trajectory import WORKFLOW
 from workflows.models import Candidate, Company
 from workflows.roles import HARRIE, JOB, OPDRACHTGEVER, WSP
-
-MEETING = {
-    "date": "2026-11-19",
-    "participants": ["job", "wsp", "opdrachtgever"],
-    "departments": [{"name": "Productie", "possibilities": "Eenvoudige voorbereidende taken"},
-                    {"name": "Expeditie", "possibilities": "Kratten en bestellingen klaarzetten"}],
-    "support": "voldoende",
-}
-ANALYSIS = {
-    "departments": [{"name": "Productie", "processes": "Deeg, bakken, koelen"},
-                    {"name": "Expeditie", "processes": "Orderpicken, laden"}],
-    "tasks": [{"title": "Broodkratten schoonmaken", "department": "Expeditie"},
-              {"title": "Deeg afwegen volgens recept", "department": "Productie"},
-              {"title": "Bestellingen klaarzetten", "department": "Expeditie"}],
-}
-CLOSING = {"date": "2026-11-23", "chosen_tasks": [1, 3]}
-VACANCY = {"title": "Medewerker expeditie", "hours_per_week": 24, "location": "Nijmegen",
-           "tasks": ["Broodkratten schoonmaken", "Bestellingen klaarzetten"]}
-PROFILE = {"levels": {code: 2 for code in invra.CODES}}
 
 
 @pytest.fixture
