@@ -76,6 +76,7 @@ def serve(host: str, port: int, threads: int, no_scheduler: bool) -> None:
 @click.option("--once", is_flag=True, help="Run every sweep once and exit (e.g. from cron).")
 def worker(once: bool) -> None:
     """Run the scheduler alone: fire due timers, queue reminders and digests, send mail."""
+    import faulthandler
     import signal
 
     from flask import current_app
@@ -101,9 +102,16 @@ def worker(once: bool) -> None:
     scheduler = build_scheduler(sweeps, interval_seconds=app.config["SCHEDULER_INTERVAL_SECONDS"],
                                 reminder_interval_seconds=app.config["REMINDER_INTERVAL_SECONDS"])
 
+    grace = app.config["WORKER_STOP_GRACE_SECONDS"]
+
     def _stop(_signum, _frame) -> None:
         sweeps.stop.set()  # the main thread notices and shuts the scheduler down cleanly
+        # A sweep stuck past the grace period (a hung socket, a lock) must not keep the process
+        # alive: dump every thread's stack to stderr (code locations only, no data) and exit.
+        # Whatever it had claimed returns to the others when its lease runs out.
+        faulthandler.dump_traceback_later(grace, exit=True)
 
+    faulthandler.register(signal.SIGUSR1, all_threads=True)  # `kill -USR1 PID` shows where it is
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     scheduler.start()
