@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import bindparam, insert, inspect, select, update
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm import Session, configure_mappers, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -77,6 +77,12 @@ _TIMER_COLUMNS = ("case_id", "state", "trigger", "name", "due_at", "status", "at
 _OUTBOX_COLUMNS = ("created_at", "to_user_id", "to_addr", "subject", "body_text", "body_html", "message_id",
                    "dedupe_key", "status", "attempts", "next_attempt_at")
 _INSERT_AUDIT = _insert(AuditEntry.__table__, _AUDIT_COLUMNS)
+_CASE_INSERT_COLUMNS = ("workflow", "workflow_version", "state", "data", "organisation_id", "parent_id",
+                        "created_at", "updated_at", "state_entered_at", "closed_at", "audit_seq", "last_hash",
+                        "version")
+_INSERT_CASE = DriverStatement(
+    insert(_CASE).values({c: bindparam(c) for c in _CASE_INSERT_COLUMNS}).returning(_CASE.c.id)
+)
 _INSERT_TASK = _insert(_TASK, _TASK_COLUMNS)
 _INSERT_TIMER = _insert(_TIMER, _TIMER_COLUMNS)
 _INSERT_OUTBOX = _insert(OutboxMessage.__table__, _OUTBOX_COLUMNS)
@@ -119,16 +125,26 @@ def load_case(session: Session, case_id: int, *, lock: bool = False) -> Case | N
     The row is read (`lock`: `FOR UPDATE` where the database has it), converted by the
     columns' own types and attached as if the ORM had loaded it, version included, so the
     version check, `object_session` and later changes work as before. A session that
-    already holds objects gets the ORM's own (re-)load, which reconciles identities.
+    already holds this case gets the ORM's own (re-)load, which reconciles the identity.
     """
-    if session.identity_map:
+    if (Case, (case_id,), None) in session.identity_map:
         stmt = _CASE_ORM_LOCKED if lock else _CASE_ORM
         return session.scalars(stmt, {"b_id": case_id}, execution_options={"populate_existing": True}).first()
     stmt_fast = _CASE_ROW_LOCKED if lock else _CASE_ROW
     rows = stmt_fast.mappings(session.connection(), {"b_id": case_id})
-    if not rows:
-        return None
-    case = Case(**rows[0])
+    return _attach(session, rows[0]) if rows else None
+
+
+_CASE_MAPPER = Case.__mapper__
+
+
+def _attach(session: Session, row: dict[str, Any]) -> Case:
+    """A persistent `Case` from a full row, without the instrumented `__init__` (which
+    records every column as a change only to have it reset again)."""
+    if not _CASE_MAPPER.configured:
+        configure_mappers()  # what the ORM does before its first load
+    case = _CASE_MAPPER.class_manager.new_instance()
+    case.__dict__.update(row)
     make_transient_to_detached(case)
     session.add(case)
     return case
@@ -386,22 +402,16 @@ def create_case(
     """Insert a case in its initial state with its first audit row, tasks and timers."""
     wf = registry.get(workflow, version)
     spec = wf.spec
-    clean = json_safe(data, "data")
-    case = Case(
-        workflow=spec.name,
-        workflow_version=spec.version,
-        state=spec.initial.name,
-        data=clean,
-        organisation_id=organisation_id,
-        parent_id=parent_id,
-        created_at=now,
-        updated_at=now,
-        state_entered_at=now,
-        audit_seq=0,
-        last_hash=GENESIS,
-    )
-    session.add(case)
-    session.flush()
+    row: dict[str, Any] = {
+        "workflow": spec.name, "workflow_version": spec.version, "state": spec.initial.name,
+        "data": json_safe(data, "data"), "organisation_id": organisation_id, "parent_id": parent_id,
+        "created_at": now, "updated_at": now, "state_entered_at": now, "closed_at": None, "audit_seq": 0,
+        "last_hash": GENESIS, "version": 1,
+    }
+    if session.new or session.dirty:
+        session.flush()  # rows the caller added first (the case may refer to them)
+    row["id"] = _INSERT_CASE.mappings(session.connection(), row)[0]["id"]
+    case = _attach(session, row)
     _write_audit(session, case, START_TRIGGER, actor, now, None, case.state, {}, None, request_id)
     _save_case(session, case)
     _enter_state(session, wf, case, now)

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -206,16 +207,23 @@ class Milestone:
     opens_on: date
 
 
-def _base_dates(data: Mapping[str, Any]) -> list[tuple[str, date]]:
+def _base_dates(data: Mapping[str, Any]) -> tuple[tuple[str, date], ...]:
     """Unshifted due dates: the last day of the period each milestone closes."""
-    s = start_date(data)
+    return _base_dates_from(data["start_date"], schedule_value(data, "evaluation_interval_weeks"),
+                            schedule_value(data, "proefplaatsing_months"))
+
+
+@lru_cache(maxsize=1024)
+def _base_dates_from(start: str, interval_weeks: int, proefplaatsing_months: int) -> tuple[tuple[str, date], ...]:
+    """Pure in its three inputs, and asked once per timer and page: computed once per plan."""
+    s = date.fromisoformat(start)
     day = timedelta(days=1)
-    interval = timedelta(weeks=schedule_value(data, "evaluation_interval_weeks"))
+    interval = timedelta(weeks=interval_weeks)
     month3, month12 = add_months(s, 3) - day, add_months(s, 12) - day
     dates = [
         ("week4", s + timedelta(weeks=4) - day),
         ("invra_observatie", add_months(s, 2) - timedelta(weeks=1) - day),
-        ("proefplaatsing", add_months(s, schedule_value(data, "proefplaatsing_months")) - day),
+        ("proefplaatsing", add_months(s, proefplaatsing_months) - day),
         ("maand3", month3),
     ]
     # Regular evaluations every interval after month 3, none closer than half an interval to month 12.
@@ -224,7 +232,7 @@ def _base_dates(data: Mapping[str, Any]) -> list[tuple[str, date]]:
         dates.append((f"evaluatie_{k}", due))
         k, due = k + 1, due + interval
     dates.append(("eind", month12))
-    return dates
+    return tuple(dates)
 
 
 def schedule(data: Mapping[str, Any]) -> list[Milestone]:
