@@ -100,6 +100,7 @@ _CANCEL_TIMERS = DriverStatement(
 # The version check of `Case.version` (version_id_col), done by hand: the row changes only
 # if nobody changed it since we read it; otherwise StaleDataError, exactly as a flush raises.
 _CASE_COLUMNS = ("state", "data", "updated_at", "state_entered_at", "closed_at", "audit_seq", "last_hash")
+_WRITTEN = frozenset((*_CASE_COLUMNS, "version"))
 _WRITE_CASE = DriverStatement(
     update(_CASE)
     .where(_CASE.c.id == bindparam("b_id"), _CASE.c.version == bindparam("b_version"))
@@ -110,8 +111,14 @@ _CASE_ROW = DriverStatement(select(*_CASE.c).where(_CASE_BY_ID))
 _CASE_ROW_LOCKED = DriverStatement(select(*_CASE.c).where(_CASE_BY_ID).with_for_update())
 _CASE_ORM = select(Case).where(Case.id == bindparam("b_id"))
 _CASE_ORM_LOCKED = _CASE_ORM.with_for_update()
-_OPEN_STANDING = select(Task).where(
-    Task.case_id == bindparam("b_case"), Task.state == ANY_STATE, Task.status == "open"
+_OPEN_STANDING = DriverStatement(
+    select(_TASK.c.id, _TASK.c.key, _TASK.c.due_at)
+    .where(_TASK.c.case_id == bindparam("b_case"), _TASK.c.state == ANY_STATE, _TASK.c.status == "open")
+)
+_SET_TASK_DUE = DriverStatement(update(_TASK).where(_TASK.c.id == bindparam("b_id")).values(due_at=bindparam("b_due")))
+_CLOSE_TASK = DriverStatement(
+    update(_TASK).where(_TASK.c.id == bindparam("b_id"), _TASK.c.status == "open")
+    .values(status=bindparam("b_status"), completed_by_id=bindparam("b_by"), completed_at=bindparam("b_at"))
 )
 # A NUL escape in JSON text: `\u0000` preceded by an even number of backslashes (a user who
 # types the six characters backslash-u-0-0-0-0 produces an odd number, which is harmless).
@@ -164,13 +171,16 @@ def _write_case(session: Session, case: Case) -> None:
     )
     if rowcount != 1:
         raise StaleDataError(f"case {case.id} was changed by someone else (version {old})")
+    state = inspect(case)
+    if _WRITTEN.issuperset(state.committed_state):
+        # Nothing else changed: what is in the object is what is stored now. Mark the row
+        # clean, so commit does not walk the unit of work.
+        state.dict["version"] = old + 1
+        state._commit_all(state.dict, session.identity_map)
+        return
     for c in _CASE_COLUMNS:
         set_committed_value(case, c, values[f"b_{c}"])
     set_committed_value(case, "version", old + 1)
-    state = inspect(case)
-    if not state.committed_state:
-        # Nothing else changed: mark the row clean, so commit does not walk the unit of work.
-        state._commit_all(state.dict, session.identity_map)
 
 
 def _save_case(session: Session, case: Case) -> None:
@@ -497,8 +507,9 @@ def _reconcile_standing_tasks(
         return
     view = view_of(case)
     final = case.state in wf.final_states
-    open_rows = {t.key: t for t in session.scalars(_OPEN_STANDING, {"b_case": case.id})}
-    new_rows = []
+    conn = session.connection()
+    open_rows = {t["key"]: t for t in _OPEN_STANDING.mappings(conn, {"b_case": case.id})}
+    new_rows, due_changes, closed = [], [], []
     for ts in standing:
         key = ts.key or ts.title[:64]
         wanted = not final and (ts.when is None or bool(ts.when(view)))
@@ -507,15 +518,18 @@ def _reconcile_standing_tasks(
             new_rows.append(_task_row(ts, view, case, now))
         elif wanted and row is not None and callable(ts.due):
             due = ts.due(view, now)
-            old = ensure_utc(row.due_at) if row.due_at is not None else None
+            old = ensure_utc(row["due_at"]) if row["due_at"] is not None else None
             if due != old:
-                row.due_at = due
+                due_changes.append({"b_id": row["id"], "b_due": due})
         elif not wanted and row is not None:
-            row.status = "cancelled" if cancel else "done"
-            row.completed_by_id = actor.user_id
-            row.completed_at = now
+            closed.append({"b_id": row["id"], "b_status": "cancelled" if cancel else "done", "b_by": actor.user_id,
+                           "b_at": now})
     if new_rows:
-        _INSERT_TASK.execute(session.connection(), new_rows)
+        _INSERT_TASK.execute(conn, new_rows)
+    if due_changes:
+        _SET_TASK_DUE.execute(conn, due_changes)
+    if closed:
+        _CLOSE_TASK.execute(conn, closed)
 
 
 def _task_row(ts: TaskSpec, view: CaseView, case: Case, now: datetime) -> dict[str, Any]:

@@ -26,15 +26,21 @@ def add_working_days(start: datetime, days: int) -> datetime:
     Counted on the Amsterdam calendar, returned in the tz of `start`.
     """
     local = start.astimezone(AMSTERDAM)
+    day = _working_day_after(local.date(), days)
+    result = datetime.combine(day, local.timetz().replace(tzinfo=None), tzinfo=AMSTERDAM)
+    return result.astimezone(start.tzinfo)
+
+
+@lru_cache(maxsize=4096)
+def _working_day_after(day: date, days: int) -> date:
+    """The calendar day `days` working days from `day` (asked for every task due date)."""
     step = 1 if days >= 0 else -1
     remaining = abs(days)
-    day = local.date()
     while remaining:
         day += timedelta(days=step)
         if is_working_day(day):
             remaining -= 1
-    result = datetime.combine(day, local.timetz().replace(tzinfo=None), tzinfo=AMSTERDAM)
-    return result.astimezone(start.tzinfo)
+    return day
 
 
 def working_days_between(start: date, end: date) -> int:
