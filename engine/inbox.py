@@ -51,6 +51,11 @@ def start_of_today(now: datetime) -> datetime:
     return datetime.combine(local_today(now), time(0, 0), AMSTERDAM).astimezone(ensure_utc(now).tzinfo)
 
 
+def start_of_day(day: date, now: datetime) -> datetime:
+    """Midnight in Amsterdam at the start of `day`, in the timezone of `now` (UTC)."""
+    return datetime.combine(day, time(0, 0), AMSTERDAM).astimezone(ensure_utc(now).tzinfo)
+
+
 def due_group(due_at: datetime | None, now: datetime) -> str:
     """Te laat / Vandaag / Deze week (until Sunday) / Later, by the Dutch calendar day."""
     if due_at is None:

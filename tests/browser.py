@@ -17,7 +17,8 @@ import pytest
 from werkzeug.serving import make_server
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+# --lang: date fields in the Dutch order (dd-mm-jjjj), as a Dutch browser shows them.
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--lang=nl-NL"]
 
 
 @contextmanager

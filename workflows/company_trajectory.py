@@ -21,6 +21,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from engine.spec import (
+    ANY_STATE,
     SYSTEM,
     CaseView,
     Ctx,
@@ -274,11 +275,14 @@ TIMERS = (
           name="close_without_running_plans"),
 )
 
-# -- tasks on entering each phase (closed automatically when the phase is left) -----------
+# -- tasks on entering each phase (closed automatically when the phase is left); the Harrie
+# task is "standing" (ANY_STATE): it follows its `when` after every step, so naming a Harrie
+# closes it at once -----------------------------------------------------------------------
 
 
-def _no_harrie_yet(case: CaseView) -> bool:
-    return not case.data.get("harrie_user_id")
+def _harrie_needed(case: CaseView) -> bool:
+    """Open while the trajectory is in sollicitatie without a Harrie; done once one is named."""
+    return case.state == "sollicitatie" and not case.data.get("harrie_user_id")
 
 
 TASKS = (
@@ -303,8 +307,8 @@ TASKS = (
              key="suggest_candidates"),
     TaskSpec("sollicitatie", JOB, "Sollicitatiegesprekken plannen met werkgever en Harrie", due=WorkingDays(10),
              key="plan_interviews"),
-    TaskSpec("sollicitatie", OPDRACHTGEVER, "Harrie (dagelijks begeleider) aanwijzen", due=WorkingDays(5),
-             remind_before=(timedelta(days=2),), key="name_harrie", when=_no_harrie_yet),
+    TaskSpec(ANY_STATE, OPDRACHTGEVER, "Harrie (dagelijks begeleider) aanwijzen", due=WorkingDays(5),
+             remind_before=(timedelta(days=2),), key="name_harrie", when=_harrie_needed),
     TaskSpec("sollicitatie", OPDRACHTGEVER, "Uitkomst per kandidaat doorgeven", due=WorkingDays(15),
              key="decide_candidates"),
     TaskSpec("trajectplan", OPDRACHTGEVER, "HR-administratie nieuwe medewerker(s) afronden", due=WorkingDays(10),

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from engine import inbox
@@ -26,6 +26,8 @@ from workflows.models import Candidate
 from workflows.roles import ORG_EMPLOYER
 
 MAX_LIST = 500
+INBOX_PAGE = 100  # rows of "Mijn taken" per page (each row has two forms)
+MAX_INBOX_PAGE = 100
 QUEUE_PAGE = 50  # rows per queue page (each row has two forms)
 ARCHIVE_PAGE = 25
 MAX_SEARCH = 100
@@ -81,9 +83,19 @@ class TaskLine:
 
 @dataclass(frozen=True)
 class Inbox:
-    groups: dict[str, list[TaskLine]]  # Te laat, Vandaag, Deze week, Later
-    parked: list[TaskLine]  # Later terugzien, by follow-up day
-    total: int
+    """One page of my tasks, with the counts of all pages."""
+
+    groups: dict[str, list[TaskLine]]  # this page's tasks: Te laat, Vandaag, Deze week, Later
+    parked: list[TaskLine]  # Later terugzien, by follow-up day (the first INBOX_PAGE)
+    total: int  # open tasks not parked, on all pages
+    counts: dict[str, int] = field(default_factory=dict)  # per group, on all pages
+    parked_total: int = 0
+    number: int = 1
+    has_next: bool = False
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
 
 
 @dataclass(frozen=True)
@@ -172,20 +184,50 @@ class TaskInbox:
         return out
 
     # lists -------------------------------------------------------------------------------
-    def mine(self, actor: Actor, f: TaskFilter | None = None) -> Inbox:
-        """My open tasks by urgency; those I parked for later apart, by their follow-up day."""
+    def mine(self, actor: Actor, f: TaskFilter | None = None, page: int = 1) -> Inbox:
+        """One page of my open tasks by urgency; those I parked for later apart, by their follow-up day.
+
+        Pages of INBOX_PAGE rows in due order (the groups follow that order), so the page costs
+        the same for a coach with 20 tasks and one with 2,000; the counts per group come from one
+        aggregate over all of them.
+        """
         now = self.services.clock.now()
+        today = inbox.local_today(now)
+        page = max(1, min(page, MAX_INBOX_PAGE))
+        upto = page * INBOX_PAGE + 1
+        stmt = self._select(actor, "mine", f)
+        parked_if = and_(Task.follow_up_on.is_not(None), Task.follow_up_on > today)
         with self.services.db.read() as s:
-            lines = inbox.urgent_first(lambda q: self._lines(s, q), self._select(actor, "mine", f), MAX_LIST)
+            counts, parked_total = self._group_counts(s, stmt, now)
+            lines = inbox.urgent_first(lambda q: self._lines(s, q), stmt.where(~parked_if), upto)
+            parked = self._lines(s, stmt.where(parked_if).order_by(Task.follow_up_on, Task.id).limit(INBOX_PAGE))
+        start = (page - 1) * INBOX_PAGE
         groups: dict[str, list[TaskLine]] = {g: [] for g in inbox.GROUPS}
-        parked = []
-        for line in lines:
-            if inbox.is_parked(line.follow_up_on, now):
-                parked.append(line)
-            else:
-                groups[line.group(now)].append(line)
-        parked.sort(key=lambda t: (t.follow_up_on, t.task_id))
-        return Inbox(groups=groups, parked=parked, total=len(lines))
+        for line in lines[start:start + INBOX_PAGE]:
+            groups[line.group(now)].append(line)
+        return Inbox(groups=groups, parked=parked, total=sum(counts.values()), counts=counts,
+                     parked_total=parked_total, number=page, has_next=len(lines) > start + INBOX_PAGE)
+
+    @staticmethod
+    def _group_counts(s: Session, stmt: Select, now: datetime) -> tuple[dict[str, int], int]:
+        """How many of the tasks `stmt` selects fall in each group, and how many are parked."""
+        today = inbox.local_today(now)
+        start = inbox.start_of_today(now)
+        tomorrow = inbox.start_of_day(today + timedelta(days=1), now)
+        next_week = inbox.start_of_day(today + timedelta(days=7 - today.weekday()), now)
+        rows = stmt.with_only_columns(Task.due_at, Task.follow_up_on).order_by(None).subquery()
+        due, follow = rows.c.due_at, rows.c.follow_up_on
+        parked = and_(follow.is_not(None), follow > today)
+        active = or_(follow.is_(None), follow <= today)
+        late, today_, week, later, parked_n = s.execute(select(
+            func.count().filter(and_(active, due < start)),
+            func.count().filter(and_(active, due >= start, due < tomorrow)),
+            func.count().filter(and_(active, due >= tomorrow, due < next_week)),
+            func.count().filter(and_(active, or_(due.is_(None), due >= next_week))),
+            func.count().filter(parked),
+        ).select_from(rows)).one()
+        groups = dict(zip(inbox.GROUPS, (late, today_, week, later), strict=True))
+        return groups, parked_n
 
     def queue(self, actor: Actor, f: TaskFilter | None = None) -> list[TaskLine]:
         with self.services.db.read() as s:

@@ -390,8 +390,19 @@ def test_the_harrie_task_only_opens_when_no_harrie_is_named_yet(world):
     w.company.propose_candidate(w.job, case_id, w.daan)
     w.company.name_harrie(w.boss, case_id, w.harrie.user_id)
     w.fire(w.job, case_id, "start_interviews")
-    keys = {t.key for t in w.tasks(case_id) if t.state == "sollicitatie"}
+    keys = {t.key for t in w.tasks(case_id) if t.status == "open"}
     assert keys == {"plan_interviews", "decide_candidates"}
+
+
+def test_the_employers_harrie_task_is_done_as_soon_as_a_harrie_is_named(world):
+    w = world
+    case_id = w.to_sollicitatie(w.daan)
+    harrie_task = [t for t in w.tasks(case_id) if t.key == "name_harrie"]
+    assert [(t.role, t.status) for t in harrie_task] == [(OPDRACHTGEVER, "open")]
+    w.company.name_harrie(w.boss, case_id, w.harrie.user_id)
+    harrie_task = [t for t in w.tasks(case_id) if t.key == "name_harrie"]
+    assert [(t.status, t.completed_by_id) for t in harrie_task] == [("done", w.boss.user_id)]
+    assert "name_harrie" not in {t.key for t in w.tasks(case_id) if t.status == "open"}
 
 
 def test_who_sees_a_trajectory_follows_the_wsp_region_and_the_employer(world):

@@ -376,3 +376,59 @@ def test_the_queue_shows_50_tasks_a_page_and_its_next_page_keeps_the_search(app,
     assert second.count(">Extra taak ") == 20 and "Vorige pagina" in second and "Volgende pagina" not in second
     both = {m for page in (listed, second) for m in re.findall(r">Extra taak (\d+)<", page)}
     assert len(both) == 70  # every task once, none on two pages
+
+
+def test_a_coach_with_hundreds_of_tasks_pages_through_them_most_urgent_first_with_true_counts(app, client):
+    """A page holds 100 tasks in due order; each group's count and the parked count are of all of them."""
+    from workflows.task_inbox import INBOX_PAGE
+
+    sanne = user_id(app, SANNE)
+    with services(app).db.write() as s:
+        case_id = s.scalar(select(Case.id).order_by(Case.id))
+        now = utc(2026, 11, 23, 8)
+        rows = [{"case_id": case_id, "key": f"extra{i}", "state": "*", "role": "job", "assignee_id": sanne,
+                 "title": f"Extra taak {i:03d}", "created_at": now, "status": "open", "remind_before": [],
+                 "due_at": now - timedelta(days=1 + i) if i < 150 else now + timedelta(days=30 + i),
+                 "follow_up_on": datetime(2026, 12, 14).date() if i >= 200 else None}
+                for i in range(230)]
+        s.execute(insert(Task), rows)
+    sign_in(client, SANNE)
+    with services(app).db.read() as s:
+        mine = [(t.due_at, t.follow_up_on) for t in s.scalars(
+            select(Task).where(Task.assignee_id == sanne, Task.status == "open"))]
+    from engine.inbox import due_group, is_parked
+    clock_now = services(app).clock.now()
+    expected = {g: 0 for g in ("Te laat", "Vandaag", "Deze week", "Later")}
+    for due, follow in mine:
+        if not is_parked(follow, clock_now):
+            expected[due_group(due, clock_now)] += 1
+    parked = sum(1 for _due, follow in mine if is_parked(follow, clock_now))
+    active = sum(expected.values())
+    assert parked == 30 and active > 2 * INBOX_PAGE
+
+    seen: list[str] = []
+    page, number = client.get("/").get_data(as_text=True), 1
+    while True:
+        for group, count in expected.items():
+            assert heading_count(page, group) == count, (number, group)
+        assert heading_count(page, "Later terugzien") == parked
+        titles = [t for group in expected for t in re.findall(
+            r'<td data-label="Taak"><a href="[^"]+">([^<]+)</a>', section(page, group))]
+        assert len(titles) == (INBOX_PAGE if number * INBOX_PAGE <= active else active - (number - 1) * INBOX_PAGE)
+        seen += titles
+        nxt = re.search(r'<a href="([^"]+)" rel="next">', page)
+        if not nxt:
+            break
+        page, number = client.get(nxt.group(1).replace("&amp;", "&")).get_data(as_text=True), number + 1
+    assert number == -(-active // INBOX_PAGE) and len(seen) == len(set(seen)) == active
+    assert "Extra taak 149" in seen[0:5], "the latest due first: the one overdue longest"
+    late_parked = section(client.get("/?pagina=2").get_data(as_text=True), "Later terugzien")
+    assert late_parked.count('data-label="Taak"') == 30
+
+
+def test_the_pages_of_my_tasks_keep_the_filters(app, client):
+    sign_in(client, SANNE)
+    html = client.get("/?te_laat=y&pagina=1").get_data(as_text=True)
+    assert 'rel="next"' not in html  # the demo coach has fewer than a page of late tasks
+    assert client.get("/?pagina=abc").status_code == 200
+    assert client.get("/?pagina=999999").status_code == 200

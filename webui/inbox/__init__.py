@@ -20,7 +20,7 @@ from engine.inbox import PARKED, TaskCounts
 from engine.task_services import MAX_REASON, TaskServices
 from webui.auth import current_actor, login_required
 from webui.extensions import services
-from workflows.task_inbox import TaskFilter, TaskInbox, task_ids
+from workflows.task_inbox import INBOX_PAGE, TaskFilter, TaskInbox, task_ids
 
 bp = Blueprint("inbox", __name__)
 
@@ -143,9 +143,9 @@ def task_counts() -> TaskCounts | None:
 def _render_inbox(follow_form: FollowUpForm | None = None, failed_task: int | None = None, status: int = 200):
     actor = current_actor()
     filter_form, filters = _filter_form()
-    mine = _read().mine(actor, filters)
+    mine = _read().mine(actor, filters, _int(request.args.get("pagina")) or 1)
     return render_template(
-        "inbox.html", inbox=mine, parked_label=PARKED, fform=filter_form, filters=filters,
+        "inbox.html", inbox=mine, page_size=INBOX_PAGE, parked_label=PARKED, fform=filter_form, filters=filters,
         now=services().clock.now(), post_form=PostForm(), follow_form=follow_form, failed_task=failed_task,
         empty_follow_form=FollowUpForm(formdata=None), is_coordinator=bool(g.user.is_coordinator),
     ), status
