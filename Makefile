@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 INSTANCE := instance
 export DATABASE_URL ?= sqlite:///$(CURDIR)/$(INSTANCE)/jobtraject.db
 
-.PHONY: run test test-fast lint bench bench-pg install browser migration-reset clean
+.PHONY: run test test-fast lint bench bench-pg install browser wrk migration-reset clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ run: $(STAMP)
 browser:
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
 
+# Debian's wrk for the benchmark's requests-per-second run.
+wrk:
+	@command -v wrk >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null)
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
@@ -38,12 +42,12 @@ test: $(STAMP) lint browser
 test-fast: $(STAMP)
 	JOBTRAJECT_SKIP_POSTGRES=1 $(BIN)/pytest -q -x -m "not e2e and not slow"
 
-bench: $(STAMP)
+bench: $(STAMP) wrk
 	$(BIN)/python -m bench
 
 # The same on PostgreSQL: throwaway databases on BENCH_PG_URL's server (never its own database).
 BENCH_PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
-bench-pg: $(STAMP)
+bench-pg: $(STAMP) wrk
 	$(BIN)/python -m bench --db $(BENCH_PG_URL)
 
 # Developers: rebuild the single initial migration from the models (nothing is deployed yet).

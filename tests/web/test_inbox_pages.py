@@ -432,3 +432,17 @@ def test_the_pages_of_my_tasks_keep_the_filters(app, client):
     assert 'rel="next"' not in html  # the demo coach has fewer than a page of late tasks
     assert client.get("/?pagina=abc").status_code == 200
     assert client.get("/?pagina=999999").status_code == 200
+
+
+def test_a_queue_of_more_than_a_thousand_tasks_shows_as_1000_plus(app, client):
+    """The navigation counts the queue up to 1,000 (the count would otherwise grow with history)."""
+    with services(app).db.write() as s:
+        case_id = s.scalar(select(Case.id).order_by(Case.id))
+        now = utc(2026, 11, 23, 8)
+        s.execute(insert(Task), [{"case_id": case_id, "key": f"q{i}", "state": "*", "role": "job", "assignee_id": None,
+                                  "title": f"Wachtrijtaak {i}", "created_at": now, "status": "open",
+                                  "remind_before": [], "due_at": now + timedelta(days=3)} for i in range(1005)])
+    sign_in(client, SANNE)
+    html = client.get("/").get_data(as_text=True)
+    assert '<span class="count">1000+</span>' in nav(html)
+    assert "Wachtrij: 1000+ taken voor JoB" in " ".join(html.split())
