@@ -226,6 +226,16 @@ class TaskCounts:
 QUEUE_COUNT_CAP = 1000
 
 
+def my_open_tasks(policy: AccessPolicy, actor: Actor, *columns: ColumnElement) -> Select:
+    """`columns` of the actor's open tasks, read from the assignee index; the case is joined
+    only when the policy restricts which cases the actor sees (counts, id lists)."""
+    stmt = select(*columns).select_from(Task).where(Task.assignee_id == actor.user_id, Task.status == "open")
+    visible = policy.case_filter(actor)
+    if not isinstance(visible, True_):
+        stmt = stmt.join(Case, Case.id == Task.case_id).where(visible)
+    return stmt
+
+
 def task_counts(session: Session, policy: AccessPolicy, actor: Actor, now: datetime) -> TaskCounts:
     """My open tasks, how many of them are late, and the unassigned queue of my role: one
     statement of three scalar subqueries, each reading one index.

@@ -26,8 +26,8 @@ from workflows.models import Candidate
 from workflows.roles import ORG_EMPLOYER
 
 MAX_LIST = 500
-INBOX_PAGE = 100  # rows of "Mijn taken" per page (each row has two forms)
-MAX_INBOX_PAGE = 100
+INBOX_PAGE = 50  # rows of "Mijn taken" per page (each row has two forms), as in the queue
+MAX_INBOX_PAGE = 200
 QUEUE_PAGE = 50  # rows per queue page (each row has two forms)
 ARCHIVE_PAGE = 25
 MAX_SEARCH = 100
@@ -197,10 +197,17 @@ class TaskInbox:
         upto = page * INBOX_PAGE + 1
         stmt = self._select(actor, "mine", f)
         parked_if = and_(Task.follow_up_on.is_not(None), Task.follow_up_on > today)
+        # Unfiltered, the counts and the parked ids come from the task rows alone; the joins
+        # for names (case, employer, candidate, assignee) only for the rows shown.
+        plain = f is None or not f.active
+        policy = self.services.policy
+        counted = inbox.my_open_tasks(policy, actor, Task.due_at, Task.follow_up_on) if plain else stmt
+        parked_rows = (stmt.where(Task.id.in_(inbox.my_open_tasks(policy, actor, Task.id).where(parked_if)))
+                       if plain else stmt.where(parked_if))
         with self.services.db.read() as s:
-            counts, parked_total = self._group_counts(s, stmt, now)
+            counts, parked_total = self._group_counts(s, counted, now)
             lines = inbox.urgent_first(lambda q: self._lines(s, q), stmt.where(~parked_if), upto)
-            parked = self._lines(s, stmt.where(parked_if).order_by(Task.follow_up_on, Task.id).limit(INBOX_PAGE))
+            parked = self._lines(s, parked_rows.order_by(Task.follow_up_on, Task.id).limit(INBOX_PAGE))
         start = (page - 1) * INBOX_PAGE
         groups: dict[str, list[TaskLine]] = {g: [] for g in inbox.GROUPS}
         for line in lines[start:start + INBOX_PAGE]:

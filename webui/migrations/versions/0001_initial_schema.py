@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-03 08:57:03.973822
+Create Date: 2026-12-03 14:32:07.249967
 """
 from alembic import op
 import sqlalchemy as sa
@@ -385,7 +385,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('task', schema=None) as batch_op:
-        batch_op.create_index('ix_task_assignee_status_due', ['assignee_id', 'status', 'due_at', 'id'], unique=False)
+        batch_op.create_index('ix_task_assignee_status_due', ['assignee_id', 'status', 'due_at', 'id', 'follow_up_on'], unique=False)
         batch_op.create_index('ix_task_case_status', ['case_id', 'status'], unique=False)
         batch_op.create_index('ix_task_queue', ['role', 'status', 'due_at', 'id', 'assignee_id'], unique=False)
         batch_op.create_index('ix_task_status_due', ['status', 'due_at'], unique=False)
