@@ -48,7 +48,7 @@ def start_of_today(now: datetime) -> datetime:
     """Midnight in Amsterdam, as UTC: a task due before this moment is late.
 
     Cached per moment: a task page asks it twice for every row with the same `now`."""
-    return datetime.combine(local_today(now), time(0, 0), AMSTERDAM).astimezone(ensure_utc(now).tzinfo)
+    return start_of_day(local_today(now), now)
 
 
 def start_of_day(day: date, now: datetime) -> datetime:
@@ -230,10 +230,12 @@ def my_open_tasks(policy: AccessPolicy, actor: Actor, *columns: ColumnElement) -
     """`columns` of the actor's open tasks, read from the assignee index; the case is joined
     only when the policy restricts which cases the actor sees (counts, id lists)."""
     stmt = select(*columns).select_from(Task).where(Task.assignee_id == actor.user_id, Task.status == "open")
-    visible = policy.case_filter(actor)
-    if not isinstance(visible, True_):
-        stmt = stmt.join(Case, Case.id == Task.case_id).where(visible)
-    return stmt
+    return _visible_only(stmt, policy.case_filter(actor))
+
+
+def _visible_only(stmt: Select, visible: ColumnElement[bool]) -> Select:
+    """Tasks of cases the actor may see: the case joined only when the policy restricts them."""
+    return stmt if isinstance(visible, True_) else stmt.join(Case, Case.id == Task.case_id).where(visible)
 
 
 def task_counts(session: Session, policy: AccessPolicy, actor: Actor, now: datetime) -> TaskCounts:
@@ -248,9 +250,8 @@ def task_counts(session: Session, policy: AccessPolicy, actor: Actor, now: datet
     visible = policy.case_filter(actor)
 
     def count(*where: ColumnElement[bool], cap: int | None = None):
-        stmt = select(Task.id if cap else func.count()).select_from(Task).where(Task.status == "open", *where)
-        if not isinstance(visible, True_):
-            stmt = stmt.join(Case, Case.id == Task.case_id).where(visible)
+        stmt = _visible_only(
+            select(Task.id if cap else func.count()).select_from(Task).where(Task.status == "open", *where), visible)
         if cap:
             return select(func.count()).select_from(stmt.limit(cap + 1).subquery()).scalar_subquery()
         return stmt.scalar_subquery()
