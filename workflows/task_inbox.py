@@ -187,9 +187,9 @@ class TaskInbox:
     def mine(self, actor: Actor, f: TaskFilter | None = None, page: int = 1) -> Inbox:
         """One page of my open tasks by urgency; those I parked for later apart, by their follow-up day.
 
-        Pages of INBOX_PAGE rows in due order (the groups follow that order), so the page costs
-        the same for a coach with 20 tasks and one with 2,000; the counts per group come from one
-        aggregate over all of them.
+        Pages of INBOX_PAGE rows in due order (the groups follow that order), so a coach with
+        2,000 tasks gets a page about as fast as one with 20; the counts per group come from one
+        aggregate over all of them, read from the assignee index.
         """
         now = self.services.clock.now()
         today = inbox.local_today(now)
