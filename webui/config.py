@@ -55,7 +55,7 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         "SMTP_TIMEOUT": float(os.environ.get("SMTP_TIMEOUT", "30")),
         "SCHEDULER_INTERVAL_SECONDS": float(os.environ.get("SCHEDULER_INTERVAL_SECONDS", "15")),
         "REMINDER_INTERVAL_SECONDS": float(os.environ.get("REMINDER_INTERVAL_SECONDS", "60")),
-        "WORKER_STOP_GRACE_SECONDS": int(os.environ.get("WORKER_STOP_GRACE_SECONDS", "20")),
+        "WORKER_STOP_GRACE_SECONDS": float(os.environ.get("WORKER_STOP_GRACE_SECONDS", "20")),
         "TIMER_LEASE_SECONDS": float(os.environ.get("TIMER_LEASE_SECONDS", "120")),
         "TIMER_MAX_ATTEMPTS": int(os.environ.get("TIMER_MAX_ATTEMPTS", "5")),
         "MAIL_LEASE_SECONDS": float(os.environ.get("MAIL_LEASE_SECONDS", "300")),
