@@ -138,7 +138,7 @@ def load_case(session: Session, case_id: int, *, lock: bool = False) -> Case | N
         stmt = _CASE_ORM_LOCKED if lock else _CASE_ORM
         return session.scalars(stmt, {"b_id": case_id}, execution_options={"populate_existing": True}).first()
     stmt_fast = _CASE_ROW_LOCKED if lock else _CASE_ROW
-    rows = stmt_fast.mappings(session.connection(), {"b_id": case_id})
+    rows = stmt_fast.mappings(session, {"b_id": case_id})
     return _attach(session, rows[0]) if rows else None
 
 
@@ -167,7 +167,7 @@ def _write_case(session: Session, case: Case) -> None:
     old = case.version
     values = {f"b_{c}": getattr(case, c) for c in _CASE_COLUMNS}
     rowcount = _WRITE_CASE.execute(
-        session.connection(), {"b_id": case.id, "b_version": old, "b_new_version": old + 1, **values}
+        session, {"b_id": case.id, "b_version": old, "b_new_version": old + 1, **values}
     )
     if rowcount != 1:
         raise StaleDataError(f"case {case.id} was changed by someone else (version {old})")
@@ -420,7 +420,7 @@ def create_case(
     }
     if session.new or session.dirty:
         session.flush()  # rows the caller added first (the case may refer to them)
-    row["id"] = _INSERT_CASE.mappings(session.connection(), row)[0]["id"]
+    row["id"] = _INSERT_CASE.mappings(session, row)[0]["id"]
     case = _attach(session, row)
     _write_audit(session, case, START_TRIGGER, actor, now, None, case.state, {}, None, request_id)
     _save_case(session, case)
@@ -449,7 +449,7 @@ def _write_audit(
         payload=payload, reason=reason, request_id=request_id,
     )
     _INSERT_AUDIT.execute(
-        session.connection(),
+        session,
         {
             "case_id": case.id, "seq": seq, "at": now, "actor_user_id": actor.user_id,
             "actor_role": actor.role, "trigger": trigger, "from_state": from_state,
@@ -462,10 +462,9 @@ def _write_audit(
 
 
 def _leave_state(session: Session, case_id: int, state: str, actor: Actor, now: datetime, *, cancel: bool) -> None:
-    conn = session.connection()
-    _CLOSE_TASKS.execute(conn, {"b_case": case_id, "b_state": state, "b_status": "cancelled" if cancel else "done",
-                                "b_by": actor.user_id, "b_at": now})
-    _CANCEL_TIMERS.execute(conn, {"b_case": case_id, "b_state": state})
+    _CLOSE_TASKS.execute(session, {"b_case": case_id, "b_state": state, "b_status": "cancelled" if cancel else "done",
+                                   "b_by": actor.user_id, "b_at": now})
+    _CANCEL_TIMERS.execute(session, {"b_case": case_id, "b_state": state})
 
 
 def due_at(rule: Any, view: CaseView, entered: datetime) -> datetime | None:
@@ -492,10 +491,10 @@ def _enter_state(session: Session, wf: CompiledWorkflow, case: Case, now: dateti
             }
         )
     if timer_rows:
-        _INSERT_TIMER.execute(session.connection(), timer_rows)
+        _INSERT_TIMER.execute(session, timer_rows)
     task_rows = [_task_row(ts, view, case, now) for ts in wf.tasks_for(case.state) if ts.when is None or ts.when(view)]
     if task_rows:
-        _INSERT_TASK.execute(session.connection(), task_rows)
+        _INSERT_TASK.execute(session, task_rows)
 
 
 def _reconcile_standing_tasks(
@@ -507,8 +506,7 @@ def _reconcile_standing_tasks(
         return
     view = view_of(case)
     final = case.state in wf.final_states
-    conn = session.connection()
-    open_rows = {t["key"]: t for t in _OPEN_STANDING.mappings(conn, {"b_case": case.id})}
+    open_rows = {t["key"]: t for t in _OPEN_STANDING.mappings(session, {"b_case": case.id})}
     new_rows, due_changes, closed = [], [], []
     for ts in standing:
         key = ts.key or ts.title[:64]
@@ -525,11 +523,11 @@ def _reconcile_standing_tasks(
             closed.append({"b_id": row["id"], "b_status": "cancelled" if cancel else "done", "b_by": actor.user_id,
                            "b_at": now})
     if new_rows:
-        _INSERT_TASK.execute(conn, new_rows)
+        _INSERT_TASK.execute(session, new_rows)
     if due_changes:
-        _SET_TASK_DUE.execute(conn, due_changes)
+        _SET_TASK_DUE.execute(session, due_changes)
     if closed:
-        _CLOSE_TASK.execute(conn, closed)
+        _CLOSE_TASK.execute(session, closed)
 
 
 def _task_row(ts: TaskSpec, view: CaseView, case: Case, now: datetime) -> dict[str, Any]:
@@ -568,4 +566,4 @@ def _queue_mails(session: Session, mails: list[Mail], now: datetime) -> None:
             }
         )
     if rows:
-        _INSERT_OUTBOX.execute(session.connection(), rows)
+        _INSERT_OUTBOX.execute(session, rows)

@@ -189,7 +189,7 @@ class TimerSweep:
         now = self.clock.now()
         try:
             with self.db.write() as s:
-                conn = s.connection()
+                conn = s
                 # Ownership check and row lock in one statement: only the lease holder goes on.
                 taken = _TAKE.mappings(conn, {"b_id": timer_id, "b_worker": self.worker_id})
                 if not taken:

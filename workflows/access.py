@@ -47,7 +47,7 @@ class JobAccessPolicy:
             session = object_session(case)
             if session is None:
                 return False
-            rows = _PARENT_OF.mappings(session.connection(), {"org_id": case.organisation_id})
+            rows = _PARENT_OF.mappings(session, {"org_id": case.organisation_id})
             return bool(rows) and rows[0]["parent_id"] == actor.organisation_id
         return False
 

@@ -244,7 +244,7 @@ class CompanyServices:
         if not self.services.policy.can_start(actor, COMPANY_TRAJECTORY, organisation_id):
             raise NotPermitted("U mag voor deze werkgever geen traject starten.")
         with self.db.write() as s:
-            conn = s.connection()
+            conn = s
             # Two starts for one employer queue up on the employer's row (SQLite: BEGIN IMMEDIATE).
             employer = (_EMPLOYER if self.db.sqlite else _EMPLOYER_LOCKED).mappings(conn, {"b_org": organisation_id})
             if not employer or employer[0]["kind"] != ORG_EMPLOYER or employer[0]["company"] is None:
@@ -328,7 +328,7 @@ def check_references(s: Session, registry: Registry, case: Case, trigger: str, p
     if cleaner is None:  # not possible in this phase: let the engine say so
         return payload
     clean = cleaner(dict(payload))
-    conn = s.connection()
+    conn = s
     if trigger in CANDIDATE_REFS:
         rows = _CANDIDATE.mappings(conn, {"b_id": clean["candidate_id"]})
         if not rows or rows[0]["erased_at"] is not None:
