@@ -51,11 +51,14 @@ bench-pg: $(STAMP) wrk
 	$(BIN)/python -m bench --db $(BENCH_PG_URL)
 
 # Developers: rebuild the single initial migration from the models (nothing is deployed yet).
+# Later, hand-written migrations (0002: the case counters and their triggers) are kept aside meanwhile.
 migration-reset: $(STAMP)
-	rm -f webui/migrations/versions/0001_initial_schema.py /tmp/jobtraject-migration.db
+	rm -rf webui/migrations/versions/0001_initial_schema.py /tmp/jobtraject-migration.db /tmp/jobtraject-later-migrations
+	mkdir /tmp/jobtraject-later-migrations && mv webui/migrations/versions/0002_*.py /tmp/jobtraject-later-migrations/
 	$(BIN)/python -c "from alembic import command; from webui.migrate import alembic_config; \
 command.revision(alembic_config('sqlite:////tmp/jobtraject-migration.db'), message='initial schema', autogenerate=True, rev_id='0001')"
 	sed -i 's/astext_type=Text()/astext_type=sa.Text()/g' webui/migrations/versions/0001_initial_schema.py
+	mv /tmp/jobtraject-later-migrations/*.py webui/migrations/versions/
 
 clean:
 	rm -rf $(VENV) .pytest_cache

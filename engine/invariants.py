@@ -11,7 +11,8 @@ transitions) plus what the sweeps promise:
   `grace`; optionally, the Message-IDs an SMTP sink received match the `sent` rows;
 - storage: on SQLite `PRAGMA foreign_key_check` finds nothing and `PRAGMA integrity_check`
   says `ok` (PostgreSQL enforces foreign keys itself);
-- acknowledged requests: every request id a client saw acknowledged has its audit row.
+- acknowledged requests: every request id a client saw acknowledged has its audit row;
+- case counts: the counters per workflow and state (`engine.case_counts`) equal the cases.
 
 Read-only: the checker never writes, so it may run next to a busy system.
 """
@@ -25,6 +26,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, func, or_, select, text
 from sqlalchemy.orm import Session
 
+from engine import case_counts
 from engine.audit import verify_all
 from engine.clock import ensure_utc
 from engine.db import Database
@@ -100,6 +102,7 @@ def check_all(
         report.checks.append(_audit(s, registry))
         report.checks.append(_timers(s, now, grace))
         report.checks.append(_outbox(s, now, grace, delivered_message_ids))
+        report.checks.append(_case_counts(s))
         if acknowledged is not None:
             report.checks.append(_acknowledged(s, list(acknowledged)))
     report.checks.append(_storage(db))
@@ -114,6 +117,16 @@ def _audit(s: Session, registry: Registry) -> Check:
     c.figures["zaken"] = checked
     for p in problems:
         c.add(f"zaak {p.case_id}: {p.problem}")
+    return c
+
+
+def _case_counts(s: Session) -> Check:
+    """The counters per workflow and state (the dashboard's) equal the cases themselves."""
+    c = Check("case_counts")
+    wrong = case_counts.mismatches(s)
+    c.figures["wrong"] = len(wrong)
+    for workflow, state, counted, actual in wrong:
+        c.add(f"{workflow}/{state}: counted {counted}, cases {actual}")
     return c
 
 

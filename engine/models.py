@@ -368,3 +368,6 @@ class WorkerHeartbeat(Base):
     pid: Mapped[int] = mapped_column(Integer)
     started_at: Mapped[datetime] = mapped_column(UtcDateTime)
     beat_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+from engine import case_counts as _case_counts  # noqa: E402, F401 - the counters table and its triggers

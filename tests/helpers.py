@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
+from engine.case_counts import CaseStateCount
 from engine.db import Database
 from engine.models import AuditEntry, Case, Organisation, OutboxMessage, Task, Timer, User
 from engine.spec import Actor
@@ -35,7 +36,7 @@ def snapshot(db: Database) -> dict[str, list]:
     """Every row of every engine table, to assert 'the database is exactly as it was'."""
     out: dict[str, list] = {}
     with db.read() as s:
-        for model in (Case, AuditEntry, Task, Timer, OutboxMessage):
+        for model in (Case, AuditEntry, Task, Timer, OutboxMessage, CaseStateCount):
             rows = s.execute(select(model.__table__)).all()
             out[model.__tablename__] = sorted(tuple(map(str, r)) for r in rows)
     return out

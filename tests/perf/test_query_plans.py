@@ -122,3 +122,23 @@ def test_the_timer_sweep_picks_due_timers_from_its_index_in_due_order(db):
             assert "TEMP B-TREE" not in text and "SCAN timer" not in text, text
         else:
             assert "Seq Scan" not in text and "Sort" not in text, text
+
+
+def test_the_dashboard_takes_the_trajectories_per_phase_from_the_counters_not_from_the_cases(big):
+    from sqlalchemy import func, select
+
+    from engine.clock import FixedClock
+    from engine.models import Case
+    from workflows.company_trajectory import NAME, OPEN_PHASES
+    from workflows.dashboard import Dashboard
+
+    services = Services(db=big, registry=build_registry(), policy=JobAccessPolicy(big), clock=FixedClock(NOW))
+    dashboard = Dashboard(services)
+    queries = [s for s, _ in selects_of(big, lambda: dashboard.build(coach(big)))]
+    assert any("FROM case_state_count" in s for s in queries), queries
+    assert not any("GROUP BY wf_case.state" in s for s in queries), "counts the cases one by one again"
+    with big.read() as s:
+        live = dict(s.execute(select(Case.state, func.count()).where(Case.workflow == NAME, Case.state.in_(OPEN_PHASES))
+                              .group_by(Case.state)).all())
+    shown = {p.state: p.count for p in dashboard.build(coach(big)).trajectories if p.count}
+    assert shown == live and sum(live.values()) > CASES // 3
