@@ -44,7 +44,11 @@ def running(small_fs):
     from engine.db import Database
 
     url = f"sqlite:///{small_fs / 'jobtraject.db'}"
-    Database(url).create_all()
+    schema = Database(url)
+    schema.create_all()
+    # Closed now, not whenever the garbage collector gets to it: its pooled connection keeps
+    # the file open for writing, and the kernel then refuses the read-only remount ("busy").
+    schema.dispose()
     app = web_app(url)
     coach, _org, ids = coach_world(app, n_cases=4)
     client = app.test_client()
