@@ -23,6 +23,7 @@ from sqlalchemy import Connection, Integer, String, event, func, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from engine.db import Base
+from engine.models import Case  # engine.models imports this module at its end: either order works
 
 SHARDS = 16
 
@@ -144,8 +145,6 @@ def mismatches(session: Session) -> list[tuple[str, str, int, int]]:
     counted = {(w, s): int(n or 0) for w, s, n in session.execute(
         select(CaseStateCount.workflow, CaseStateCount.state, func.sum(CaseStateCount.n))
         .group_by(CaseStateCount.workflow, CaseStateCount.state))}
-    from engine.models import Case  # here: engine.models imports this module
-
     actual = {(w, s): int(n) for w, s, n in session.execute(
         select(Case.workflow, Case.state, func.count()).group_by(Case.workflow, Case.state))}
     out = []

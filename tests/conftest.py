@@ -49,6 +49,19 @@ def db_url(request, tmp_path) -> str:
     return url
 
 
+@pytest.fixture(params=DB_KINDS)
+def empty_db_url(request, tmp_path) -> Iterator[str]:
+    """A database without any tables (a new SQLite file, a new PostgreSQL database), for migrations."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'migrate.db'}"
+        return
+    if dbs.SKIP_PG:
+        pytest.skip("PostgreSQL tests skipped: JOBTRAJECT_SKIP_POSTGRES=1")
+    url = dbs.create_pg_database()
+    yield url
+    dbs.drop_pg_database(url)
+
+
 @pytest.fixture
 def db(db_url) -> Iterator[Database]:
     database = Database(db_url)

@@ -16,7 +16,6 @@ from engine.errors import GuardRejected, StaleCase
 from engine.models import AuditEntry, Case, Task, Timer
 from engine.registry import Registry
 from engine.services import Services
-from tests import dbs
 from tests.helpers import T0, make_org, make_user, snapshot
 from tests.sample_workflow import BOSS, CLERK, SAMPLE
 from webui.migrate import upgrade
@@ -107,28 +106,16 @@ def test_the_counters_disagreeing_with_the_cases_is_found(db, world):
         assert case_counts.mismatches(s) == [("sample", "intake", 3, 1)]
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def migrated_url(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'migrate.db'}"
-        return
-    if dbs.SKIP_PG:
-        pytest.skip("PostgreSQL tests skipped: JOBTRAJECT_SKIP_POSTGRES=1")
-    url = dbs.create_pg_database()
-    yield url
-    dbs.drop_pg_database(url)
-
-
-def test_the_migration_counts_the_cases_a_database_already_had(migrated_url):
-    upgrade(migrated_url, "0001")
-    db = Database(migrated_url)
+def test_the_migration_counts_the_cases_a_database_already_had(empty_db_url):
+    upgrade(empty_db_url, "0001")
+    db = Database(empty_db_url)
     try:
         with db.engine.begin() as conn:
             for state in ("intake", "intake", "review"):
                 conn.execute(Case.__table__.insert().values(
                     workflow="sample", workflow_version=1, state=state, data={}, created_at=T0, updated_at=T0,
                     state_entered_at=T0, audit_seq=0, last_hash="", version=1))
-        upgrade(migrated_url)
+        upgrade(empty_db_url)
         assert counted(db) == {"intake": 2, "review": 1}
         with db.write() as s:  # and from then on the triggers keep them
             s.execute(update(Case).where(Case.state == "review").values(state="done"))
