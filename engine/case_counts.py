@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import Connection, Integer, String, event, func, select, text
+from sqlalchemy import Connection, Integer, String, event, func, literal, select, text, union_all
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from engine.db import Base
@@ -139,16 +139,19 @@ def counts(session: Session, workflow: str, states: Iterable[str]) -> dict[str, 
 def mismatches(session: Session) -> list[tuple[str, str, int, int]]:
     """(workflow, state, counted, actual) wherever the counters disagree with the cases.
 
-    Reads every case: for the invariant checks of the fault tests and for operators, not
-    for pages.
+    One statement, so counters and cases are read in one snapshot even under PostgreSQL's
+    READ COMMITTED next to a busy system. Reads every case: for the invariant checks and
+    operators, not for pages.
     """
-    counted = {(w, s): int(n or 0) for w, s, n in session.execute(
-        select(CaseStateCount.workflow, CaseStateCount.state, func.sum(CaseStateCount.n))
-        .group_by(CaseStateCount.workflow, CaseStateCount.state))}
-    actual = {(w, s): int(n) for w, s, n in session.execute(
-        select(Case.workflow, Case.state, func.count()).group_by(Case.workflow, Case.state))}
-    out = []
-    for key in sorted(set(counted) | set(actual)):
-        if counted.get(key, 0) != actual.get(key, 0):
-            out.append((key[0], key[1], counted.get(key, 0), actual.get(key, 0)))
-    return out
+    both = union_all(
+        select(CaseStateCount.workflow, CaseStateCount.state, CaseStateCount.n.label("counted"),
+               literal(0).label("actual")),
+        select(Case.workflow, Case.state, literal(0), literal(1)),
+    ).subquery()
+    counted, actual = func.sum(both.c.counted), func.sum(both.c.actual)
+    rows = session.execute(
+        select(both.c.workflow, both.c.state, counted, actual)
+        .group_by(both.c.workflow, both.c.state).having(counted != actual)
+        .order_by(both.c.workflow, both.c.state)
+    ).all()
+    return [(w, s, int(c or 0), int(a or 0)) for w, s, c, a in rows]
