@@ -63,7 +63,15 @@ def entry_hash(
 
 
 def value_digest(value: Any) -> str:
+    if value is None:
+        return _NULL_DIGEST  # most entries have no reason, and many no payload: no need to hash again
+    if isinstance(value, dict) and not value:
+        return _EMPTY_DIGEST
     return hashlib.sha256(canonical_json(value).encode("utf-8")).hexdigest()
+
+
+_NULL_DIGEST = hashlib.sha256(b"null").hexdigest()
+_EMPTY_DIGEST = hashlib.sha256(b"{}").hexdigest()
 
 
 def redact(entry: AuditEntry, payload: dict[str, Any], reason: str | None) -> None:

@@ -75,6 +75,7 @@ def test_a_due_timer_fires_once_as_the_system_and_is_audited(world, db, registry
     assert (entry.actor_role, entry.actor_user_id, entry.request_id) == ("system", None, f"timer:{timer_of(db, case.id).id}")
     timer = timer_of(db, case.id)
     assert (timer.status, timer.attempts, timer.locked_by, timer.lease_until) == ("fired", 1, "w1", None)
+    assert timer.fired_at.replace(tzinfo=None) == clock.now().replace(tzinfo=None)
     assert sweeper(db, registry, clock, "w2").sweep().claimed == 0
     assert evaluations(db) == 1
 
@@ -96,7 +97,7 @@ def test_a_timer_whose_case_left_the_state_is_skipped_with_the_reason(world, db,
     services.fire_trigger(coach, case.id, "withdraw")  # the coach acts while the worker holds the timer
     assert sweep.fire(timer_id) is Outcome.SKIPPED
     timer = timer_of(db, case.id)
-    assert timer.status == "skipped"
+    assert (timer.status, timer.fired_at) == ("skipped", None)
     assert timer.last_error == "zaak staat niet meer in fase 'planned' maar in 'closed'"
     assert services.get_case(coach, case.id).state == "closed"
     assert evaluations(db) == 0
@@ -127,7 +128,7 @@ def test_a_failing_timer_retries_with_back_off_and_then_becomes_an_incident(worl
 
     assert sweep.sweep().count(Outcome.RETRY) == 1
     timer = timer_of(db, case.id)
-    assert (timer.status, timer.attempts, timer.locked_by) == ("pending", 1, None)
+    assert (timer.status, timer.attempts, timer.locked_by, timer.fired_at) == ("pending", 1, None, None)
     assert timer.last_error == "GuardRejected: De evaluatie is geblokkeerd"
     assert timer.next_attempt_at.replace(tzinfo=None) == (clock.now() + timedelta(seconds=30)).replace(tzinfo=None)
 
