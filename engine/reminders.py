@@ -328,7 +328,12 @@ class ReminderSweep:
         return report
 
     def digest_lines(self, session: Session, user: User, now: datetime) -> dict[str, list[_Line]]:
-        """What a user's digest lists: overdue, today, this week; escalations for coordinators."""
+        """What a user's digest lists: overdue, today, this week; escalations for coordinators.
+
+        A task its assignee parked until a later day ("Later terugzien") is left out until that
+        day, as in the inbox: the morning mail must not call late what the coach put aside.
+        A coordinator still sees colleagues' parked tasks among the escalations once late enough.
+        """
         actor = actor_of(user)
         items = {i.task_id: i for i in inbox.my_tasks(session, self.policy, actor)}
         for i in inbox.queue(session, self.policy, actor):
@@ -336,7 +341,7 @@ class ReminderSweep:
         groups: dict[str, list[inbox.InboxItem]] = {"Te laat": [], "Vandaag": [], "Deze week": []}
         for item in items.values():
             group = item.group(now)
-            if group in groups:
+            if group in groups and not inbox.is_parked(item.follow_up_on, now):
                 groups[group].append(item)
         escalated: list[Any] = []
         if user.is_coordinator:

@@ -6,17 +6,18 @@ The clock starts on Monday 23 November 2026, 09:00 in Amsterdam (08:00 UTC).
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from engine.errors import InvalidPayload
-from engine.models import NotificationLog, OutboxMessage, User
+from engine.models import NotificationLog, OutboxMessage, Task, User
 from engine.outbox import OutboxSweep, SmtpSettings
 from engine.registry import Registry
 from engine.reminders import ReminderSettings, ReminderSweep, set_notify
 from engine.services import Services
+from engine.task_services import TaskServices
 from engine.workdays import AMSTERDAM
 from tests.helpers import count, make_org, make_user, snapshot
 from tests.timer_workflow import EVALUATION
@@ -211,6 +212,24 @@ def test_the_digest_lists_overdue_today_and_this_week_and_escalations_for_coordi
     [coordinator] = smtp_server.to("lotte@job.example")
     assert "Escalaties (1)" in coordinator.text, "the task three working days late"
     assert "Escalaties" not in text
+
+
+def test_a_task_put_aside_until_a_later_day_stays_out_of_the_digest_until_that_day(world, db, smtp_server):
+    world.clock.set(local(2026, 11, 16, 9))
+    put_aside = world.case(local(2026, 11, 18, 17), assignee=world.piet)  # late by Monday
+    world.case(local(2026, 11, 19, 17), assignee=world.piet)              # late by Monday too
+    with db.read() as s:
+        task_id = s.scalar(select(Task.id).where(Task.case_id == put_aside.id, Task.key == "prepare"))
+    TaskServices(world.services).set_follow_up(world.piet, task_id, date(2026, 11, 25))  # "Later terugzien"
+
+    world.at(local(2026, 11, 23, 7, 30))  # Monday
+    [monday] = smtp_server.to("piet@job.example")
+    assert "Te laat (1)" in monday.text, "the task put aside is not called late"
+    [coordinator] = smtp_server.to("lotte@job.example")
+    assert "Escalaties (1)" in coordinator.text, "the coordinator still sees it three working days late"
+
+    world.at(local(2026, 11, 25, 7, 30))  # Wednesday, the day Piet chose
+    assert "Te laat (2)" in smtp_server.to("piet@job.example")[-1].text
 
 
 def test_mails_name_the_task_and_the_case_but_no_personal_data_beyond_the_first_name(world, smtp_server):
