@@ -7,9 +7,11 @@ every case row: building machines per request would cost more than the database 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from transitions import EventData, Machine
 
+from engine.actions import ActionTable
 from engine.errors import WorkflowDefinitionError
 from engine.spec import ANY_STATE, Ctx, Guard, TaskSpec, Timer, Transition, Workflow, validate
 
@@ -52,6 +54,8 @@ class CompiledWorkflow:
     _timers: dict[str, tuple[Timer, ...]] = field(default_factory=dict)
     _tasks: dict[str, tuple[TaskSpec, ...]] = field(default_factory=dict)
     standing_tasks: tuple[TaskSpec, ...] = ()
+    actions: ActionTable | None = None
+    task_specs: dict[str, TaskSpec] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         wf = self.spec
@@ -65,6 +69,8 @@ class CompiledWorkflow:
         self._timers = {s.name: tuple(wf.timers_for(s.name)) for s in wf.states}
         self._tasks = {s.name: tuple(wf.tasks_for(s.name)) for s in wf.states}
         self.standing_tasks = tuple(t for t in wf.tasks if t.on_enter == ANY_STATE)
+        self.actions = ActionTable.of(wf)
+        self.task_specs = {t.task_key: t for t in wf.tasks}
 
     def branches(self, state: str, trigger: str) -> tuple[Transition, ...]:
         """`spec.transitions_for(state, trigger)`, from the index."""
@@ -115,6 +121,29 @@ def compile_machine(wf: Workflow) -> Machine:
 class Registry:
     _by_key: dict[tuple[str, int], CompiledWorkflow] = field(default_factory=dict)
     _latest: dict[str, CompiledWorkflow] = field(default_factory=dict)  # pages ask per row
+    # (workflow, action) -> the use-case function that writes an action's domain rows
+    # (`Action.records`); bound by the layer that owns those tables, checked by `check_recorders`.
+    recorders: dict[tuple[str, str], Any] = field(default_factory=dict)
+
+    def bind_recorders(self, workflow: str, recorders: dict[str, Any]) -> None:
+        for action, fn in recorders.items():
+            self.recorders[(workflow, action)] = fn
+        self.check_recorders(workflow)
+
+    def check_recorders(self, workflow: str) -> None:
+        """Every action that writes rows has its recorder, and every recorder its action."""
+        problems = []
+        for compiled in self.all():
+            if compiled.name != workflow or compiled.actions is None:
+                continue
+            for action in compiled.actions.by_name.values():
+                if action.records and (workflow, action.name) not in self.recorders:
+                    problems.append(f"action {action.name!r} writes rows but has no recorder")
+        for wf, name in self.recorders:
+            if wf == workflow and not any(c.actions and name in c.actions.by_name for c in self.all() if c.name == wf):
+                problems.append(f"recorder for unknown action {name!r}")
+        if problems:
+            raise WorkflowDefinitionError(f"workflow {workflow}: " + "; ".join(problems))
 
     def register(self, wf: Workflow) -> CompiledWorkflow:
         validate(wf)

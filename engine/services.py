@@ -21,6 +21,8 @@ from engine.clock import Clock, SystemClock
 from engine.db import Database
 from engine.errors import CaseNotFound, NotFound, NotPermitted, StaleCase
 from engine.models import AuditEntry, Case, Task, User
+from engine.perform import ActionOption, Performed, perform
+from engine.perform import options as action_options
 from engine.registry import Registry
 from engine.runtime import (
     TriggerOption,
@@ -29,7 +31,7 @@ from engine.runtime import (
     create_case,
     load_case,
 )
-from engine.spec import Actor
+from engine.spec import SYSTEM_ACTOR, Actor
 
 
 @dataclass(frozen=True)
@@ -154,24 +156,60 @@ class Services:
         reason: str | None = None,
         request_id: str | None = None,
     ) -> CaseSnapshot:
-        """Fire one trigger on one case in one transaction."""
+        """A person's step by its trigger name: the action of that name, on the one write path.
+
+        A trigger that a declared action fires (e.g. the plan's `set_goal`, fired by the
+        action `add_goal` with the goal's row) is refused with the action to use instead.
+        """
+        if actor.is_system:
+            return self.fire_as_system(case_id, trigger, payload, expected_version=expected_version, reason=reason,
+                                       request_id=request_id)
+        return self.perform(actor, case_id, trigger, payload, expected_version=expected_version, reason=reason,
+                            request_id=request_id).case
+
+    def perform(
+        self,
+        actor: Actor,
+        case_id: int,
+        action: str,
+        payload: Any = None,
+        *,
+        expected_version: int | None = None,
+        reason: str | None = None,
+        request_id: str | None = None,
+    ) -> Performed:
+        """Perform an action (see `engine.perform`): the one write path for people."""
+        return perform(self, actor, case_id, action, payload, expected_version=expected_version, reason=reason,
+                       request_id=request_id)
+
+    def fire_as_system(
+        self, case_id: int, trigger: str, payload: dict[str, Any] | None = None, *,
+        expected_version: int | None = None, reason: str | None = None, request_id: str | None = None,
+    ) -> CaseSnapshot:
+        """The system fires a trigger (timers, tests of the calendar): no action, no person."""
         try:
             with self.db.write() as session:
-                case = self._load_case(session, actor, case_id, for_update=True)
+                case = self._load_case(session, SYSTEM_ACTOR, case_id, for_update=True)
                 if expected_version is not None and case.version != expected_version:
                     raise StaleCase(case_id, expected_version, case.version)
                 check = self.payload_checks.get(case.workflow)
                 if check is not None and payload:
                     payload = check(session, self.registry, case, trigger, payload)
-                apply_transition(
-                    session, self.registry, case, trigger, actor, self.clock.now(), payload,
-                    reason=reason, request_id=request_id,
-                )
+                apply_transition(session, self.registry, case, trigger, SYSTEM_ACTOR, self.clock.now(), payload,
+                                 reason=reason, request_id=request_id)
                 session.flush()
                 snap = CaseSnapshot.of(case)
         except StaleDataError as exc:
-            raise StaleCase(case_id, expected_version) from exc
+            raise StaleCase(case_id) from exc
         return snap
+
+    def actions_for(self, actor: Actor, case_id: int,
+                    examples: dict[str, dict[str, Any]] | None = None) -> list[ActionOption]:
+        """What the actor can do on the case now, each with the reason when not."""
+        with self.db.read() as session:
+            case = self._load_case(session, actor, case_id)
+            compiled = self.registry.get(case.workflow, case.workflow_version)
+            return action_options(compiled, case, actor, self.clock.now(), examples)
 
     def complete_task(self, actor: Actor, task_id: int) -> None:
         """Mark a task done by hand (tasks also close when their case leaves the state)."""

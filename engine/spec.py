@@ -114,6 +114,7 @@ class Guard:
     fn: GuardFn
     reason: str | ReasonFn
     name: str
+    field: str = ""  # the payload field the reason belongs next to (a form shows it there)
 
     def check(self, case: CaseView, ctx: Ctx) -> str | None:
         """Return None when satisfied, else the reason."""
@@ -125,11 +126,11 @@ class Guard:
         return bool(self.fn(case, ctx))
 
 
-def guard(reason: str | ReasonFn) -> Callable[[GuardFn], Guard]:
+def guard(reason: str | ReasonFn, *, field: str = "") -> Callable[[GuardFn], Guard]:
     """Decorator: `@guard("Er is nog geen Harrie aangewezen")` on `def has_harrie(case, ctx)`."""
 
     def wrap(fn: GuardFn) -> Guard:
-        return Guard(fn=fn, reason=reason, name=fn.__name__)
+        return Guard(fn=fn, reason=reason, name=fn.__name__, field=field)
 
     return wrap
 
@@ -213,6 +214,16 @@ class TaskSpec:
     key: str = ""
     assign_to: Callable[[CaseView], int | None] | None = None
     when: Callable[[CaseView], bool] | None = None
+    action: str = ""  # the action that does this task's work: performing it closes the task
+
+    @property
+    def task_key(self) -> str:
+        return self.key or self.title[:64]
+
+    @property
+    def checklist(self) -> bool:
+        """Ticked off by hand: it stands for no action and does not follow the data."""
+        return not self.action and self.when is None
 
 
 @dataclass(frozen=True)
@@ -225,6 +236,7 @@ class Workflow:
     timers: tuple[Timer, ...] = ()
     tasks: tuple[TaskSpec, ...] = ()
     description: str = ""
+    actions: tuple[Any, ...] = ()  # engine.actions.Action: what people do, declared once
 
     @property
     def initial(self) -> State:
@@ -333,6 +345,9 @@ def validate(wf: Workflow) -> None:
             standing_keys.add(key)
         elif task.on_enter not in known:
             problems.append(f"task {task.title!r}: unknown state {task.on_enter!r}")
+    from engine.actions import validate_actions  # actions build on this module
+
+    problems.extend(validate_actions(wf))
     if problems:
         raise WorkflowDefinitionError(f"workflow {wf.name} v{wf.version}: " + "; ".join(problems))
 

@@ -18,10 +18,11 @@ from engine.services import CaseSnapshot, Services
 from engine.spec import SYSTEM, Actor, Ctx, State, Transition, Workflow
 from engine.timers import TimerSweep
 from tests.helpers import T0, make_org, make_user
+from tests.plan_steps import PlanSteps as PlanServices
 from workflows.access import JobAccessPolicy
 from workflows.candidate_plan import WORKFLOW as PLAN
 from workflows.models import Candidate
-from workflows.plan_services import PlanServices
+from workflows.plan_records import RECORDERS
 from workflows.roles import ADMIN, HARRIE, JOB, OPDRACHTGEVER
 
 
@@ -75,6 +76,7 @@ def make_world(db: Database, clock: FixedClock) -> World:
 
     registry = Registry()
     registry.register(PLAN)
+    registry.bind_recorders(PLAN.name, RECORDERS)
     registry.register(PARENT)
     job_org = make_org(db, "JoB Jobcoaching", "job")
     wsp = make_org(db, "WSP Rijk van Nijmegen", "wsp")

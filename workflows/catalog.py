@@ -10,9 +10,13 @@ from workflows.company_trajectory import WORKFLOW as COMPANY_TRAJECTORY
 
 def build_registry() -> Registry:
     """A fresh registry with every workflow definition validated and compiled."""
+    from workflows.plan_records import RECORDERS  # use cases: they write the plan's tables
+
     registry = Registry()
     for wf in all_workflows():
         registry.register(wf)
+    registry.bind_recorders(CANDIDATE_PLAN.name, RECORDERS)
+    registry.check_recorders(COMPANY_TRAJECTORY.name)
     return registry
 
 
@@ -25,23 +29,6 @@ def payload_checks() -> dict:
     from workflows.company_services import check_references
 
     return {COMPANY_TRAJECTORY.name: check_references}
-
-
-def domain_actions() -> dict[str, frozenset[str]]:
-    """Per workflow, the triggers whose use case writes domain rows besides the transition.
-
-    The plan's document, goals, observations, evaluations, signatures and hours live in
-    their own tables and are written by `PlanServices` in the transition's transaction;
-    an evaluation is skipped with a reason from a list. Firing these triggers on their own
-    (the API's generic "fire a trigger") would record an action without its rows, so that
-    path refuses them and points to the domain use case.
-    """
-    return {
-        CANDIDATE_PLAN.name: frozenset({
-            "update_plan", "set_goal", "record_observation", "log_hours", "record_evaluation",
-            "skip_evaluation", "sign",
-        }),
-    }
 
 
 def read_subjects() -> dict:

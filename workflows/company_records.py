@@ -17,10 +17,12 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
+from engine.actions import Invalid
 from engine.errors import InvalidPayload
 from engine.spec import Ctx
 from engine.workdays import AMSTERDAM
 from workflows import invra
+from workflows.concepts import CONTRACT_HOURS, FIRST_YEAR, LAST_YEAR, MAX_ID
 from workflows.roles import HARRIE, JOB, OPDRACHTGEVER, WSP
 from workflows.security import BSN_MESSAGE, contains_bsn
 
@@ -76,11 +78,6 @@ PLAN_FINISHED = "afgerond"
 MAX_TEXT = 2000
 MAX_LINE = 200
 MAX_ITEMS = 50
-MAX_HOURS_PER_WEEK = 40
-# Ids of people and organisations are 32-bit on PostgreSQL; a larger number names no row.
-MAX_ID = 2**31 - 1
-# Dates a trajectory can mean; outside them the plan's date arithmetic would overflow.
-FIRST_YEAR, LAST_YEAR = 1900, 2199
 
 
 # -- field checks -------------------------------------------------------------------------
@@ -149,13 +146,15 @@ class Form:
         return value
 
     def hours(self, key: str, *, required: bool = False) -> float | None:
+        """Contract hours per week: the one concept a hire and its plan share."""
         value = self._get(key, required)
         if value is None:
             return None
-        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= MAX_HOURS_PER_WEEK:
-            self.errors[key] = f"Vul een aantal uren per week in tussen 0 en {MAX_HOURS_PER_WEEK}."
+        try:
+            self.out[key] = CONTRACT_HOURS.clean(value)
+        except Invalid as exc:
+            self.errors[key] = str(exc)
             return None
-        self.out[key] = float(value)
         return self.out[key]
 
     def boolean(self, key: str, *, required: bool = False) -> bool | None:

@@ -28,7 +28,6 @@ from workflows import candidate_plan, invra
 from workflows.company_services import CompanyServices
 from workflows.company_trajectory import NAME as COMPANY_TRAJECTORY
 from workflows.models import Company
-from workflows.plan_services import PlanServices
 from workflows.roles import ADMIN, HARRIE, JOB, OPDRACHTGEVER, ORG_EMPLOYER, ORG_JOB, ORG_WSP, WSP
 
 DEMO_PASSWORD = "demo-wachtwoord-2026"
@@ -193,7 +192,7 @@ class _Demo:
                  running_plans: bool = False) -> None:
         self.services, self.orgs, self.p = services, orgs, people
         self.with_plans = "candidate_plan" in services.registry.names()
-        # The real plan (not a test's stand-in) is driven through its months by PlanServices.
+        # The real plan (not a test's stand-in) is driven through its months by its declared actions.
         self.running_plans = running_plans and self.with_plans and (
             services.registry.latest("candidate_plan").spec is candidate_plan.WORKFLOW)
 
@@ -297,7 +296,11 @@ class _Demo:
         about now. Noor: the same first months with one observation, then paused (illness).
         """
         sanne, marieke = self.p["sanne"], self.p["marieke"]
-        plans = PlanServices(s.services)
+        def do(actor: Actor, case_id: int, action: str, **fields: Any) -> Any:
+            """A demo person performs a declared action, as on the plan page."""
+            payload = {k: v.isoformat() if isinstance(v, date) else v for k, v in fields.items() if v is not None}
+            return s.services.perform(actor, case_id, action, payload).result
+
         with s.services.db.read() as q:
             ids = {c.data["candidate_id"]: c.id for c in q.scalars(select(Case).where(Case.parent_id == s.case_id))}
         start = 56
@@ -306,24 +309,24 @@ class _Demo:
         s.day(50)
         goals: dict[int, list[int]] = {}
         for cid, case_id in P.items():
-            plans.update_document(
-                sanne, case_id, function="Medewerker productie en expeditie", contact_user_id=marieke.user_id,
+            do(
+                sanne, case_id, "update_plan", function="Medewerker productie en expeditie", contact_user_id=marieke.user_id,
                 coaching_need="Werkprofiel INVRA introduceren; vaste volgorde van taken; korte instructies.",
                 onboarding_programme="Week 1-2 samen met Harrie kratten en bestellingen; week 3-4 zelfstandig "
                                      "kratten wassen met een dagelijks kort overleg.",
                 hours_distribution="Week 1-2 dagelijks op de werkvloer, daarna wekelijks een bezoek.")
             goals[cid] = [
-                plans.add_goal(sanne, case_id, specific="Zelfstandig de broodkratten wassen en stapelen",
+                do(sanne, case_id, "add_goal", specific="Zelfstandig de broodkratten wassen en stapelen",
                                measure="Drie weken achter elkaar zonder bijsturing van Harrie",
                                target_date=day(start + 60), owner="kandidaat", competence="3"),
-                plans.add_goal(sanne, case_id, specific="Op tijd beginnen aan de vroege dienst",
+                do(sanne, case_id, "add_goal", specific="Op tijd beginnen aan de vroege dienst",
                                measure="Vier weken lang elke dienst om 6.00 uur aanwezig",
                                target_date=day(start + 90), owner="kandidaat", competence="24"),
             ]
-            plans.offer_for_signature(sanne, case_id)
-            plans.sign(marieke, case_id, party="opdrachtgever", round=1)
-            plans.sign(sanne, case_id, party="kandidaat", round=1)
-            plans.sign(sanne, case_id, party="job", round=1)
+            do(sanne, case_id, "offer_for_signature", document="trajectplan")
+            do(marieke, case_id, "sign", party="opdrachtgever", round=1)
+            do(sanne, case_id, "sign", party="kandidaat", round=1)
+            do(sanne, case_id, "sign", party="job", round=1)
         # coaching hours: long days in weeks 1-2, then a visit every three weeks (Noor until her pause);
         # the other days are the milestones below
         coaching_days = [start + d for d in (0, 3, 7, 10)] + list(range(start + 15, start + 130, 21))
@@ -332,53 +335,53 @@ class _Demo:
             for cid, case_id in P.items():
                 if n not in coaching_days or (cid == noor and n > start + 115):
                     continue
-                plans.log_hours(sanne, case_id, worked_on=s.clock.now().astimezone(AMSTERDAM).date(),
+                do(sanne, case_id, "log_hours", worked_on=s.clock.now().astimezone(AMSTERDAM).date(),
                                 hours="7,5" if n < start + 14 else ("6" if cid == daan else "4,5"),
                                 activity="werkvloer" if n < start + 14 or n % 2 else "harrie")
             if n == start + 29:  # evaluation of week 4
                 s.run_timers()
                 for cid, case_id in P.items():
-                    plans.record_evaluation(
-                        sanne, case_id, milestone="week4", held_on=day(n), discussed="Inwerken verloopt goed; "
+                    do(
+                        sanne, case_id, "record_evaluation", milestone="week4", held_on=day(n), discussed="Inwerken verloopt goed; "
                         "kratten wassen lukt met hulp.", next_steps="INVRA-observatie in maand 2",
                         goal_reviews=[{"goal_id": goals[cid][0], "status": "open", "note": "Gaat vooruit"}])
             if n == start + 50:  # month 2: INVRA observation and interviews
                 s.run_timers()
                 for case_id in P.values():
-                    plans.record_observation(sanne, case_id, observed_on=day(n), scores=_levels(
+                    do(sanne, case_id, "record_observation", observed_on=day(n), scores=_levels(
                         "21112111211" + "2" + "2212111" + "1122112211121112212"))
-                    plans.record_evaluation(
-                        sanne, case_id, milestone="invra_observatie", held_on=day(n),
+                    do(
+                        sanne, case_id, "record_evaluation", milestone="invra_observatie", held_on=day(n),
                         discussed="Observatie op de werkvloer; persoonsprofiel besproken.",
                         interview_candidate="Vindt de vroege dienst zwaar, werkt graag met vaste taken.",
                         interview_harrie="Werkt nauwkeurig; heeft soms moeite met tempo bij drukte.")
             if n == start + 57:  # end of the proefplaatsing: a contract
                 s.run_timers()
                 for case_id in P.values():
-                    plans.decide_contract(marieke, case_id, contract=True)
+                    do(marieke, case_id, "offer_contract")
             if n == start + 85:  # month 3: INVRA evaluation and action plan
                 s.run_timers()
                 for cid, case_id in P.items():
-                    goals[cid].append(plans.add_goal(
-                        sanne, case_id, specific="Bestellingen voor de filialen klaarzetten met de paklijst",
+                    goals[cid].append(do(
+                        sanne, case_id, "add_goal", specific="Bestellingen voor de filialen klaarzetten met de paklijst",
                         measure="Twee weken foutloos, gecontroleerd door Harrie", target_date=day(start + 150),
                         owner="kandidaat", competence="7"))
-                    plans.record_evaluation(
-                        sanne, case_id, milestone="maand3", held_on=day(n),
+                    do(
+                        sanne, case_id, "record_evaluation", milestone="maand3", held_on=day(n),
                         discussed="INVRA-evaluatie: tempo en overzicht groeien; actieplan vastgesteld.",
                         next_steps="Evaluatie actieplan over zes weken.",
                         goal_reviews=[{"goal_id": goals[cid][0], "status": "behaald", "note": "Zelfstandig"},
                                       {"goal_id": goals[cid][1], "status": "deels", "note": "Twee keer te laat"}])
             if n == start + 113:  # Daan's second observation shows growth
                 s.run_timers()
-                plans.record_observation(sanne, P[daan], observed_on=day(n), scores=_levels(
+                do(sanne, P[daan], "record_observation", observed_on=day(n), scores=_levels(
                     "22122111221" + "2" + "2212121" + "1222112221121112222"))
             if n == start + 120:  # Noor falls ill; Daan's action plan goes round for signatures
                 s.run_timers()
-                plans.pause(sanne, P[noor], reason="ziekte")
-                plans.offer_for_signature(sanne, P[daan], "actieplan")
-                plans.sign(sanne, P[daan], party="kandidaat", round=2)
-                plans.sign(sanne, P[daan], party="job", round=2)
+                do(sanne, P[noor], "pause", reason="ziekte")
+                do(sanne, P[daan], "offer_for_signature", document="actieplan")
+                do(sanne, P[daan], "sign", party="kandidaat", round=2)
+                do(sanne, P[daan], "sign", party="job", round=2)
         s.day(start + 140)
         s.run_timers()
 

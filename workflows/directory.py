@@ -184,6 +184,26 @@ class Directory:
                          .where(Candidate.id.in_(ids), Candidate.erased_at.is_(None)))
         return {i: f"{f} {ln}".strip() for i, f, ln in rows}
 
+    def organisations(self, actor: Actor) -> list[Organisation]:
+        """The organisations the actor may see: all for JoB, its region's employers for a WSP, else its own."""
+        stmt = select(Organisation).order_by(Organisation.id)
+        if actor.role not in (JOB, ADMIN):
+            own = Organisation.id == (actor.organisation_id if actor.organisation_id is not None else -1)
+            stmt = stmt.where(own | Organisation.parent_id.in_([actor.organisation_id]) if actor.role == WSP
+                              else own)
+        with self.services.db.read() as s:
+            rows = s.scalars(stmt).all()
+            s.expunge_all()
+            return list(rows)
+
+    def me(self, actor: Actor) -> User:
+        with self.services.db.read() as s:
+            user = s.get(User, actor.user_id) if actor.user_id is not None else None
+            if user is None:
+                raise NotFound("Onbekende gebruiker.")
+            s.expunge(user)
+            return user
+
     def candidates(self, actor: Actor) -> list[CandidateRow]:
         if actor.role not in CANDIDATE_READERS:
             raise NotFound("Deze pagina bestaat niet of u heeft er geen toegang toe.")

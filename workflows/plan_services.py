@@ -16,22 +16,23 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine.clock import ensure_utc
+from engine.actions import Invalid
 from engine.errors import CaseNotFound, InvalidPayload, NotFound, NotPermitted, StaleCase
 from engine.models import Case, Organisation, User
 from engine.registry import Registry
-from engine.runtime import TriggerOption, apply_transition, available_triggers, create_case, view_of
+from engine.runtime import create_case
 from engine.services import CaseSnapshot, Services
-from engine.spec import Actor, Ctx, copy_data
+from engine.spec import Actor
 from workflows import candidate_plan as plan
-from workflows import coaching, invra
+from workflows import coaching, invra, plan_records
 from workflows.company_records import FIRST_YEAR, LAST_YEAR, MAX_ID
+from workflows.concepts import CONTRACT_HOURS
 from workflows.models import Candidate
+from workflows.plan_actions import GOAL_OWNERS, GOAL_STATUSES, SKIP_REASONS  # noqa: F401 (pages use them)
 from workflows.plan_models import (
     CoachingEntry,
     InvraLabel,
@@ -42,23 +43,13 @@ from workflows.plan_models import (
     PlanGoal,
     PlanGoalReview,
     PlanSetting,
-    PlanSignoff,
 )
-from workflows.roles import ADMIN, HARRIE, JOB, OPDRACHTGEVER, ORG_EMPLOYER
-from workflows.rules import CoachingRules, clean_schedule, clean_settings, parse_decimal, rules_from
+from workflows.roles import ADMIN, HARRIE, JOB, ORG_EMPLOYER
+from workflows.rules import CoachingRules, clean_schedule, clean_settings
 from workflows.security import BSN_MESSAGE, contains_bsn
 
 MAX_LINE = 200
 MAX_TEXT = 5000
-GOAL_OWNERS: dict[str, str] = {"kandidaat": "Kandidaat", "harrie": "Harrie", "job": "JoB",
-                               "opdrachtgever": "Werkgever"}
-GOAL_STATUSES: dict[str, str] = {"open": "Loopt", "behaald": "Behaald", "deels": "Deels behaald",
-                                 "niet_behaald": "Niet behaald", "vervallen": "Vervallen"}
-SKIP_REASONS: dict[str, str] = {
-    "samengevoegd": "Samengevoegd met een andere evaluatie",
-    "afwezig": "Kandidaat of Harrie langdurig afwezig",
-    "niet_nodig": "In overleg niet nodig",
-}
 MILESTONE_STATUS: dict[str, str] = {
     "gepland": "Gepland", "open": "Open", "te_laat": "Te laat", "vastgelegd": "Vastgelegd",
     "overgeslagen": "Overgeslagen", "besloten": "Besloten",
@@ -326,27 +317,8 @@ class PlanServices:
             raise CaseNotFound(case_id)
         return case
 
-    def _require_role(self, actor: Actor, trigger: str) -> None:
-        """Refuse before any validation, so an outsider learns nothing from the messages."""
-        if not any(actor.role in t.by for t in plan.WORKFLOW.transitions if t.trigger == trigger):
-            raise NotPermitted(f"Uw rol mag de actie '{plan.WORKFLOW.label_for(trigger)}' niet uitvoeren.")
-
-    def _fire(self, s: Session, actor: Actor, case: Case, trigger: str, payload: dict[str, Any] | None = None,
-              *, reason: str | None = None) -> None:
-        apply_transition(s, self.registry, case, trigger, actor, self.services.clock.now(), payload or {},
-                         reason=reason)
-
     def _today(self) -> date:
         return self.services.clock.now().astimezone(plan.AMSTERDAM).date()
-
-    def _simple(self, actor: Actor, case_id: int, trigger: str, payload: dict[str, Any] | None = None,
-                *, reason: str | None = None) -> CaseSnapshot:
-        self._require_role(actor, trigger)
-        with self._write(case_id) as s:
-            case = self._load(s, actor, case_id, for_update=True)
-            self._fire(s, actor, case, trigger, payload, reason=reason)
-            s.flush()
-            return CaseSnapshot.of(case)
 
     def _employer_user(self, s: Session, user_id: Any, organisation_id: int | None, roles: tuple[str, ...],
                        field: str) -> User:
@@ -375,9 +347,10 @@ class PlanServices:
             raise NotPermitted("Alleen JoB kan een trajectplan starten.")
         errors: dict[str, str] = {}
         start = _date(errors, "start_date", start_date)
-        hours = parse_decimal(contract_hours)
-        if hours is None or not Decimal("1") <= hours <= Decimal("60"):
-            errors["contract_hours"] = "Vul de contracturen per week in (1 tot en met 60)."
+        try:
+            hours = CONTRACT_HOURS.clean(contract_hours)
+        except Invalid as exc:
+            errors["contract_hours"] = str(exc)
         if not isinstance(fulltime, bool):
             errors["fulltime"] = "Kies voltijd of deeltijd."
         workplace: dict[str, int] = {}
@@ -405,7 +378,7 @@ class PlanServices:
             data = {
                 "candidate_id": candidate.id,
                 "start_date": start.isoformat(),  # type: ignore[union-attr]
-                "contract_hours": float(hours),  # type: ignore[arg-type]
+                "contract_hours": hours,
                 "fulltime": fulltime,
                 "harrie_user_id": harrie_user_id,
                 "vacancy": {**vacancy, "workplace_profile": workplace},
@@ -417,321 +390,6 @@ class PlanServices:
             s.flush()
             return CaseSnapshot.of(case)
 
-    # the plan document -------------------------------------------------------------------
-    def update_document(
-        self,
-        actor: Actor,
-        case_id: int,
-        *,
-        function: Any = _UNSET,
-        contact_user_id: Any = _UNSET,
-        coaching_need: Any = _UNSET,
-        onboarding_programme: Any = _UNSET,
-        hours_distribution: Any = _UNSET,
-    ) -> None:
-        """Bijlage 4: function, contact person (aanspreekpunt), coaching need, onboarding, hours."""
-        self._require_role(actor, "update_plan")
-        errors: dict[str, str] = {}
-        texts = {}
-        for key, value, max_len in (("function", function, MAX_LINE), ("coaching_need", coaching_need, MAX_TEXT),
-                                    ("onboarding_programme", onboarding_programme, MAX_TEXT),
-                                    ("hours_distribution", hours_distribution, MAX_TEXT)):
-            if value is not _UNSET:
-                texts[key] = _text(errors, key, value, max_len=max_len)
-        if not texts and contact_user_id is _UNSET:
-            errors["document"] = "Wijzig ten minste één onderdeel."
-        _raise(errors)
-        now = self.services.clock.now()
-        with self._write(case_id) as s:
-            case = self._load(s, actor, case_id, for_update=True)
-            if contact_user_id is not _UNSET and contact_user_id is not None:
-                self._employer_user(s, contact_user_id, case.organisation_id, (OPDRACHTGEVER, HARRIE),
-                                    "contact_user_id")
-            doc = s.get(PlanDocument, case.id) or PlanDocument(plan_case_id=case.id)
-            for key, value in texts.items():
-                setattr(doc, key, value)
-            if contact_user_id is not _UNSET:
-                doc.contact_user_id = contact_user_id
-            doc.updated_at, doc.updated_by_id = now, actor.user_id
-            s.add(doc)
-            s.flush()
-            filled = [k for k in plan.DOCUMENT_FIELDS if getattr(doc, k)]
-            payload: dict[str, Any] = {"filled": filled}
-            if contact_user_id is not _UNSET:
-                payload["contact_user_id"] = contact_user_id
-            self._fire(s, actor, case, "update_plan", payload)
-
-    # SMART goals ------------------------------------------------------------------------
-    def _clean_goal(self, errors: dict[str, str], data: Mapping[str, Any], *, partial: bool) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for key in ("specific", "measure"):
-            if key in data or not partial:
-                out[key] = _text(errors, key, data.get(key), required=True, max_len=1000)
-        if "target_date" in data or not partial:
-            out["target_date"] = _date(errors, "target_date", data.get("target_date"))
-        if "owner" in data or not partial:
-            if data.get("owner") not in GOAL_OWNERS:
-                errors["owner"] = "Kies wie verantwoordelijk is."
-            out["owner"] = data.get("owner")
-        if data.get("competence") not in (None, ""):
-            code = invra.normalise_code(data["competence"])
-            if code is None:
-                errors["competence"] = "Kies een INVRA-competentie van 1 tot en met 38."
-            out["competence"] = code
-        elif "competence" in data:
-            out["competence"] = None
-        if "status" in data:
-            if data["status"] not in GOAL_STATUSES:
-                errors["status"] = "Kies een status."
-            out["status"] = data["status"]
-        return out
-
-    def _check_target(self, errors: dict[str, str], case: Case, target: date | None) -> None:
-        if target is None:
-            return
-        if target < plan.start_date(case.data) or target > plan.plan_end(case.data):
-            errors["target_date"] = "Kies een streefdatum binnen het planjaar."
-
-    def add_goal(self, actor: Actor, case_id: int, *, specific: str, measure: str, target_date: Any, owner: str,
-                 competence: Any = None) -> int:
-        """A SMART goal: specific text, how it is measured, a target date and who is responsible."""
-        self._require_role(actor, "set_goal")
-        errors: dict[str, str] = {}
-        clean = self._clean_goal(errors, {"specific": specific, "measure": measure, "target_date": target_date,
-                                          "owner": owner, "competence": competence}, partial=False)
-        _raise(errors)
-        now = self.services.clock.now()
-        with self._write(case_id) as s:
-            case = self._load(s, actor, case_id, for_update=True)
-            self._check_target(errors, case, clean["target_date"])
-            _raise(errors)
-            goal = PlanGoal(plan_case_id=case.id, status="open", created_at=now, updated_at=now,
-                            created_by_id=actor.user_id, **clean)
-            s.add(goal)
-            s.flush()
-            self._fire(s, actor, case, "set_goal", {"goal_id": goal.id})
-            return goal.id
-
-    def update_goal(self, actor: Actor, case_id: int, goal_id: int, **changes: Any) -> None:
-        self._require_role(actor, "set_goal")
-        errors: dict[str, str] = {}
-        unknown = set(changes) - {"specific", "measure", "target_date", "owner", "competence", "status"}
-        if unknown or not changes:
-            raise InvalidPayload({k: "Onbekend veld." for k in unknown} or {"goal": "Wijzig ten minste één veld."})
-        clean = self._clean_goal(errors, changes, partial=True)
-        _raise(errors)
-        with self._write(case_id) as s:
-            case = self._load(s, actor, case_id, for_update=True)
-            goal = self._goal(s, case, goal_id)
-            self._check_target(errors, case, clean.get("target_date"))
-            _raise(errors)
-            for key, value in clean.items():
-                setattr(goal, key, value)
-            goal.updated_at = self.services.clock.now()
-            self._fire(s, actor, case, "set_goal", {"goal_id": goal.id})
-
-    def _goal(self, s: Session, case: Case, goal_id: Any) -> PlanGoal:
-        goal = s.get(PlanGoal, goal_id) if _id(goal_id) else None
-        if goal is None or goal.plan_case_id != case.id:
-            raise NotFound("Dit doel hoort niet bij dit trajectplan.", goal_id=goal_id)
-        return goal
-
-    # INVRA -------------------------------------------------------------------------------
-    def record_observation(self, actor: Actor, case_id: int, *, observed_on: Any, scores: Any,
-                           notes: str | None = None) -> int:
-        """A person profile observed on a date (levels 1-3 per competence)."""
-        self._require_role(actor, "record_observation")
-        errors: dict[str, str] = {}
-        on = _date(errors, "observed_on", observed_on)
-        note = _text(errors, "notes", notes)
-        try:
-            profile = invra.clean_profile(scores)
-        except InvalidPayload as exc:
-            errors.update(exc.errors)
-        if on is not None and on > self._today():
-            errors["observed_on"] = "De datum ligt in de toekomst."
-        _raise(errors)
-        with self._write(case_id) as s:
-            case = self._load(s, actor, case_id, for_update=True)
-            row = InvraObservation(candidate_id=case.data["candidate_id"], plan_case_id=case.id, observed_on=on,
-                                   observer_id=actor.user_id, scores=profile, notes=note,
-                                   created_at=self.services.clock.now())
-            s.add(row)
-            s.flush()
-            self._fire(s, actor, case, "record_observation",
-                       {"observation_id": row.id, "observed_on": on.isoformat()})  # type: ignore[union-attr]
-            return row.id
-
-    # evaluations and the contract decision --------------------------------------------------
-    def record_evaluation(
-        self,
-        actor: Actor,
-        case_id: int,
-        *,
-        milestone: str,
-        held_on: Any,
-        discussed: str,
-        next_steps: str | None = None,
-        interview_candidate: str | None = None,
-        interview_harrie: str | None = None,
-        goal_reviews: Iterable[Mapping[str, Any]] = (),
-    ) -> int:
-        """What was discussed, each goal's status and note, and the next steps."""
-        self._require_role(actor, "record_evaluation")
-        errors: dict[str, str] = {}
-        if milestone not in plan.KIND_BY_KEY:
-            errors["milestone"] = "Kies een evaluatie uit het plan."
-        held = _date(errors, "held_on", held_on)
-        texts = {
-            "discussed": _text(errors, "discussed", discussed, required=True),
-            "next_steps": _text(errors, "next_steps", next_steps),
-            "interview_candidate": _text(errors, "interview_candidate", interview_candidate,
-                                         required=milestone == "invra_observatie"),
-            "interview_harrie": _text(errors, "interview_harrie", interview_harrie,
-                                      required=milestone == "invra_observatie"),
-        }
-        reviews: list[tuple[int, str, str | None]] = []
-        for i, review in enumerate(goal_reviews):
-            gid = _id(review.get("goal_id"))
-            if gid is None or review.get("status") not in GOAL_STATUSES:
-                errors[f"goal_reviews.{i}"] = "Kies per doel een status."
-                continue
-            reviews.append((gid, review["status"], _text(errors, f"goal_reviews.{i}.note", review.get("note"))))
-        if len({r[0] for r in reviews}) != len(reviews):
-            errors["goal_reviews"] = "Elk doel wordt één keer geëvalueerd."
-        if held is not None and held > self._today():
-            errors["held_on"] = "De datum ligt in de toekomst."
-        _raise(errors)
-        try:
-            with self._write(case_id) as s:
-                case = self._load(s, actor, case_id, for_update=True)
-                due = plan.milestone(case.data, milestone)
-                existing = s.scalars(select(PlanEvaluation).where(
-                    PlanEvaluation.plan_case_id == case.id, PlanEvaluation.milestone == milestone)).first()
-                if existing is not None:
-                    raise InvalidPayload({"milestone": _twice(existing)})
-                if held is not None and held < plan.start_date(case.data):
-                    raise InvalidPayload({"held_on": "De datum ligt voor de start van het trajectplan."})
-                if due is None:
-                    raise InvalidPayload({"milestone": "Deze evaluatie hoort niet (meer) bij dit plan."})
-                row = PlanEvaluation(plan_case_id=case.id, milestone=milestone, due_on=due.due_on, held_on=held,
-                                     recorded_at=self.services.clock.now(), recorded_by_id=actor.user_id, **texts)
-                s.add(row)
-                s.flush()
-                for gid, status, note in reviews:
-                    goal = self._goal(s, case, gid)
-                    goal.status = status
-                    s.add(PlanGoalReview(evaluation_id=row.id, goal_id=gid, status=status, note=note))
-                self._fire(s, actor, case, "record_evaluation", {"milestone": milestone, "evaluation_id": row.id})
-                return row.id
-        except IntegrityError as exc:  # the same evaluation recorded at the same moment elsewhere
-            raise InvalidPayload({"milestone": "Deze evaluatie is al vastgelegd."}) from exc
-
-    def skip_evaluation(self, actor: Actor, case_id: int, *, milestone: str, reason: str) -> CaseSnapshot:
-        if reason not in SKIP_REASONS:
-            self._require_role(actor, "skip_evaluation")
-            raise InvalidPayload({"reason": "Kies een reden."})
-        return self._simple(actor, case_id, "skip_evaluation", {"milestone": milestone},
-                            reason=SKIP_REASONS[reason])
-
-    def decide_contract(self, actor: Actor, case_id: int, *, contract: bool, reason: str | None = None
-                        ) -> CaseSnapshot:
-        """End of the proefplaatsing: a contract (the plan goes on) or none (the plan ends)."""
-        if contract:
-            return self._simple(actor, case_id, "offer_contract")
-        return self._simple(actor, case_id, "no_contract", {"reason": reason})
-
-    # three-party agreement ---------------------------------------------------------------
-    def offer_for_signature(self, actor: Actor, case_id: int, document: str = "trajectplan") -> CaseSnapshot:
-        return self._simple(actor, case_id, "offer_for_signature", {"document": document})
-
-    def sign(self, actor: Actor, case_id: int, *, party: str, round: int, signed_on: Any = None) -> int:
-        """A party signs the version it was shown (`round`); JoB records the candidate's signature."""
-        self._require_role(actor, "sign")
-        errors: dict[str, str] = {}
-        on = _date(errors, "signed_on", signed_on, required=False) or self._today()
-        if on > self._today():
-            errors["signed_on"] = "De datum ligt in de toekomst."
-        _raise(errors)
-        with self._write(case_id) as s:
-            case = self._load(s, actor, case_id, for_update=True)
-            self._fire(s, actor, case, "sign", {"party": party, "round": round})
-            signoff = case.data["signoff"]
-            if on < date.fromisoformat(signoff["offered_on"]):
-                raise InvalidPayload({"signed_on": "De datum ligt voor het aanbieden van deze versie."})
-            row = PlanSignoff(plan_case_id=case.id, round=round, document=signoff["document"], party=party,
-                              signed_on=on, recorded_by_id=actor.user_id, recorded_at=self.services.clock.now())
-            s.add(row)
-            s.flush()
-            return row.id
-
-    # schedule, pause, stop, close --------------------------------------------------------
-    def adjust_schedule(self, actor: Actor, case_id: int, **values: Any) -> CaseSnapshot:
-        return self._simple(actor, case_id, "adjust_schedule", values)
-
-    def pause(self, actor: Actor, case_id: int, *, reason: str) -> CaseSnapshot:
-        return self._simple(actor, case_id, "pause", {"reason": reason})
-
-    def resume(self, actor: Actor, case_id: int) -> CaseSnapshot:
-        return self._simple(actor, case_id, "resume")
-
-    def stop(self, actor: Actor, case_id: int, *, reason: str) -> CaseSnapshot:
-        return self._simple(actor, case_id, "stop", {"reason": reason})
-
-    def close(self, actor: Actor, case_id: int) -> CaseSnapshot:
-        return self._simple(actor, case_id, "close_plan")
-
-    # coaching hours ----------------------------------------------------------------------
-    def log_hours(self, actor: Actor, case_id: int, *, worked_on: Any, hours: Any, activity: str,
-                  coach_id: int | None = None, note: str | None = None) -> HoursLogged:
-        """Log hours; beyond a budget it is stored anyway, flagged, with a warning."""
-        self._require_role(actor, "log_hours")
-        errors: dict[str, str] = {}
-        on = _date(errors, "worked_on", worked_on)
-        try:
-            minutes = coaching.parse_hours(hours)
-        except InvalidPayload as exc:
-            errors.update(exc.errors)
-        if activity not in coaching.ACTIVITIES:
-            errors["activity"] = "Kies een activiteit."
-        note = _text(errors, "note", note, max_len=coaching.MAX_NOTE)
-        _raise(errors)
-        now = self.services.clock.now()
-        with self._write(case_id) as s:
-            case = self._load(s, actor, case_id, for_update=True)
-            coach_user = s.get(User, coach_id if coach_id is not None else actor.user_id)
-            if coach_user is None or not coach_user.active or coach_user.role != JOB:
-                raise InvalidPayload({"coach_id": "Kies een actieve jobcoach van JoB."})
-            last_day = self._today()
-            if case.closed_at is not None:
-                last_day = min(last_day, ensure_utc(case.closed_at).astimezone(plan.AMSTERDAM).date())
-            coaching.check_entry_date(on, plan.start_date(case.data), last_day)  # type: ignore[arg-type]
-            day_total = s.scalar(select(func.coalesce(func.sum(CoachingEntry.minutes), 0)).where(
-                CoachingEntry.plan_case_id == case.id, CoachingEntry.worked_on == on)) or 0
-            coaching.check_day_total(int(day_total), minutes, on)  # type: ignore[arg-type]
-            rules = self._rules(s)
-            entries = [*self._entries(s, case.id), coaching.Entry(on, minutes)]  # type: ignore[arg-type]
-            view = self._hours_view(case, entries, rules)
-            flagged = coaching.over_cap(view, on)  # type: ignore[arg-type]
-            row = CoachingEntry(plan_case_id=case.id, worked_on=on, minutes=minutes, coach_id=coach_user.id,
-                                activity=activity, note=note, over_cap=flagged, created_at=now,
-                                created_by_id=actor.user_id)
-            s.add(row)
-            s.flush()
-            self._fire(s, actor, case, "log_hours", {"entry_id": row.id, "over_cap": flagged})
-            return HoursLogged(row.id, flagged, coaching.warnings_for(view, on))  # type: ignore[arg-type]
-
-    def _entries(self, s: Session, case_id: int) -> list[coaching.Entry]:
-        rows = s.execute(select(CoachingEntry.worked_on, CoachingEntry.minutes).where(
-            CoachingEntry.plan_case_id == case_id)).all()
-        return [coaching.Entry(on, minutes) for on, minutes in rows]
-
-    def _hours_view(self, case: Case, entries: list[coaching.Entry], rules: CoachingRules) -> coaching.HoursOverview:
-        return coaching.overview(
-            entries, start=plan.start_date(case.data), contract_hours=Decimal(str(case.data["contract_hours"])),
-            fulltime=bool(case.data.get("fulltime")),
-            proefplaatsing_months=plan.schedule_value(case.data, "proefplaatsing_months"), rules=rules)
-
     def hours_log(self, actor: Actor, case_id: int) -> list[HoursLine]:
         with self.services.db.read() as s:
             case = self._load(s, actor, case_id)
@@ -742,8 +400,7 @@ class PlanServices:
 
     # settings ----------------------------------------------------------------------------
     def _rules(self, s: Session) -> CoachingRules:
-        values = {k: Decimal(v) for k, v in s.execute(select(PlanSetting.key, PlanSetting.value)).all()}
-        return rules_from(values)
+        return plan_records.rules_of(s)
 
     def coaching_rules(self) -> CoachingRules:
         with self.services.db.read() as s:
@@ -818,32 +475,13 @@ class PlanServices:
                                     latest[r.candidate_id].observed_on if r.candidate_id in latest else None, r.match)
                     for r in ranked]
 
-    def actions(self, actor: Actor, case_id: int, payloads: Mapping[str, dict[str, Any]] | None = None
-                ) -> list[TriggerOption]:
-        """What the actor can do on the plan now, with the reason for what is not possible.
-
-        Like `Services.triggers_for`, plus the preconditions the plan's effects check (see
-        `candidate_plan.checked`); `payloads` gives an example payload per trigger, e.g.
-        `{"sign": {"party": "opdrachtgever"}}`.
-        """
-        payloads = payloads or {}
-        now = self.services.clock.now()
+    def schedule(self, actor: Actor, case_id: int) -> list[TimelineEntry]:
+        """Every evaluation and decision of the plan with its due date (moved by pauses) and status."""
         with self.services.db.read() as s:
             case = self._load(s, actor, case_id)
-            compiled = self.registry.get(case.workflow, case.workflow_version)
-            options = []
-            for option in available_triggers(compiled, case, actor, now):
-                reason = option.reason
-                if reason is None:
-                    for t in compiled.spec.transitions_for(case.state, option.trigger):
-                        data = copy_data(case.data)
-                        ctx = Ctx(now=now, actor=actor, trigger=option.trigger, case=view_of(case, data),
-                                  payload=dict(payloads.get(option.trigger, {})), data=data)
-                        for g in getattr(t.effect, "preconditions", ()):
-                            reason = reason or g.check(ctx.case, ctx)
-                        break
-                options.append(TriggerOption(option.trigger, option.label, reason is None, reason))
-            return options
+            data = dict(case.data)
+        now = self.services.clock.now()
+        return [_timeline_entry(data, m, now) for m in plan.schedule(data)]
 
     # the overview (one page: timeline, goals, hours vs cap, INVRA match) ---------------------
     def plan_overview(self, actor: Actor, case_id: int) -> PlanOverview:
@@ -864,7 +502,7 @@ class PlanServices:
             observations = tuple(ObservationLine(o.id, o.observed_on, dict(o.scores)) for o in s.scalars(
                 select(InvraObservation).where(InvraObservation.plan_case_id == case.id)
                 .order_by(InvraObservation.observed_on, InvraObservation.id)))
-            hours = self._hours_view(case, self._entries(s, case.id), self._rules(s))
+            hours = plan_records.hours_view(case.data, plan_records.entries_of(s, case.id), self._rules(s))
             labels = self._labels(s)
         self.services.log_read(actor, case.id, case.workflow, data, "plan")
         timeline = tuple(_timeline_entry(data, m, now) for m in plan.schedule(data))
@@ -927,8 +565,3 @@ def _timeline_entry(data: Mapping[str, Any], m: plan.Milestone, now: datetime) -
     else:  # while paused nothing is late: resuming moves the date
         status = "te_laat" if now > plan.end_of_day(m.due_on) and not plan.is_paused(data) else "open"
     return TimelineEntry(m.key, m.label, m.kind, m.opens_on, m.due_on, status, record.get("evaluation_id"))
-
-
-def _twice(existing: PlanEvaluation) -> str:
-    return (f"{plan.KIND_BY_KEY[existing.milestone].label} (datum {coaching.nl_date(existing.due_on)}) is al "
-            f"vastgelegd op {coaching.nl_date(ensure_utc(existing.recorded_at).astimezone(plan.AMSTERDAM).date())}.")

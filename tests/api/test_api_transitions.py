@@ -128,14 +128,27 @@ def test_malformed_transition_requests_are_400(client, bearer, svc, org_id):
     assert audit_count(svc) == before
 
 
-def test_plan_actions_that_write_their_own_rows_are_refused_on_the_generic_path(client, bearer, svc):
+def test_a_plan_trigger_behind_an_action_is_refused_with_the_action_to_use(client, bearer, svc):
+    with svc.db.read() as s:
+        plan_id = s.scalar(select(Case.id).where(Case.workflow == "candidate_plan"))
+    before = audit_count(svc)
+    error = assert_error(client.post(f"/api/v1/cases/{plan_id}/transitions", headers=bearer("sanne@job.example"),
+                                     json={"trigger": "set_goal", "payload": {"goal_id": 1}}),
+                         422, "unknown_trigger")
+    assert "'SMART-doel toevoegen' (add_goal)" in error["message"]
+    assert error["details"]["actions"] == ["add_goal", "set_goal_status"]
+    assert audit_count(svc) == before
+
+
+def test_a_trigger_that_is_an_action_runs_the_action_with_its_rows(client, bearer, svc):
+    """`record_evaluation` by its trigger name is the action itself: its fields are checked, nothing half-done."""
     with svc.db.read() as s:
         plan_id = s.scalar(select(Case.id).where(Case.workflow == "candidate_plan"))
     before = audit_count(svc)
     error = assert_error(client.post(f"/api/v1/cases/{plan_id}/transitions", headers=bearer("sanne@job.example"),
                                      json={"trigger": "record_evaluation", "payload": {"milestone": "week4"}}),
-                         422, "use_domain_action")
-    assert error["details"]["trigger"] == "record_evaluation"
+                         422, "invalid_payload")
+    assert set(error["details"]["errors"]) >= {"held_on", "discussed"}
     assert audit_count(svc) == before
 
 

@@ -187,9 +187,10 @@ def test_an_evaluation_can_be_recorded_once_it_falls_due_and_then_its_tasks_clos
     goal = world.plans.add_goal(world.job, case.id, specific="Inpaklijn", measure="Drie weken zelfstandig",
                                 target_date=START + timedelta(days=60), owner="kandidaat")
     goto(world, START + timedelta(days=19))  # week-4 evaluation opens on day 20
-    with pytest.raises(GuardRejected, match="staat nog niet open"):
+    with pytest.raises(InvalidPayload, match="staat nog niet open") as refused:
         world.plans.record_evaluation(world.job, case.id, milestone="week4", held_on=world.clock.now().date(),
                                       discussed="Eerste weken")
+    assert "staat nog niet open" in refused.value.errors["milestone"]  # next to the field that is wrong
     goto(world, START + timedelta(days=22))
     assert {"week4:job", "week4:harrie", "week4:opdrachtgever"} <= set(open_tasks(db, case.id))
     evaluation = world.plans.record_evaluation(
@@ -311,14 +312,15 @@ def test_a_plan_is_closed_after_the_closing_evaluation_with_a_contract(world, db
     assert problems == []
 
 
-def test_actions_explain_what_is_possible_including_the_effects_preconditions(world, db):
+def test_actions_explain_what_is_possible_including_their_preconditions(world, db):
     case = world.start()
     ready_to_sign(world, case.id)
     world.plans.offer_for_signature(world.job, case.id)
     world.plans.sign(world.boss, case.id, party="opdrachtgever", round=1)
-    options = {o.trigger: o for o in world.plans.actions(world.boss, case.id, {"sign": {"party": "opdrachtgever"}})}
+    options = {o.trigger: o for o in world.services.actions_for(world.boss, case.id, {"sign": {"party": "opdrachtgever"}})}
     assert options["sign"].allowed is False and options["sign"].reason == "Werkgever heeft deze versie al ondertekend"
-    job = {o.trigger: o for o in world.plans.actions(world.job, case.id, {"record_evaluation": {"milestone": "week4"}})}
+    job = {o.trigger: o for o in world.services.actions_for(world.job, case.id,
+                                                                {"record_evaluation": {"milestone": "week4"}})}
     assert job["sign"].allowed and job["offer_for_signature"].allowed
     assert job["record_evaluation"].reason.startswith("Evaluatie week 4: voortgang en introductie INVRA staat nog niet")
     assert "begin_inwerken" not in job  # only the calendar moves the phases
@@ -383,8 +385,8 @@ def test_a_pause_shifts_every_pending_date_by_the_paused_days(world, db):
 @pytest.mark.parametrize("kwargs, field, message", [
     ({"hours": -2}, "hours", "Het aantal uren moet groter zijn dan 0."),
     ({"hours": 25}, "hours", "Meer dan 24 uur op één dag kan niet."),
-    ({"worked_on": "2026-11-29"}, "on", "De datum ligt voor de start van het trajectplan (30 nov 2026)."),
-    ({"worked_on": "2026-12-09"}, "on", "De datum ligt in de toekomst: schrijf uren pas als ze gemaakt zijn."),
+    ({"worked_on": "2026-11-29"}, "worked_on", "De datum ligt voor de start van het trajectplan (30 nov 2026)."),
+    ({"worked_on": "2026-12-09"}, "worked_on", "De datum ligt in de toekomst: schrijf uren pas als ze gemaakt zijn."),
     ({"activity": "koffie"}, "activity", "Kies een activiteit."),
     ({"coach_id": -1}, "coach_id", "Kies een actieve jobcoach van JoB."),
 ])

@@ -20,10 +20,10 @@ from engine.errors import InvalidPayload
 from engine.models import User
 from engine.spec import Actor
 from tests.conftest import demo_app
+from tests.plan_steps import PlanSteps as PlanServices
 from tests.security.conftest import Auth
 from webui.scheduling import build_sweeps
 from workflows.company_services import CompanyServices
-from workflows.plan_services import PlanServices
 from workflows.security import BSN_MESSAGE
 
 FIRST, LAST = "Canarina", "Zwaluwstaart-7f3a"

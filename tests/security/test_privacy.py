@@ -15,10 +15,10 @@ from sqlalchemy import insert, select
 
 from engine.models import OutboxMessage, ReadAccess
 from engine.spec import SYSTEM_ACTOR
+from tests.plan_steps import PlanSteps as PlanServices
 from webui.cli import main
 from workflows.company_services import CompanyServices
 from workflows.models import Candidate
-from workflows.plan_services import PlanServices
 from workflows.privacy import PrivacyServices
 from workflows.roles import JOB
 

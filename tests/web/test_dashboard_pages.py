@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from tests.plan_steps import PlanSteps as PlanServices
 from tests.plan_world import run_due_timers
 from tests.web.inbox_support import (  # noqa: F401 - fixtures: a fast demo `app`
     ADMIN,
@@ -24,7 +25,6 @@ from tests.web.inbox_support import (  # noqa: F401 - fixtures: a fast demo `app
     task,
     task_id,
 )
-from workflows.plan_services import PlanServices
 
 
 def row(html: str, label: str) -> list[str]:

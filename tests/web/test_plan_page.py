@@ -19,6 +19,7 @@ from engine.models import AuditEntry, Case, Organisation, User
 from engine.spec import Actor
 from engine.timers import TimerSweep
 from tests.helpers import T0, snapshot
+from tests.plan_steps import PlanSteps as PlanServices
 from tests.sessions import sign_in
 from webui import create_app
 from webui.migrate import upgrade
@@ -33,7 +34,6 @@ from workflows.plan_models import (
     PlanGoal,
     PlanSignoff,
 )
-from workflows.plan_services import PlanServices
 
 JOB, BOSS, HARRIE, WSP = "sanne@job.example", "marieke@korenaar.example", "harrie@korenaar.example", \
     "lisa@wsp-nijmegen.example"

@@ -49,6 +49,51 @@ def _body(schema: dict[str, Any]) -> dict[str, Any]:
     return {"required": True, "content": {"application/json": {"schema": schema}}}
 
 
+def _list(description: str, item: dict[str, Any]) -> dict[str, Any]:
+    schema = {"type": "object", "required": ["items"], "additionalProperties": False,
+              "properties": {"items": {"type": "array", "items": item}}}
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def action_paths() -> dict[str, Any]:
+    """The declared actions and the reads a client needs to fill their payloads."""
+    get_ok = {**_errors("400", "401", "404", "503")}
+    return {
+        "/api/v1/cases/{case_id}/actions/{action}": {"post": {
+            "operationId": "performAction", "summary": "Perform an action on a case (as its web form does)",
+            "description": "The payload's schema is the action's `schema` in `available_actions` of `GET "
+                           "/cases/{case_id}`. Tasks that stand for the action close with it.",
+            "parameters": [_case_id_param(), {"name": "action", "in": "path", "required": True,
+                                              "schema": {"type": "string", "minLength": 1, "maxLength": 64,
+                                                         "examples": ["add_goal", "record_evaluation"]}}],
+            "requestBody": _body({"$ref": "#/components/schemas/ActionRequest"}),
+            "responses": {"200": _ok("The case after the action; `result` is what it wrote (an id)", "Case"),
+                          **_errors("400", "401", "403", "404", "409", "413", "422", "503")},
+        }},
+        "/api/v1/cases/{case_id}/schedule": {"get": {
+            "operationId": "getSchedule", "summary": "Every planned evaluation with its due date (moved by pauses)",
+            "parameters": [_case_id_param()],
+            "responses": {"200": {"description": "The plan's milestones in date order", "content": {
+                "application/json": {"schema": {"type": "object", "required": ["case_id", "items"],
+                                                "properties": {"case_id": s.ID, "items": {"type": "array"}}}}}},
+                **get_ok},
+        }},
+        "/api/v1/organisations": {"get": {
+            "operationId": "listOrganisations", "summary": "Organisations you may see",
+            "responses": {"200": _list("Organisations", {"type": "object"}), **_errors("400", "401", "503")},
+        }},
+        "/api/v1/candidates": {"get": {
+            "operationId": "listCandidates", "summary": "Registered candidates (JoB only; others get 404)",
+            "responses": {"200": _list("Candidates", {"type": "object"}), **get_ok},
+        }},
+        "/api/v1/users/me": {"get": {
+            "operationId": "getMe", "summary": "The token's own user",
+            "responses": {"200": {"description": "You", "content": {"application/json": {
+                "schema": {"type": "object"}}}}, **get_ok},
+        }},
+    }
+
+
 def document(registry: Registry, starters: dict[str, tuple[dict[str, Any], Any]]) -> dict[str, Any]:
     create = s.create_case_schema({name: schema for name, (schema, _fn) in starters.items()})
     paths: dict[str, Any] = {
@@ -105,6 +150,7 @@ def document(registry: Registry, starters: dict[str, tuple[dict[str, Any], Any]]
             "responses": {"200": _ok("The completed task", "Task"), **_errors("400", "401", "403", "404", "503")},
         }},
     }
+    paths.update(action_paths())
     names = ", ".join(f"`{c.name}` v{c.version}" for c in registry.all())
     return {
         "openapi": "3.1.0",

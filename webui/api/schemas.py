@@ -168,6 +168,8 @@ CASE: dict[str, Any] = {
         **_CASE_FIELDS,
         "data": {"type": "object"},
         "available_triggers": {"type": "array", "items": {"$ref": "#/components/schemas/TriggerOption"}},
+        "available_actions": {"type": "array", "items": {"$ref": "#/components/schemas/ActionOption"}},
+        "result": {"description": "What the action wrote (`POST .../actions/...` only)"},
     },
 }
 
@@ -306,6 +308,16 @@ COMPONENTS: dict[str, dict[str, Any]] = {
     "WorkflowList": WORKFLOW_LIST,
     "TransitionRequest": TRANSITION_REQUEST,
 }
+
+
+def _action_components() -> None:
+    from webui.api.action_schemas import ACTION_OPTION, ACTION_REQUEST
+
+    COMPONENTS["ActionOption"] = ACTION_OPTION
+    COMPONENTS["ActionRequest"] = ACTION_REQUEST
+
+
+_action_components()
 
 # -- validation ---------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from sqlalchemy.exc import DBAPIError
 from engine.clock import ensure_utc
 from engine.errors import CaseNotFound, DatabaseBusy, EngineError, NotFound
 from engine.models import AuditEntry
+from engine.perform import ActionOption
 from engine.registry import Registry
 from engine.runtime import TriggerOption
 from engine.services import CaseSnapshot, Services, TaskSnapshot
@@ -37,7 +38,6 @@ from webui.api.schemas import (
 from webui.auth import public
 from webui.extensions import services
 from workflows.candidate_plan import NAME as CANDIDATE_PLAN
-from workflows.catalog import domain_actions
 from workflows.company_services import CompanyServices
 from workflows.company_trajectory import NAME as COMPANY_TRAJECTORY
 from workflows.plan_services import PlanServices
@@ -93,6 +93,11 @@ def case_full(case: CaseSnapshot, options: list[TriggerOption], registry: Regist
             {"trigger": o.trigger, "label": o.label, "allowed": o.allowed, "reason": o.reason} for o in options
         ],
     }
+
+
+def action_json(o: ActionOption) -> dict[str, Any]:
+    return {"name": o.name, "label": o.label, "allowed": o.allowed, "reason": o.reason, "hint": o.hint,
+            "irreversible": o.irreversible, "reason_required": o.reason_required, "schema": o.schema}
 
 
 def audit_entry(e: AuditEntry) -> dict[str, Any]:
@@ -254,7 +259,9 @@ def get_case(case_id: int):
     svc = services()
     actor = api_actor()
     snap = svc.get_case(actor, _case_id(case_id))
-    return _json(case_full(snap, svc.triggers_for(actor, case_id), svc.registry))
+    body = case_full(snap, svc.triggers_for(actor, case_id), svc.registry)
+    body["available_actions"] = [action_json(o) for o in svc.actions_for(actor, case_id)]
+    return _json(body)
 
 
 @bp.route("/cases/<int:case_id>/transitions", methods=["POST"])
@@ -266,18 +273,10 @@ def fire_transition(case_id: int):
     case = svc.get_case(actor, _case_id(case_id))  # an invisible case is 404 before anything else
     body = _body()
     check(TRANSITION_REQUEST, body)
-    trigger = body["trigger"]
-    if trigger in domain_actions().get(case.workflow, frozenset()):
-        raise ApiError(422, "use_domain_action",
-                       "Deze actie legt meer vast dan een faseovergang; gebruik hiervoor de webpagina van de zaak.",
-                       trigger=trigger)
+    trigger = body["trigger"]  # a person's trigger is the action of that name (Services.perform)
     kwargs = {"expected_version": integral(body.get("expected_version")), "reason": body.get("reason"),
               "request_id": request_id()}
-    payload = body.get("payload") or {}
-    if case.workflow == COMPANY_TRAJECTORY:
-        snap = CompanyServices(svc).fire(actor, case_id, trigger, payload, **kwargs)
-    else:
-        snap = svc.fire_trigger(actor, case_id, trigger, payload, **kwargs)
+    snap = svc.fire_trigger(actor, case.id, trigger, body.get("payload") or {}, **kwargs)
     return _json(case_full(snap, svc.triggers_for(actor, case_id), svc.registry))
 
 

@@ -1,9 +1,11 @@
 """The candidate plan page: the year as a timeline, goals, evaluations, INVRA, coaching hours.
 
-One page per plan (`/plannen/<case id>`) and one small POST form per action. Views are
-thin: form -> `PlanServices` -> an `EngineError` becomes a message on the re-shown form
-(422; a stale form 409; an unknown or invisible plan 404) -> redirect (post/redirect/get).
-What a role may do comes from `PlanServices.actions()`; the services enforce it again.
+One page per plan (`/plannen/<case id>`) and one small POST form per declared action
+(`workflows.plan_actions`). Views are thin: form -> payload -> `Services.perform` (the one
+write path; the version the form was read at is checked inside its transaction) -> an
+`EngineError` becomes a message on the re-shown form (422; a stale form 409; an unknown or
+invisible plan 404) -> redirect (post/redirect/get). What a role may do, and why not, comes
+from `Services.actions_for`, which reads the same declaration the write path enforces.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from sqlalchemy import select
 
 from engine.errors import CaseNotFound, EngineError, InvalidPayload, StaleCase
 from engine.models import User
-from engine.runtime import TriggerOption
+from engine.perform import ActionOption
 from engine.spec import Actor
 from webui import svg_charts as charts
 from webui.auth import current_actor, login_required
@@ -54,7 +56,7 @@ class Page:
     case_id: int
     version: int
     overview: PlanOverview
-    options: dict[str, TriggerOption]
+    options: dict[str, ActionOption]
     today: date
     pending: list[Any]  # timeline entries of evaluations that are open or late
     signable: list[str]  # parties this user may sign for now
@@ -88,7 +90,7 @@ def _page(case_id: int) -> Page:
         payloads["record_evaluation"] = payloads["skip_evaluation"] = {"milestone": pending[0].key}
     if signable:
         payloads["sign"] = {"party": signable[0]}
-    options = {o.trigger: o for o in plans.actions(actor, case_id, payloads)}
+    options = {o.name: o for o in svc.actions_for(actor, case_id, payloads)}
     if not signable:
         options.pop("sign", None)  # nothing to sign for this role: no form, no puzzling reason
     contacts: list[tuple[int, str]] = []
@@ -148,7 +150,7 @@ def _render(page: Page, status: int = 200, error: str | None = None, failed: str
         failed = None  # the message goes above the page when the form itself is not on it
     plans = plan_services()
     svc = services()
-    for name in ACTIONS:
+    for name in FORMS:
         if name not in page.forms:
             page.forms[name] = _make_form(name, page, bound=False)
     case = svc.get_case(page.actor, page.case_id)
@@ -172,131 +174,119 @@ def show(case_id: int):
 
 
 @dataclass(frozen=True)
-class Action:
-    triggers: tuple[str, ...]  # the form is shown when the role may fire one of these now
+class Form:
+    """One form on the plan page and the declared action(s) it performs (`workflows.plan_actions`)."""
+
+    actions: tuple[str, ...]  # the form is shown when the role may do one of these now
     form: Callable[..., f.PlanForm]
-    run: Callable[[PlanServices, Actor, int, Any], str]  # performs it; returns the flash message
+    payload: Callable[[Any], tuple[str, dict[str, Any]]]  # the form -> (action, payload)
+    done: str  # the flash message after it worked
     anchor: str
-    aliases: dict[str, str] = field(default_factory=dict)  # service error key -> form field
+    aliases: dict[str, str] = field(default_factory=dict)  # payload field -> form field
 
 
-def _opt(value: str | None) -> str | None:
-    return value if value else None
+def _given(**values: Any) -> dict[str, Any]:
+    """Only the fields the person filled in (an empty optional field is not sent)."""
+    return {k: v for k, v in values.items() if v not in (None, "")}
 
 
-def _document(p: PlanServices, a: Actor, cid: int, form: Any) -> str:
-    contact = form.contact_user_id.data
-    p.update_document(a, cid, function=_opt(form.function.data),
-                      contact_user_id=int(contact) if contact and contact.isdigit() else None,
-                      coaching_need=_opt(form.coaching_need.data),
-                      onboarding_programme=_opt(form.onboarding_programme.data),
-                      hours_distribution=_opt(form.hours_distribution.data))
-    return "Het trajectplan is bijgewerkt."
+def _document(form: Any) -> tuple[str, dict[str, Any]]:
+    return "update_plan", _given(function=form.function.data, contact_user_id=form.contact_user_id.data,
+                                 coaching_need=form.coaching_need.data,
+                                 onboarding_programme=form.onboarding_programme.data,
+                                 hours_distribution=form.hours_distribution.data)
 
 
-def _goal(p: PlanServices, a: Actor, cid: int, form: Any) -> str:
-    p.add_goal(a, cid, specific=form.specific.data, measure=form.measure.data, target_date=form.target_date.data,
-               owner=form.owner.data, competence=form.competence.data or None)
-    return "Het SMART-doel is toegevoegd."
+def _goal(form: Any) -> tuple[str, dict[str, Any]]:
+    return "add_goal", _given(specific=form.specific.data, measure=form.measure.data,
+                              target_date=form.target_date.data, owner=form.owner.data,
+                              competence=form.competence.data)
 
 
-def _goal_status(p: PlanServices, a: Actor, cid: int, form: Any) -> str:
-    gid = form.goal_id.data
-    p.update_goal(a, cid, int(gid) if gid and gid.isdigit() else 0, status=form.status.data)
-    return "De status van het doel is bijgewerkt."
+def _goal_status(form: Any) -> tuple[str, dict[str, Any]]:
+    return "set_goal_status", _given(goal_id=form.goal_id.data, status=form.status.data)
 
 
-def _observation(p: PlanServices, a: Actor, cid: int, form: Any) -> str:
-    p.record_observation(a, cid, observed_on=form.observed_on.data, scores=form.scores(),
-                         notes=_opt(form.notes.data))
-    return "De INVRA-observatie is vastgelegd."
+def _observation(form: Any) -> tuple[str, dict[str, Any]]:
+    return "record_observation", _given(observed_on=form.observed_on.data, scores=form.scores() or None,
+                                        notes=form.notes.data)
 
 
-def _evaluation(p: PlanServices, a: Actor, cid: int, form: Any) -> str:
-    p.record_evaluation(a, cid, milestone=form.milestone.data, held_on=form.held_on.data,
-                        discussed=form.discussed.data, next_steps=_opt(form.next_steps.data),
-                        interview_candidate=_opt(form.interview_candidate.data),
-                        interview_harrie=_opt(form.interview_harrie.data), goal_reviews=form.goal_reviews())
-    return "De evaluatie is vastgelegd."
+def _evaluation(form: Any) -> tuple[str, dict[str, Any]]:
+    return "record_evaluation", _given(
+        milestone=form.milestone.data, held_on=form.held_on.data, discussed=form.discussed.data,
+        next_steps=form.next_steps.data, interview_candidate=form.interview_candidate.data,
+        interview_harrie=form.interview_harrie.data, goal_reviews=form.goal_reviews() or None)
 
 
-def _skip(p: PlanServices, a: Actor, cid: int, form: Any) -> str:
-    p.skip_evaluation(a, cid, milestone=form.milestone.data, reason=form.reason.data)
-    return "De evaluatie is overgeslagen."
+def _skip(form: Any) -> tuple[str, dict[str, Any]]:
+    return "skip_evaluation", _given(milestone=form.milestone.data, reason=form.reason.data)
 
 
-def _contract(p: PlanServices, a: Actor, cid: int, form: Any) -> str:
+def _contract(form: Any) -> tuple[str, dict[str, Any]]:
     if form.decision.data not in ("ja", "nee"):
         raise InvalidPayload({"decision": "Kies wel of geen contract."})
-    yes = form.decision.data == "ja"
-    p.decide_contract(a, cid, contract=yes, reason=None if yes else form.reason.data)
-    return "Het besluit over het contract is vastgelegd."
+    if form.decision.data == "ja":
+        return "offer_contract", {}
+    return "no_contract", _given(reason=form.reason.data)
 
 
-def _offer(p: PlanServices, a: Actor, cid: int, form: Any) -> str:
-    p.offer_for_signature(a, cid, form.document.data)
-    return "Het document is ter ondertekening aangeboden."
+def _offer(form: Any) -> tuple[str, dict[str, Any]]:
+    return "offer_for_signature", _given(document=form.document.data)
 
 
-def _sign(p: PlanServices, a: Actor, cid: int, form: Any) -> str:
-    rnd = form.round.data
-    p.sign(a, cid, party=form.party.data, round=int(rnd) if rnd and rnd.isdigit() else 0,
-           signed_on=_opt(form.signed_on.data))
-    return "De handtekening is vastgelegd."
+def _sign(form: Any) -> tuple[str, dict[str, Any]]:
+    return "sign", _given(party=form.party.data, round=form.round.data, signed_on=form.signed_on.data)
 
 
-def _schedule(p: PlanServices, a: Actor, cid: int, form: Any) -> str:
-    values = {s.key: getattr(form, s.key).data.strip() for s in f.SCHEDULE_SETTINGS
-              if (getattr(form, s.key).data or "").strip()}
-    p.adjust_schedule(a, cid, **values)
-    return "De planning is aangepast."
+def _schedule(form: Any) -> tuple[str, dict[str, Any]]:
+    values = {s.key: (getattr(form, s.key).data or "").strip() for s in f.SCHEDULE_SETTINGS}
+    given = _given(**values)
+    if not given:
+        raise InvalidPayload({"schedule": "Wijzig ten minste één instelling."})
+    return "adjust_schedule", given
 
 
-def _pause(p: PlanServices, a: Actor, cid: int, form: Any) -> str:
-    p.pause(a, cid, reason=form.reason.data)
-    return "Het plan is gepauzeerd."
+def _reason_only(action: str) -> Callable[[Any], tuple[str, dict[str, Any]]]:
+    def payload(form: Any) -> tuple[str, dict[str, Any]]:
+        return action, _given(reason=form.reason.data)
+
+    return payload
 
 
-def _resume(p: PlanServices, a: Actor, cid: int, form: Any) -> str:
-    p.resume(a, cid)
-    return "Het plan loopt weer; alle data zijn opgeschoven met de duur van de pauze."
+def _nothing(action: str) -> Callable[[Any], tuple[str, dict[str, Any]]]:
+    return lambda form: (action, {})
 
 
-def _stop(p: PlanServices, a: Actor, cid: int, form: Any) -> str:
-    p.stop(a, cid, reason=form.reason.data)
-    return "Het plan is gestopt."
+def _hours(form: Any) -> tuple[str, dict[str, Any]]:
+    return "log_hours", _given(worked_on=form.worked_on.data, hours=form.hours.data, activity=form.activity.data,
+                               note=form.note.data)
 
 
-def _close(p: PlanServices, a: Actor, cid: int, form: Any) -> str:
-    p.close(a, cid)
-    return "Het trajectplan is afgesloten."
-
-
-def _hours(p: PlanServices, a: Actor, cid: int, form: Any) -> str:
-    logged = p.log_hours(a, cid, worked_on=form.worked_on.data, hours=form.hours.data,
-                         activity=form.activity.data, note=_opt(form.note.data))
-    for warning in logged.warnings:
-        flash(warning, "warning")
-    return "De uren zijn geschreven."
-
-
-ACTIONS: dict[str, Action] = {
-    "document": Action(("update_plan",), f.DocumentForm, _document, "plan-document"),
-    "doel": Action(("set_goal",), f.GoalForm, _goal, "doelen"),
-    "doelstatus": Action(("set_goal",), f.GoalStatusForm, _goal_status, "doelen", {"goal": "status"}),
-    "observatie": Action(("record_observation",), f.ObservationForm, _observation, "invra",
-                         {"profile": "observed_on"}),
-    "evaluatie": Action(("record_evaluation",), f.EvaluationForm, _evaluation, "evaluaties"),
-    "overslaan": Action(("skip_evaluation",), f.SkipForm, _skip, "evaluaties"),
-    "contract": Action(("offer_contract", "no_contract"), f.ContractForm, _contract, "acties"),
-    "aanbieden": Action(("offer_for_signature",), f.OfferForm, _offer, "ondertekening"),
-    "tekenen": Action(("sign",), f.SignForm, _sign, "ondertekening"),
-    "planning": Action(("adjust_schedule",), f.ScheduleForm, _schedule, "acties"),
-    "pauzeren": Action(("pause",), f.pause_form, _pause, "acties"),
-    "hervatten": Action(("resume",), f.EmptyForm, _resume, "acties"),
-    "stoppen": Action(("stop",), f.stop_form, _stop, "acties"),
-    "afsluiten": Action(("close_plan",), f.EmptyForm, _close, "acties"),
-    "uren": Action(("log_hours",), f.HoursForm, _hours, "uren", {"on": "worked_on"}),
+FORMS: dict[str, Form] = {
+    "document": Form(("update_plan",), f.DocumentForm, _document, "Het trajectplan is bijgewerkt.", "plan-document"),
+    "doel": Form(("add_goal",), f.GoalForm, _goal, "Het SMART-doel is toegevoegd.", "doelen"),
+    "doelstatus": Form(("set_goal_status",), f.GoalStatusForm, _goal_status,
+                       "De status van het doel is bijgewerkt.", "doelen", {"goal": "status"}),
+    "observatie": Form(("record_observation",), f.ObservationForm, _observation,
+                       "De INVRA-observatie is vastgelegd.", "invra", {"profile": "observed_on"}),
+    "evaluatie": Form(("record_evaluation",), f.EvaluationForm, _evaluation, "De evaluatie is vastgelegd.",
+                      "evaluaties"),
+    "overslaan": Form(("skip_evaluation",), f.SkipForm, _skip, "De evaluatie is overgeslagen.", "evaluaties"),
+    "contract": Form(("offer_contract", "no_contract"), f.ContractForm, _contract,
+                     "Het besluit over het contract is vastgelegd.", "acties"),
+    "aanbieden": Form(("offer_for_signature",), f.OfferForm, _offer,
+                      "Het document is ter ondertekening aangeboden.", "ondertekening"),
+    "tekenen": Form(("sign",), f.SignForm, _sign, "De handtekening is vastgelegd.", "ondertekening"),
+    "planning": Form(("adjust_schedule",), f.ScheduleForm, _schedule, "De planning is aangepast.", "acties"),
+    "pauzeren": Form(("pause",), f.pause_form, _reason_only("pause"), "Het plan is gepauzeerd.", "acties"),
+    "hervatten": Form(("resume",), f.EmptyForm, _nothing("resume"),
+                      "Het plan loopt weer; alle data zijn opgeschoven met de duur van de pauze.", "acties"),
+    "stoppen": Form(("stop",), f.stop_form, _reason_only("stop"), "Het plan is gestopt.", "acties"),
+    "afsluiten": Form(("close_plan",), f.EmptyForm, _nothing("close_plan"), "Het trajectplan is afgesloten.",
+                      "acties"),
+    "uren": Form(("log_hours",), f.HoursForm, _hours, "De uren zijn geschreven.", "uren",
+                 {"hours": "hours"}),
 }
 
 
@@ -306,12 +296,12 @@ def _form_shown(page: Page, name: str) -> bool:
         return True  # its message is shown with the goal or above the goals
     if name in ("evaluatie", "overslaan") and not page.pending:
         return False
-    return any(page.allowed(t) for t in ACTIONS[name].triggers)
+    return any(page.allowed(t) for t in FORMS[name].actions)
 
 
 def _make_form(name: str, page: Page, *, bound: bool) -> f.PlanForm:
     """A form for `name`: bound to the POST, or fresh with today's defaults for the page."""
-    action = ACTIONS[name]
+    action = FORMS[name]
     o = page.overview
     factory: Callable[..., f.PlanForm] = action.form
     if name == "evaluatie":
@@ -364,7 +354,7 @@ def _apply_errors(form: f.PlanForm, errors: dict[str, str], aliases: dict[str, s
 @bp.route("/<int:case_id>/<name>", methods=["POST"])
 @login_required
 def act(case_id: int, name: str):
-    action = ACTIONS.get(name)
+    action = FORMS.get(name)
     if action is None:
         abort(404)
     page = _page(case_id)  # 404 before anything else for an unknown or invisible plan
@@ -372,12 +362,11 @@ def act(case_id: int, name: str):
     page.forms[name] = form
     if not form.validate_on_submit():
         return _render(page, 422, "Het formulier is niet goed ingevuld.", name)
-    if form.expected_version.data and form.expected_version.data != str(page.version):
-        error = StaleCase(case_id).message
-        form.expected_version.data = str(page.version)  # the input is kept; sending again is on purpose
-        return _render(page, 409, error, name)
     try:
-        message = action.run(plan_services(), page.actor, case_id, form)
+        chosen, payload = action.payload(form)
+        seen = form.expected_version.data
+        done = services().perform(page.actor, case_id, chosen, payload,
+                                  expected_version=int(seen) if seen and seen.isdigit() else None)
     except StaleCase as exc:
         return _render(_reload(page, name, form), 409, exc.message, name)
     except EngineError as exc:
@@ -387,9 +376,13 @@ def act(case_id: int, name: str):
             _apply_errors(form, exc.errors, action.aliases)
         status = 403 if exc.code == "not_permitted" else 422
         message = exc.message
-        if exc.code == "transition_not_allowed":  # the engine's message names triggers, not actions
+        if exc.code == "transition_not_allowed":  # the engine's message names actions by their code
             message = f"Deze actie is niet mogelijk in de fase '{page.overview.state_label}'."
         return _render(page, status, message, name)
+    message = action.done
+    if chosen == "log_hours" and done.result:
+        for warning in done.result[2]:
+            flash(warning, "warning")
     flash(message)
     return redirect(url_for("plans.show", case_id=case_id, _anchor=action.anchor))
 
