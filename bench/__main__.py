@@ -6,7 +6,7 @@
                                          # PostgreSQL: throwaway databases on that server
     python -m bench --cases 100000 --scales 10000 100000 1000000
 
-See README, section Benchmark, for what is measured and how long it takes.
+See docs/benchmark.md for what is measured and how long it takes.
 """
 
 from __future__ import annotations

@@ -199,7 +199,7 @@ class Database:
     def compact(self) -> None:
         """SQLite: rewrite the file and empty the WAL, so deleted or overwritten text leaves
         no copy in free pages (with `secure_delete` on). PostgreSQL: nothing (VACUUM there
-        does not rewrite pages in place; see the README on residual risk)."""
+        does not rewrite pages in place; see docs/security.md on residual risk)."""
         if not self.sqlite:
             return
         raw = self.engine.raw_connection()  # outside SQLAlchemy's BEGIN: VACUUM needs autocommit

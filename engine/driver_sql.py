@@ -2,7 +2,7 @@
 
 Why: on the transition hot path SQLAlchemy's per-statement work (execution context, cache
 key, parameter processing, result wrapping) cost five to nine times what the database
-spent on the statement itself (README, Benchmark). A `DriverStatement` keeps the Core
+spent on the statement itself (docs/benchmark.md). A `DriverStatement` keeps the Core
 statement as the single definition of the SQL and uses the columns' own bind processors
 (so datetimes and JSON are stored exactly as SQLAlchemy stores them), but runs it on the
 DBAPI cursor of the session's connection, inside the session's transaction.

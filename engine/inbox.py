@@ -169,7 +169,7 @@ def urgent_first(run: Callable[[Select], list[T]], stmt: Select, limit: int) -> 
     """Tasks with a due date in due order, then those without one: at most two queries.
 
     Each query reads its index in order and stops after `limit` rows, where one query
-    ordering by `due_at IS NULL` first would sort every matching task (README, Benchmark).
+    ordering by `due_at IS NULL` first would sort every matching task (docs/benchmark.md).
     `run` executes a statement and maps its rows (the domain adds its own columns).
     """
     rows = run(stmt.where(Task.due_at.is_not(None)).order_by(Task.due_at, Task.id).limit(limit))

@@ -55,7 +55,7 @@ MAX_FOLLOW_UP_DEPTH = 8
 # -- the hot path's statements, built once ----------------------------------------------
 # Core statements on the session's connection, in the session's transaction: building and
 # running an ORM-enabled statement per call cost more than the database write itself (see
-# README, Benchmark). A statement object that is reused also reuses its cache key.
+# docs/benchmark.md). A statement object that is reused also reuses its cache key.
 _CASE = Case.__table__
 _TASK = Task.__table__
 _TIMER = Timer.__table__

@@ -53,7 +53,7 @@ from engine.workers import (
 log = logging.getLogger("jobtraject.timers")
 
 # The statements of `fire`, built once (Core, on the session's connection): per timer,
-# building ORM-enabled statements cost more than the transition itself (README, Benchmark).
+# building ORM-enabled statements cost more than the transition itself (docs/benchmark.md).
 _T = Timer.__table__
 # Ownership check, row lock and "fired" in one statement. Marking the timer fired before the
 # transition runs is safe because both are in one transaction: if the transition fails,
@@ -138,7 +138,7 @@ class TimerSweep:
 
         Two picks, each read in order from `ix_timer_status_due` and stopped at `limit`: due
         pending timers, and claimed timers whose lease expired. One pick with an OR of both
-        scanned and sorted the whole table on every batch (README, Benchmark). On PostgreSQL
+        scanned and sorted the whole table on every batch (docs/benchmark.md). On PostgreSQL
         the picks lock their rows `FOR UPDATE SKIP LOCKED`, so workers never queue behind
         each other; the UPDATE re-checks the condition, so a row another worker claimed in
         between is never taken (SQLite: `BEGIN IMMEDIATE`, nobody else writes meanwhile).

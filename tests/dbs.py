@@ -1,7 +1,7 @@
 """Real databases for tests: a fresh SQLite file per test, a throwaway PostgreSQL database per run.
 
 PostgreSQL is required: when it cannot be reached the tests fail loudly. Set
-`JOBTRAJECT_SKIP_POSTGRES=1` (documented in the README) to skip them on a machine without it.
+`JOBTRAJECT_SKIP_POSTGRES=1` (documented in docs/testing.md) to skip them on a machine without it.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ def create_pg_database() -> str:
     except Exception as exc:  # noqa: BLE001 - turn any driver error into a clear failure
         pytest.fail(
             f"PostgreSQL at {PG_ADMIN_URL} is not reachable ({exc.__class__.__name__}: {exc}). "
-            "Start it (see README) or set JOBTRAJECT_SKIP_POSTGRES=1 to skip the PostgreSQL tests."
+            "Start it (see docs/testing.md) or set JOBTRAJECT_SKIP_POSTGRES=1 to skip the PostgreSQL tests."
         )
     finally:
         admin.dispose()

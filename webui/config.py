@@ -1,6 +1,6 @@
 """Configuration from environment variables, with safe defaults for a local SQLite run.
 
-Every variable is documented in the README.
+Every variable is documented in docs/operations.md (Configuration).
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         "DIGEST_HOUR": int(os.environ.get("DIGEST_HOUR", "7")),
         "SQLITE_BUSY_TIMEOUT_MS": int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", "10000")),
         "HEALTH_MAX_HEARTBEAT_AGE_SECONDS": float(os.environ.get("HEALTH_MAX_HEARTBEAT_AGE_SECONDS", "0")),
-        # Security and privacy (README: "Beveiliging en privacy").
+        # Security and privacy (docs/security.md).
         "SESSION_IDLE_MINUTES": int(os.environ.get("SESSION_IDLE_MINUTES", "30")),
         "SESSION_MAX_HOURS": int(os.environ.get("SESSION_MAX_HOURS", "12")),
         "LOGIN_MAX_ACCOUNT_FAILURES": int(os.environ.get("LOGIN_MAX_ACCOUNT_FAILURES", "5")),

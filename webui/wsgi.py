@@ -1,6 +1,6 @@
 """WSGI entry point for production servers: `gunicorn --workers 4 'webui.wsgi:app'`.
 
-Configuration comes from the environment (README). No scheduler starts here: run
+Configuration comes from the environment (docs/operations.md). No scheduler starts here: run
 `jobtraject worker` processes next to the web workers.
 """
 

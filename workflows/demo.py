@@ -6,7 +6,7 @@ trails, tasks and timers are real and `jobtraject audit verify` passes. Each sto
 its own clock, set weeks in the past and moved forward step by step, so the history reads
 like one (meetings held last month, tasks that are now due or overdue).
 
-Every demo user has the password DEMO_PASSWORD (shown in the README; demo only).
+Every demo user has the password DEMO_PASSWORD (shown in the README, "The first five minutes"; demo only).
 """
 
 from __future__ import annotations

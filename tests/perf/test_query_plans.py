@@ -3,7 +3,7 @@
 Each test captures the statements the real read path runs against a database with a few
 thousand analysed rows (the benchmark's data generator) and asks the database for its plan.
 A query that stops using its index, or that starts sorting every matching row, fails here
-long before it is slow in production (see README, Benchmark).
+long before it is slow in production (see docs/benchmark.md).
 """
 
 from __future__ import annotations
