@@ -20,7 +20,7 @@ from engine.access import AccessPolicy, OwnOrganisationPolicy
 from engine.clock import Clock, SystemClock
 from engine.db import Database
 from engine.errors import CaseNotFound, NotFound, NotPermitted, StaleCase
-from engine.models import AuditEntry, Case, Task, User
+from engine.models import AuditEntry, Case, Task
 from engine.perform import ActionOption, Performed, perform
 from engine.perform import options as action_options
 from engine.registry import Registry
@@ -210,42 +210,6 @@ class Services:
             case = self._load_case(session, actor, case_id)
             compiled = self.registry.get(case.workflow, case.workflow_version)
             return action_options(compiled, case, actor, self.clock.now(), examples)
-
-    def complete_task(self, actor: Actor, task_id: int) -> None:
-        """Mark a task done by hand (tasks also close when their case leaves the state)."""
-        with self.db.write() as session:
-            task = self._visible_task(session, actor, task_id)
-            if task.status != "open":
-                raise NotPermitted("Deze taak is al afgesloten.")
-            if task.role != actor.role and task.assignee_id != actor.user_id:
-                raise NotPermitted("Deze taak is niet voor uw rol.")
-            task.status = "done"
-            task.completed_by_id = actor.user_id
-            task.completed_at = self.clock.now()
-
-    def assign_task(self, actor: Actor, task_id: int, assignee_id: int | None) -> None:
-        """Take a task from the queue, hand it to a colleague, or put it back (None)."""
-        with self.db.write() as session:
-            task = self._visible_task(session, actor, task_id)
-            if task.status != "open":
-                raise NotPermitted("Deze taak is al afgesloten.")
-            if task.role != actor.role:
-                raise NotPermitted("Deze taak is niet voor uw rol.")
-            if assignee_id is not None:
-                user = session.get(User, assignee_id)
-                if user is None or not user.active or user.role != task.role or (
-                    user.organisation_id != actor.organisation_id
-                ):
-                    raise NotFound("Deze collega bestaat niet of kan deze taak niet krijgen.")
-            task.assignee_id = assignee_id
-
-    def _visible_task(self, session: Session, actor: Actor, task_id: int) -> Task:
-        row = session.execute(
-            select(Task, Case).join(Case, Case.id == Task.case_id).where(Task.id == task_id)
-        ).first()
-        if row is None or not self.policy.can_see(actor, row[1]):
-            raise NotFound("Deze taak bestaat niet of u heeft er geen toegang toe.", task_id=task_id)
-        return row[0]
 
     # -- reads ---------------------------------------------------------------------------
     def get_case(self, actor: Actor, case_id: int) -> CaseSnapshot:

@@ -145,13 +145,34 @@ class TaskServices:
             task.follow_up_on = day
 
     def complete(self, actor: Actor, task_id: int) -> None:
-        """Tick off a task of mine by hand."""
+        """Tick off a checklist task by hand: the one rule for the web and the API.
+
+        A task that stands for an action (sign the plan, record an evaluation, name a Harrie)
+        closes only by performing that action, and a task that follows the case data closes
+        when the data says the work is done: neither can be ticked off. A checklist task is
+        ticked by its assignee, or, while nobody holds it, by anyone with the task's role.
+        """
         with self.services.db.write() as s:
             (task,) = self._tasks(s, actor, [task_id])
             if task.status != "open":
                 raise NotPermitted("Deze taak is al afgesloten.")
-            if task.assignee_id != actor.user_id:
+            self._refuse_unless_checklist(s, task)
+            if task.assignee_id is not None and task.assignee_id != actor.user_id:
                 raise NotPermitted("U kunt alleen uw eigen taken afronden.")
+            if task.assignee_id is None and task.role != actor.role:
+                raise NotPermitted("Deze taak is niet voor uw rol.")
             task.status = "done"
             task.completed_by_id = actor.user_id
             task.completed_at = self.services.clock.now()
+
+    def _refuse_unless_checklist(self, s: Session, task: Task) -> None:
+        case = s.get(Case, task.case_id)
+        compiled = self.services.registry.get(case.workflow, case.workflow_version)
+        spec = compiled.task_specs.get(task.key)
+        if spec is None or spec.checklist:
+            return
+        action = compiled.actions.get(spec.action) if spec.action and compiled.actions else None
+        if action is not None:
+            raise NotPermitted(f"Deze taak rondt u af door de actie '{action.label}' uit te voeren.",
+                               action=action.name)
+        raise NotPermitted("Deze taak sluit vanzelf zodra het werk is vastgelegd.")

@@ -448,6 +448,7 @@ def _payload_milestone(ctx: Ctx) -> Milestone | None:
 
 
 def _not_open_reason(case: CaseView, ctx: Ctx) -> str:
+    """The evaluation named is open now: fallen due and not yet recorded or skipped."""
     if ctx.payload.get("milestone") is None:
         return "Er staat nu geen evaluatie open"
     m = _payload_milestone(ctx)
@@ -524,6 +525,7 @@ def _sign_reason(case: CaseView, ctx: Ctx) -> str:
 
 @guard(_sign_reason)
 def may_sign(case: CaseView, ctx: Ctx) -> bool:
+    """The party is the actor's own (JoB records the candidate's), on the version offered, not yet signed."""
     signoff = ctx.data.get("signoff") or {}
     party = ctx.payload.get("party")
     if not signoff:

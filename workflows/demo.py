@@ -22,6 +22,7 @@ from engine.models import Case, Organisation, Task, User
 from engine.passwords import hash_password
 from engine.services import Services
 from engine.spec import Actor
+from engine.task_services import TaskServices
 from engine.timers import TimerSweep
 from engine.workdays import AMSTERDAM, is_working_day
 from workflows import candidate_plan, invra
@@ -163,14 +164,7 @@ class _Story:
         with self.services.db.read() as s:
             task_id = s.scalar(select(Task.id).where(Task.case_id == self.case_id, Task.key == key,
                                                      Task.status == "open"))
-        self.services.assign_task(actor, task_id, actor.user_id)
-
-    def finish_task(self, actor: Actor, key: str) -> None:
-        """The actor ticks off an open task of their role by hand."""
-        with self.services.db.read() as s:
-            task_id = s.scalar(select(Task.id).where(Task.case_id == self.case_id, Task.key == key,
-                                                     Task.status == "open"))
-        self.services.complete_task(actor, task_id)
+        TaskServices(self.services).take(actor, task_id)
 
 
 def _levels(levels: str) -> dict[str, int]:
@@ -444,7 +438,6 @@ class _Demo:
         s.fire(tom, "finish_company_analysis")
         closing = s.day(25)
         s.fire(tom, "record_closing_meeting", {"date": closing, "chosen_tasks": [1, 2, 3]})
-        s.finish_task(tom, "hold_eindgesprek")
         s.fire(ahmed, "record_vacancy", {
             "title": "Medewerker retourafdeling", "hours_per_week": 32, "location": "Arnhem",
             "tasks": ["Retouren uitpakken en sorteren", "Labels plakken op herverpakte dozen",

@@ -63,6 +63,7 @@ def observed_not_in_future(case: CaseView, ctx: Ctx) -> bool:
 
 
 def _held_on_reason(case: CaseView, ctx: Ctx) -> str:
+    """Held on a day between the plan's start and today."""
     on = _day(ctx, "held_on")
     if on is not None and on > plan.today(ctx):
         return "De datum ligt in de toekomst."
@@ -86,6 +87,7 @@ def target_in_plan_year(case: CaseView, ctx: Ctx) -> bool:
 
 
 def _signed_on_reason(case: CaseView, ctx: Ctx) -> str:
+    """Signed on a day between the offer of this version and today."""
     on = _day(ctx, "signed_on")
     if on is not None and on > plan.today(ctx):
         return "De datum ligt in de toekomst."

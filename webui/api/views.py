@@ -18,6 +18,7 @@ from engine.registry import Registry
 from engine.runtime import TriggerOption
 from engine.services import CaseSnapshot, Services, TaskSnapshot
 from engine.spec import Actor, Workflow
+from engine.task_services import TaskServices
 from engine.workdays import AMSTERDAM
 from webui.api import bp, openapi
 from webui.api.auth import api_actor, token_required
@@ -307,5 +308,5 @@ def complete_task(task_id: int):
         raise NotFound("Deze taak bestaat niet of u heeft er geen toegang toe.", task_id=task_id)
     svc = services()
     actor = api_actor()
-    svc.complete_task(actor, task_id)
+    TaskServices(svc).complete(actor, task_id)
     return _json(task_json(svc.get_task(actor, task_id)))
