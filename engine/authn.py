@@ -12,7 +12,8 @@ web processes (sessions, failed attempts, used codes) lives in the database:
   `absolute_timeout` after login;
 - **TOTP** (RFC 6238, 30 s steps, one step of clock drift either way) with replay
   protection, and one-time recovery codes stored hashed;
-- **password reset**: a mailed single-use token, stored hashed, valid `reset_valid`.
+- **password reset**: a mailed single-use token, stored hashed, valid `reset_valid`; the
+  queued mail keeps the link sealed until it is sent (engine/secret_mail.py).
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from __future__ import annotations
 import hmac
 import logging
 import secrets
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -32,7 +32,6 @@ from engine.db import Database
 from engine.errors import InvalidPayload, NotFound
 from engine.models import (
     LoginFailure,
-    OutboxMessage,
     PasswordResetToken,
     RecoveryCode,
     User,
@@ -45,6 +44,8 @@ from engine.passwords import (
     token_hash,
     verify_password,
 )
+from engine.sealing import Sealer
+from engine.secret_mail import SECRET_PLACEHOLDER, queue_secret_mail
 
 # Security events: user ids, a short hash of the typed address and the client address;
 # never an e-mail address, name, password, code or token.
@@ -87,10 +88,12 @@ def _normal_code(code: str) -> str:
 
 
 class Authn:
-    def __init__(self, db: Database, clock: Clock, settings: AuthSettings | None = None) -> None:
+    def __init__(self, db: Database, clock: Clock, settings: AuthSettings | None = None,
+                 sealer: Sealer | None = None) -> None:
         self.db = db
         self.clock = clock
         self.settings = settings or AuthSettings()
+        self.sealer = sealer  # seals reset links in queued mail; needed by `request_reset`
 
     # -- throttling ----------------------------------------------------------------------
     def is_throttled(self, email: str, ip: str) -> bool:
@@ -353,8 +356,10 @@ class Authn:
         """Queue a reset mail if the address belongs to an active account; silent otherwise.
 
         `link_for(token)` builds the absolute link. The mail is written in the same
-        transaction as the token (the outbox sends it after commit).
+        transaction as the token, with the link sealed (the outbox opens it to send the mail).
         """
+        if self.sealer is None:
+            raise RuntimeError("Authn needs a sealer (SECRET_KEY) to mail reset links")
         now = self.clock.now()
         token = secrets.token_urlsafe(32)
         with self.db.write() as s:
@@ -371,19 +376,17 @@ class Authn:
             log.info("password reset mail queued: user %s", user.id)
             s.execute(update(PasswordResetToken).where(PasswordResetToken.user_id == user.id,
                                                        PasswordResetToken.used_at.is_(None)).values(used_at=now))
+            expires_at = now + self.settings.reset_valid
             s.add(PasswordResetToken(user_id=user.id, token_hash=sha256(token), created_at=now,
-                                     expires_at=now + self.settings.reset_valid))
+                                     expires_at=expires_at))
             minutes = int(self.settings.reset_valid.total_seconds() // 60)
-            link = link_for(token)
             text = (f"U (of iemand anders) vroeg een nieuw wachtwoord aan voor jobtraject.\n\n"
                     f"Kies een nieuw wachtwoord via deze link (geldig {minutes} minuten, één keer te gebruiken):\n"
-                    f"{link}\n\nVroeg u dit niet aan? Dan kunt u deze mail negeren; uw wachtwoord blijft hetzelfde.\n")
-            s.execute(insert(OutboxMessage), [{
-                "created_at": now, "to_user_id": user.id, "to_addr": user.email,
-                "subject": "Nieuw wachtwoord instellen", "body_text": text, "body_html": None,
-                "message_id": f"<{uuid.uuid4().hex}@jobtraject>", "dedupe_key": None,
-                "status": "pending", "attempts": 0, "next_attempt_at": now,
-            }])
+                    f"{SECRET_PLACEHOLDER}\n\n"
+                    f"Vroeg u dit niet aan? Dan kunt u deze mail negeren; uw wachtwoord blijft hetzelfde.\n")
+            queue_secret_mail(s, self.sealer, now=now, to_user_id=user.id, to_addr=user.email,
+                              subject="Nieuw wachtwoord instellen", body_text=text, secret=link_for(token),
+                              expires_at=expires_at)
 
     def reset_token_valid(self, token: str) -> bool:
         with self.db.read() as s:

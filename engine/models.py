@@ -18,9 +18,11 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -282,7 +284,12 @@ class Timer(Base):
 
 
 class OutboxMessage(Base):
-    """A mail written in the transaction that caused it, sent after commit."""
+    """A mail written in the transaction that caused it, sent after commit.
+
+    A mail that carries a secret (a reset link) keeps it sealed in `sealed_secret` and a
+    placeholder in its body (engine/secret_mail.py); the sealed value is removed when the
+    mail is sent or at `secret_expires_at`, whichever comes first.
+    """
 
     __tablename__ = "outbox_message"
 
@@ -295,15 +302,22 @@ class OutboxMessage(Base):
     body_html: Mapped[str | None] = mapped_column(Text)
     message_id: Mapped[str] = mapped_column(String(200), unique=True)
     dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
-    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending|claimed|sent|incident
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending|claimed|sent|incident|expired
     locked_by: Mapped[str | None] = mapped_column(String(128))
     lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    sealed_secret: Mapped[bytes | None] = mapped_column(LargeBinary)
+    secret_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # set: the mail carries a secret
 
-    __table_args__ = (Index("ix_outbox_status_next", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_status_next", "status", "next_attempt_at"),
+        # The expiry sweep's picks: only rows that still hold a sealed secret.
+        Index("ix_outbox_sealed_expiry", "secret_expires_at", sqlite_where=text("sealed_secret IS NOT NULL"),
+              postgresql_where=text("sealed_secret IS NOT NULL")),
+    )
 
 
 class NotificationLog(Base):

@@ -12,6 +12,11 @@ Failures are sorted by whose fault they are:
   `max_attempts`;
 - the server answers 5xx (e.g. unknown recipient): an `incident` at once.
 
+A mail that carries a secret (engine/secret_mail.py) is opened just before it is sent; a
+seal that cannot be opened (another SECRET_KEY) makes it an incident, an expired secret
+makes it `expired`: neither is ever sent with a broken link. The secret is removed in the
+transaction that marks the mail sent, and each sweep first removes expired secrets.
+
 SMTP cannot be exactly-once: if a worker dies between the server's "250 OK" and our
 commit, the message is sent again after the lease expires, with the same Message-ID so
 mail clients show it once.
@@ -35,6 +40,14 @@ from sqlalchemy.orm import Session
 from engine.clock import Clock, ensure_utc
 from engine.db import Database
 from engine.models import OutboxMessage
+from engine.sealing import Sealer
+from engine.secret_mail import (
+    SecretUnavailable,
+    carries_secret,
+    clear_expired_secrets,
+    fill,
+    open_secret,
+)
 from engine.workers import backoff, claim_batch, describe_error, make_worker_id, reopen_incident
 
 log = logging.getLogger("jobtraject.outbox")
@@ -70,6 +83,8 @@ class OutboxReport:
     incidents: int = 0
     released: int = 0
     unreachable: bool = False
+    expired: int = 0
+    secrets_cleared: int = 0
     errors: list[str] = field(default_factory=list)
 
 
@@ -77,8 +92,11 @@ class SmtpUnreachable(Exception):
     """Connecting, TLS or login failed: nothing was attempted for any message."""
 
 
-def build_message(row: OutboxMessage, mail_from: str) -> EmailMessage:
-    """Plain text plus (when present) HTML, with the row's own Message-ID and date."""
+def build_message(row: OutboxMessage, mail_from: str, secret: str | None = None) -> EmailMessage:
+    """Plain text plus (when present) HTML, with the row's own Message-ID and date.
+
+    `secret` (opened from the row's seal) takes the place of the body's placeholder.
+    """
     msg = EmailMessage()
     msg["Subject"] = row.subject
     msg["From"] = mail_from
@@ -87,9 +105,13 @@ def build_message(row: OutboxMessage, mail_from: str) -> EmailMessage:
     msg["Message-ID"] = row.message_id
     msg["Auto-Submitted"] = "auto-generated"
     msg["X-Auto-Response-Suppress"] = "All"
-    msg.set_content(row.body_text)
-    if row.body_html:
-        msg.add_alternative(row.body_html, subtype="html")
+    text, body_html = row.body_text, row.body_html
+    if secret is not None:
+        text = fill(text, secret)
+        body_html = fill(body_html, secret, is_html=True) if body_html else body_html
+    msg.set_content(text)
+    if body_html:
+        msg.add_alternative(body_html, subtype="html")
     return msg
 
 
@@ -144,6 +166,7 @@ class OutboxSweep:
         settings: OutboxSettings | None = None,
         worker_id: str | None = None,
         connector: Callable[[SmtpSettings], smtplib.SMTP] = connect,
+        sealer: Sealer | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
@@ -151,6 +174,7 @@ class OutboxSweep:
         self.settings = settings or OutboxSettings()
         self.worker_id = worker_id or make_worker_id("outbox")
         self.connector = connector
+        self.sealer = sealer  # opens secrets in mail (reset links); without it such mails are not sent
         self.envelope_from = parseaddr(self.smtp.mail_from)[1] or "noreply@jobtraject.local"
 
     def claim(self, limit: int | None = None) -> list[int]:
@@ -199,6 +223,7 @@ class OutboxSweep:
                             "(same Message-ID)", message_id)
                 return
             row.status = "sent"
+            row.sealed_secret = None  # sent: nothing in the table can produce the secret any more
             row.sent_at = now
             row.attempts = (row.attempts or 0) + 1
             row.lease_until = None
@@ -226,6 +251,31 @@ class OutboxSweep:
                 report.retry += 1
                 log.warning("mail %s: attempt %s failed (%s), will retry", message_id, row.attempts,
                             type(exc).__name__)
+
+    def _not_sendable(self, message_id: int, problem: SecretUnavailable, report: OutboxReport) -> None:
+        """A secret mail whose secret is gone or cannot be opened: never sent with a broken link."""
+        with self.db.write() as s:
+            row = self._owned(s, message_id)
+            if row is None:
+                return
+            row.lease_until = None
+            row.next_attempt_at = None
+            row.last_error = str(problem)
+            if problem.expired:
+                row.status = "expired"
+                row.sealed_secret = None
+                report.expired += 1
+                log.warning("mail %s: its secret expired before it could be sent; not sent", message_id)
+            else:
+                row.status = "incident"
+                report.incidents += 1
+                log.error("mail %s: its sealed secret cannot be opened (SECRET_KEY changed?); not sent, incident",
+                          message_id)
+
+    def clear_expired_secrets(self) -> int:
+        """Remove sealed secrets past their expiry (see engine/secret_mail.py)."""
+        with self.db.write() as s:
+            return clear_expired_secrets(s, self.clock.now())
 
     def _load(self, ids: list[int]) -> list[OutboxMessage]:
         with self.db.read() as s:
@@ -256,8 +306,15 @@ class OutboxSweep:
                     self.release(rest)
                     report.released += len(rest)
                     break
+                secret = None
+                if carries_secret(row):
+                    try:
+                        secret = open_secret(self.sealer, row, self.clock.now())
+                    except SecretUnavailable as problem:
+                        self._not_sendable(row.id, problem, report)
+                        continue
                 try:
-                    smtp.send_message(build_message(row, self.smtp.mail_from), from_addr=self.envelope_from,
+                    smtp.send_message(build_message(row, self.smtp.mail_from, secret), from_addr=self.envelope_from,
                                       to_addrs=[row.to_addr])
                 except (OSError, smtplib.SMTPException) as exc:
                     self._mark_failed(row.id, exc, report)
@@ -287,6 +344,7 @@ class OutboxSweep:
     def sweep(self, stop: threading.Event | None = None, max_batches: int = 50) -> OutboxReport:
         """Send batches until nothing is ready, the server is unreachable or `stop` is set."""
         report = OutboxReport()
+        report.secrets_cleared = self.clear_expired_secrets()
         for _ in range(max_batches):
             if stop and stop.is_set():
                 break

@@ -90,6 +90,17 @@ class SmtpServer:
             self._controller = None
 
 
+def send_queued_mail(app, server: SmtpServer) -> int:
+    """Send what the app's outbox holds to `server`, secrets opened with the app's SECRET_KEY."""
+    from engine.outbox import OutboxSweep, SmtpSettings
+    from engine.sealing import mail_sealer
+
+    svc = app.extensions["jobtraject"]
+    sweep = OutboxSweep(svc.db, svc.clock, SmtpSettings(host=server.host, port=server.port, timeout=5),
+                        worker_id="test-mail", sealer=mail_sealer(app.config["SECRET_KEY"]))
+    return sweep.sweep().sent
+
+
 @pytest.fixture
 def smtp_server() -> Iterator[SmtpServer]:
     server = SmtpServer().start()

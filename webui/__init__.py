@@ -16,6 +16,7 @@ from flask_wtf import CSRFProtect
 from engine.authn import Authn, AuthSettings
 from engine.clock import Clock, SystemClock
 from engine.db import Database
+from engine.sealing import mail_sealer
 from engine.services import Services
 from workflows.access import JobAccessPolicy
 from workflows.catalog import build_registry, payload_checks, read_subjects
@@ -38,7 +39,8 @@ def create_app(config: dict[str, Any] | None = None, *, clock: Clock | None = No
         payload_checks=payload_checks(), read_subjects=read_subjects(),
     )
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=app.config.get("SESSION_MAX_HOURS", 12))
-    app.extensions["jobtraject.authn"] = Authn(db, app.extensions["jobtraject"].clock, auth_settings(app.config))
+    app.extensions["jobtraject.authn"] = Authn(db, app.extensions["jobtraject"].clock, auth_settings(app.config),
+                                               sealer=mail_sealer(app.config["SECRET_KEY"]))
     csrf.init_app(app)
     logging.getLogger("waitress").setLevel(logging.INFO)
     # At DEBUG SQLAlchemy logs result rows (personal data): never inherit DEBUG from the root.

@@ -12,6 +12,7 @@ from flask import Flask
 from engine.outbox import OutboxSettings, OutboxSweep, SmtpSettings
 from engine.reminders import CaseLabeler, ReminderSettings, ReminderSweep
 from engine.scheduler import Sweeps
+from engine.sealing import mail_sealer
 from engine.services import Services
 from engine.timers import TimerSettings, TimerSweep
 from engine.workers import make_worker_id
@@ -53,7 +54,7 @@ def build_sweeps(app: Flask) -> Sweeps:
         svc.db, svc.clock, smtp_settings(app),
         OutboxSettings(lease=timedelta(seconds=float(c.get("MAIL_LEASE_SECONDS", 300))),
                        max_attempts=int(c.get("MAIL_MAX_ATTEMPTS", 8))),
-        worker_id=f"outbox@{worker_id}",
+        worker_id=f"outbox@{worker_id}", sealer=mail_sealer(c["SECRET_KEY"]),
     )
     reminders = ReminderSweep(svc.db, svc.clock, svc.policy, reminder_settings(app), case_label(app))
     return Sweeps(db=svc.db, clock=svc.clock, timers=timers, outbox=outbox, reminders=reminders,

@@ -18,6 +18,7 @@ from engine.passwords import hash_password, password_problem, verify_password
 from tests.conftest import demo_app
 from tests.helpers import T0
 from tests.security.conftest import Auth
+from tests.smtp import send_queued_mail
 from tests.totp import next_code
 from webui import create_app
 from webui.cli import main
@@ -248,18 +249,18 @@ def test_forgot_password_answers_the_same_for_unknown_accounts(client, auth, app
     assert [m.to_addr for m in mails] == ["marieke@korenaar.example"]
 
 
-def _reset_link(app) -> str:
-    with app.extensions["jobtraject"].db.read() as s:
-        body = s.scalars(select(OutboxMessage.body_text).order_by(OutboxMessage.id.desc())).first()
-    return re.search(r"(/wachtwoord-herstellen/\S+)", body).group(1)
+def _reset_link(app, smtp_server) -> str:
+    """The link in the reset mail as it arrives (the outbox keeps it sealed until it is sent)."""
+    assert send_queued_mail(app, smtp_server) == 1
+    return re.search(r"(/wachtwoord-herstellen/\S+)", smtp_server.messages[-1].text).group(1)
 
 
-def test_reset_link_sets_a_new_password_once_and_ends_every_session(client, auth, app):
+def test_reset_link_sets_a_new_password_once_and_ends_every_session(client, auth, app, smtp_server):
     auth.login("marieke@korenaar.example")
     cookie = client.get_cookie("session").value
     other = app.test_client()
     _forgot(other, Auth(other), "marieke@korenaar.example")
-    link = _reset_link(app)
+    link = _reset_link(app, smtp_server)
     with app.extensions["jobtraject"].db.read() as s:
         stored = s.scalars(select(PasswordResetToken.token_hash)).one()
     assert link.rsplit("/", 1)[1] != stored  # only a hash is kept
@@ -275,19 +276,20 @@ def test_reset_link_sets_a_new_password_once_and_ends_every_session(client, auth
     assert other.get(link).status_code == 404  # used up
 
 
-def test_reset_link_expires_after_thirty_minutes(client, auth, app):
+def test_reset_link_expires_after_thirty_minutes(client, auth, app, smtp_server):
     _forgot(client, auth, "marieke@korenaar.example")
-    link = _reset_link(app)
+    link = _reset_link(app, smtp_server)
     app.extensions["jobtraject"].clock.advance(timedelta(minutes=31))
     assert client.get(link).status_code == 404
 
 
-def test_reset_does_not_skip_the_second_step(client, auth, app):
+def test_reset_does_not_skip_the_second_step(client, auth, app, smtp_server):
     auth.login("ahmed@job.example")
     _logout(client, auth)
     _forgot(client, auth, "ahmed@job.example")
-    page = client.get(_reset_link(app))
-    client.post(_reset_link(app), data={"new": "nog een nieuwe zin", "repeat": "nog een nieuwe zin",
+    link = _reset_link(app, smtp_server)
+    page = client.get(link)
+    client.post(link, data={"new": "nog een nieuwe zin", "repeat": "nog een nieuwe zin",
                                         "csrf_token": _csrf(page.get_data(as_text=True))})
     r = auth.password_step("ahmed@job.example", "nog een nieuwe zin")
     assert r.headers["Location"].endswith(CODE_PAGE) and client.get("/").status_code == 302
