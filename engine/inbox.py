@@ -112,7 +112,7 @@ def select_tasks(policy: AccessPolicy, actor: Actor, scope: Scope) -> Select:
     """
     stmt = (
         select(
-            Task.id.label("task_id"), Task.title, Task.role, Task.assignee_id, Task.due_at, Task.follow_up_on,
+            Task.id.label("task_id"), Task.key.label("task_key"), Task.title, Task.role, Task.assignee_id, Task.due_at, Task.follow_up_on,
             Task.status, Task.completed_at, Task.case_id, Case.workflow, Case.state.label("case_state"),
             Case.organisation_id,
         )

@@ -66,6 +66,9 @@ class TaskLine:
     phase_label: str
     company: str | None
     candidate: str | None
+    action: str = ""  # the action that does this task's work (its button opens it)
+    action_label: str = ""
+    checklist: bool = True  # ticked off by hand; otherwise it closes with its action or its data
 
     @property
     def case_name(self) -> str:
@@ -171,7 +174,11 @@ class TaskInbox:
         out = []
         known = set(self.registry.names())
         for r in s.execute(stmt).all():
-            spec = self.registry.get(r.workflow).spec if r.workflow in known else None
+            compiled = self.registry.get(r.workflow) if r.workflow in known else None
+            spec = compiled.spec if compiled else None
+            task_spec = compiled.task_specs.get(r.task_key) if compiled else None
+            action = compiled.actions.get(task_spec.action) if task_spec and task_spec.action and compiled.actions \
+                else None
             candidate = f"{r.first_name} {r.last_name}".strip() if r.first_name is not None else None
             out.append(TaskLine(
                 task_id=r.task_id, title=r.title, role=r.role, assignee_id=r.assignee_id,
@@ -180,6 +187,8 @@ class TaskInbox:
                 workflow_label=spec.label if spec else r.workflow, case_state=r.case_state,
                 phase_label=spec.state_label(r.case_state) if spec else r.case_state,
                 company=r.company, candidate=candidate or None,
+                action=action.name if action else "", action_label=action.label if action else "",
+                checklist=task_spec is None or task_spec.checklist,
             ))
         return out
 
