@@ -167,3 +167,28 @@ def test_keys_rotate_keeps_everything_readable_and_the_old_master_key_no_longer_
                 crypto.unwrap(old, subject_id, blob)
     finally:
         svc.db.dispose()
+
+
+def test_the_migration_seals_candidates_stored_in_clear_before_it(empty_db_url, tmp_path):
+    from datetime import UTC, datetime
+
+    from sqlalchemy import insert
+
+    from engine.db import Database
+
+    upgrade(empty_db_url, "0002")
+    plain = Database(empty_db_url, data_key_file=tmp_path / "data_key")
+    with plain.engine.begin() as conn:
+        conn.execute(insert(Candidate.__table__).values(id=7, first_name="Oudrij", last_name="Klaarveld",
+                                                        email="oud@example.nl", created_at=datetime.now(UTC)))
+    upgrade(empty_db_url, data_key_file=str(tmp_path / "data_key"))
+    upgrade(empty_db_url, data_key_file=str(tmp_path / "data_key"))  # twice is harmless
+    try:
+        with plain.read() as s:
+            raw = s.execute(select(Candidate.last_name, Candidate.email).where(Candidate.id == 7)).one()
+            assert all(crypto.is_sealed(v) for v in raw)
+            cand = s.get(Candidate, 7)
+            assert (cand.display_name, cand.email) == ("Oudrij Klaarveld", "oud@example.nl")
+            assert sealing.lookup(s, "klaarveld") == {7}
+    finally:
+        plain.dispose()
