@@ -155,7 +155,7 @@ class Database:
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
         self.sqlite = is_sqlite(url)
-        # The master key of the candidates' data keys (engine/sealing.py): DATA_KEY_FILE.
+        # The master key of the candidates' data keys (engine/personal_data.py): DATA_KEY_FILE.
         self.master_key = crypto.master_for(data_key_file)
         info = {crypto.SESSION_INFO: self.master_key}
         write_bind = self.engine.execution_options(sqlite_begin="IMMEDIATE") if self.sqlite else self.engine

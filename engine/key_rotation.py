@@ -17,7 +17,8 @@ from pathlib import Path
 
 from sqlalchemy import select, update
 
-from engine import crypto, sealing
+from engine import crypto
+from engine import personal_data as sealing
 from engine.db import Database
 
 

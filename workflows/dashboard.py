@@ -17,12 +17,13 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import True_
 
-from engine import case_counts, sealing
+from engine import case_counts
+from engine import personal_data as sealing
 from engine.clock import ensure_utc
 from engine.errors import NotPermitted
 from engine.inbox import local_today
 from engine.models import Case, Organisation, Task
-from engine.sealing import DataKey
+from engine.personal_data import DataKey
 from engine.services import Services
 from engine.spec import Actor
 from workflows import candidate_plan as plan

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from engine.db import Base
 from engine.models import UtcDateTime
-from engine.sealing import DataKey, next_id, sealed
+from engine.personal_data import DataKey, next_id, sealed
 
 
 class Company(Base):
@@ -50,7 +50,7 @@ def _candidate_subject(row: Candidate, session: Session) -> int | None:
         first_name=str, last_name=str, date_of_birth=date, email=str, phone=str, notes=str)
 class Candidate(Base):
     """A person with a labour disability. Special-category personal data lives only here,
-    sealed with the candidate's own data key (engine/sealing.py): `candidate erase`
+    sealed with the candidate's own data key (engine/personal_data.py): `candidate erase`
     destroys that key, and with it every copy of these values in pages, WAL and backups."""
 
     __tablename__ = "candidate"

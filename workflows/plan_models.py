@@ -25,7 +25,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from engine.db import Base
 from engine.models import BigId, Case, JsonType, UtcDateTime
-from engine.sealing import sealed
+from engine.personal_data import sealed
 
 
 def _plan_subject(row: Any, session: Session) -> int | None:

@@ -23,7 +23,8 @@ from typing import Any
 from sqlalchemy import Text, func, select, update
 from sqlalchemy.orm import Session
 
-from engine import access_log, sealing
+from engine import access_log
+from engine import personal_data as sealing
 from engine.audit import redact
 from engine.clock import ensure_utc
 from engine.errors import InvalidPayload, NotFound

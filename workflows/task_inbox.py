@@ -15,11 +15,12 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from engine import inbox, sealing
+from engine import inbox
+from engine import personal_data as sealing
 from engine.clock import ensure_utc
 from engine.models import Case, Organisation, Task, User
+from engine.personal_data import DataKey
 from engine.registry import Registry
-from engine.sealing import DataKey
 from engine.services import Services
 from engine.spec import Actor
 from workflows.candidate_plan import NAME as CANDIDATE_PLAN

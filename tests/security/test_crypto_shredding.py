@@ -16,7 +16,8 @@ from click.testing import CliRunner
 from flask.cli import ScriptInfo
 from sqlalchemy import select
 
-from engine import crypto, sealing
+from engine import crypto
+from engine import personal_data as sealing
 from engine.backup import backup
 from engine.clock import FixedClock
 from engine.models import User

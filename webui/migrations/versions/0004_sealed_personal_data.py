@@ -2,7 +2,7 @@
 
 Candidates' personal data and the free text written about them are stored sealed
 (AES-GCM) with a data key per candidate, wrapped under the master key in DATA_KEY_FILE
-(engine/sealing.py). This creates the key and index tables, widens the sealed columns to
+(engine/personal_data.py). This creates the key and index tables, widens the sealed columns to
 text on PostgreSQL, and seals the rows stored in clear so far.
 
 Revision ID: 0003
@@ -12,10 +12,11 @@ from alembic import context, op
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from engine import crypto, sealing
+from engine import crypto
+from engine import personal_data as sealing
 
-revision = '0003'
-down_revision = '0002'
+revision = '0004'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 
