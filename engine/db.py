@@ -8,6 +8,7 @@ read-only scopes keep a deferred `BEGIN` so readers never queue behind writers i
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -17,6 +18,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
+from engine import crypto
 from engine.errors import DatabaseBusy, DatabaseUnavailable
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -148,13 +150,17 @@ def _quiet_rollback(session: Session) -> None:
 class Database:
     """One per process: an engine and the two kinds of transaction scope."""
 
-    def __init__(self, url: str, **engine_kwargs: Any) -> None:
+    def __init__(self, url: str, *, data_key_file: str | os.PathLike[str] | None = None,
+                 **engine_kwargs: Any) -> None:
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
         self.sqlite = is_sqlite(url)
+        # The master key of the candidates' data keys (engine/personal_data.py): DATA_KEY_FILE.
+        self.master_key = crypto.master_for(data_key_file)
+        info = {crypto.SESSION_INFO: self.master_key}
         write_bind = self.engine.execution_options(sqlite_begin="IMMEDIATE") if self.sqlite else self.engine
-        self._write = sessionmaker(bind=write_bind, expire_on_commit=False, autoflush=False)
-        self._read = sessionmaker(bind=self.engine, expire_on_commit=False, autoflush=False)
+        self._write = sessionmaker(bind=write_bind, expire_on_commit=False, autoflush=False, info=info)
+        self._read = sessionmaker(bind=self.engine, expire_on_commit=False, autoflush=False, info=info)
 
     @property
     def dialect(self) -> str:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
+import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,6 +19,9 @@ from tests import dbs
 from tests.helpers import T0
 
 DB_KINDS = ["sqlite", "postgresql"]
+
+# One master key per test run (and the processes it starts), never the developer's own.
+os.environ.setdefault("DATA_KEY_FILE", str(Path(tempfile.mkdtemp(prefix="jobtraject-keys-")) / "data_key"))
 
 # `smtp_server`: a real SMTP server on loopback for mail tests.
 pytest_plugins = ["tests.smtp"]

@@ -33,7 +33,8 @@ def create_app(config: dict[str, Any] | None = None, *, clock: Clock | None = No
     app.config.update(from_environment(Path(app.instance_path)))
     if config:
         app.config.update(config)
-    db = Database(app.config["DATABASE_URL"], busy_timeout_ms=int(app.config.get("SQLITE_BUSY_TIMEOUT_MS", 10_000)))
+    db = Database(app.config["DATABASE_URL"], busy_timeout_ms=int(app.config.get("SQLITE_BUSY_TIMEOUT_MS", 10_000)),
+                  data_key_file=app.config.get("DATA_KEY_FILE"))
     app.extensions["jobtraject"] = Services(
         db=db, registry=build_registry(), clock=clock or SystemClock(), policy=JobAccessPolicy(db),
         payload_checks=payload_checks(), read_subjects=read_subjects(),

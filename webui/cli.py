@@ -38,7 +38,8 @@ def migrate() -> None:
     """Bring the database schema up to date (Alembic)."""
     from webui.migrate import upgrade
 
-    upgrade(_services().db.url)
+    db = _services().db
+    upgrade(db.url, data_key_file=str(db.master_key.path))
     click.echo("Database is up to date.")
 
 
@@ -439,3 +440,20 @@ def candidate_erase_expired() -> None:
     years = int(current_app.config.get("RETENTION_YEARS", 2))
     done = erase_expired(current_app)
     click.echo(f"{done} kandidaat/kandidaten gewist na de bewaartermijn van {years} jaar.")
+
+
+@main.group()
+def keys() -> None:
+    """The master key that wraps the candidates' data keys (DATA_KEY_FILE)."""
+
+
+@keys.command("rotate")
+def keys_rotate() -> None:
+    """Re-wrap every data key under a new master key, while the system runs (one transaction)."""
+    from engine.key_rotation import rotate
+    from workflows.models import Candidate
+
+    svc = _services()
+    count = rotate(svc.db, svc.clock.now(), subjects=Candidate)
+    click.echo(f"{count} datasleutel(s) opnieuw verpakt met een nieuwe hoofdsleutel in {svc.db.master_key.path}. "
+               "Maak nu een nieuwe reservekopie van dat bestand, apart van de database.")

@@ -38,6 +38,8 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
     return {
         "DATABASE_URL": os.environ.get("DATABASE_URL", f"sqlite:///{instance_path / 'jobtraject.db'}"),
         "SECRET_KEY": _secret_key(instance_path),
+        # The master key of candidates' data keys: back it up apart from the database (README).
+        "DATA_KEY_FILE": os.environ.get("DATA_KEY_FILE") or str(instance_path / "data_key"),
         "BASE_URL": base_url,
         "SMTP_HOST": os.environ.get("SMTP_HOST", "127.0.0.1"),
         "SMTP_PORT": int(os.environ.get("SMTP_PORT", "25")),

@@ -17,8 +17,11 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
-def upgrade(url: str, revision: str = "head") -> None:
-    command.upgrade(alembic_config(url), revision)
+def upgrade(url: str, revision: str = "head", *, data_key_file: str | None = None) -> None:
+    """Migrate; `data_key_file`: the master key that seals existing rows (0003), else DATA_KEY_FILE."""
+    cfg = alembic_config(url)
+    cfg.attributes["data_key_file"] = data_key_file
+    command.upgrade(cfg, revision)
 
 
 def current_heads(url: str) -> list[str]:

@@ -11,15 +11,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import True_
 
 from engine import case_counts
+from engine import personal_data as sealing
 from engine.clock import ensure_utc
 from engine.errors import NotPermitted
 from engine.inbox import local_today
 from engine.models import Case, Organisation, Task
+from engine.personal_data import DataKey
 from engine.services import Services
 from engine.spec import Actor
 from workflows import candidate_plan as plan
@@ -183,24 +187,28 @@ class Dashboard:
                     .group_by(Case.state)).all())
             per_month = dict(s.execute(
                 select(month_expr.label("m"), func.count()).where(Case.id.in_(active_plans)).group_by("m")).all())
-            late_rows = s.execute(
+            late_rows = _opened(s, s.execute(
                 select(Task.case_id, Task.key, Task.due_at, Organisation.name, Candidate.first_name,
-                       Candidate.last_name)
+                       Candidate.last_name, DataKey.wrapped)
                 .join(Case, Case.id == Task.case_id)
                 .outerjoin(Organisation, Organisation.id == Case.organisation_id)
                 .outerjoin(Candidate, candidate)
+                .outerjoin(DataKey, DataKey.subject_id == Candidate.id)
                 .where(Task.case_id.in_(active_plans), Task.status == "open",
                        Task.key.contains(":"), Task.due_at < now)
-                .order_by(Task.due_at, Task.case_id, Task.id)).all()
+                .order_by(Task.due_at, Task.case_id, Task.id)).all(), 4)
             minutes = (select(CoachingEntry.plan_case_id.label("case_id"), func.sum(CoachingEntry.minutes).label("m"))
                        .group_by(CoachingEntry.plan_case_id).subquery())
-            hour_rows = s.execute(
+            hour_rows = _opened(s, s.execute(
                 select(Case.id, Case.data["contract_hours"].as_float(), Organisation.name, Candidate.first_name,
-                       Candidate.last_name, func.coalesce(minutes.c.m, 0))
+                       Candidate.last_name, func.coalesce(minutes.c.m, 0), DataKey.wrapped)
                 .outerjoin(Organisation, Organisation.id == Case.organisation_id)
                 .outerjoin(Candidate, candidate)
+                .outerjoin(DataKey, DataKey.subject_id == Candidate.id)
                 .outerjoin(minutes, minutes.c.case_id == Case.id)
-                .where(active_plan).order_by(Organisation.name, Candidate.first_name, Case.id)).all()
+                .where(active_plan)).all(), 3)
+            # Names are sealed: ordered here rather than in SQL.
+            hour_rows.sort(key=lambda r: (r[2] or "", (r[3] or "").lower(), r[0]))
             placement_rows = s.execute(
                 select(Organisation.id, Organisation.name, Company.employees, Case.state, func.count())
                 .join(Case, Case.organisation_id == Organisation.id)
@@ -217,6 +225,18 @@ class Dashboard:
             hours=[_hours_row(r, rules) for r in hour_rows],
             placements=_placements(placement_rows),
         )
+
+
+def _opened(s: Session, rows: list[Any], first: int) -> list[tuple[Any, ...]]:
+    """Rows with the sealed first and last name (at `first`, `first + 1`) opened with the
+    candidate's data key read in the same row (the last column, dropped)."""
+    out = []
+    for r in rows:
+        *values, wrapped = r
+        for i in (first, first + 1):
+            values[i] = sealing.open_column(s, (Candidate.first_name, Candidate.last_name)[i - first], values[i], wrapped)
+        out.append(tuple(values))
+    return out
 
 
 def _name(first: str | None, last: str | None) -> str:

@@ -180,9 +180,8 @@ class Directory:
     def _names(s: Session, ids: set[int]) -> dict[int, str]:
         if not ids:
             return {}
-        rows = s.execute(select(Candidate.id, Candidate.first_name, Candidate.last_name)
-                         .where(Candidate.id.in_(ids), Candidate.erased_at.is_(None)))
-        return {i: f"{f} {ln}".strip() for i, f, ln in rows}
+        rows = s.scalars(select(Candidate).where(Candidate.id.in_(ids), Candidate.erased_at.is_(None)))
+        return {c.id: c.display_name for c in rows}  # loaded as rows: the names are sealed
 
     def organisations(self, actor: Actor) -> list[Organisation]:
         """The organisations the actor may see: all for JoB, its region's employers for a WSP, else its own."""
@@ -208,8 +207,8 @@ class Directory:
         if actor.role not in CANDIDATE_READERS:
             raise NotFound("Deze pagina bestaat niet of u heeft er geen toegang toe.")
         with self.services.db.read() as s:
-            rows = s.scalars(select(Candidate).where(Candidate.erased_at.is_(None))
-                             .order_by(Candidate.last_name, Candidate.first_name)).all()
+            rows = sorted(s.scalars(select(Candidate).where(Candidate.erased_at.is_(None))).all(),
+                          key=lambda c: ((c.last_name or "").lower(), (c.first_name or "").lower(), c.id))
             return [CandidateRow(c.id, c.display_name, c.date_of_birth, c.target_group, c.in_doelgroepregister,
                                  c.contract_hours, c.created_at) for c in rows]
 

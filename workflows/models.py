@@ -9,10 +9,11 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from engine.db import Base
 from engine.models import UtcDateTime
+from engine.personal_data import DataKey, next_id, sealed
 
 
 class Company(Base):
@@ -35,17 +36,31 @@ class Company(Base):
         return (self.employees or 0) >= 25
 
 
+def _candidate_subject(row: Candidate, session: Session) -> int | None:
+    """A candidate's own id (taken before the insert, as the values are sealed under it);
+    None once erased: the pseudonym is stored as it is."""
+    if row.erased_at is not None:
+        return None
+    if row.id is None:
+        row.id = next_id(session, Candidate.__table__)
+    return row.id
+
+
+@sealed(subject=_candidate_subject, index=("first_name", "last_name"),
+        first_name=str, last_name=str, date_of_birth=date, email=str, phone=str, notes=str)
 class Candidate(Base):
-    """A person with a labour disability. Special-category personal data lives only here."""
+    """A person with a labour disability. Special-category personal data lives only here,
+    sealed with the candidate's own data key (engine/personal_data.py): `candidate erase`
+    destroys that key, and with it every copy of these values in pages, WAL and backups."""
 
     __tablename__ = "candidate"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    first_name: Mapped[str] = mapped_column(String(100))
-    last_name: Mapped[str] = mapped_column(String(100))
-    date_of_birth: Mapped[date | None] = mapped_column(Date)
-    email: Mapped[str | None] = mapped_column(String(254))
-    phone: Mapped[str | None] = mapped_column(String(32))
+    first_name: Mapped[str] = mapped_column(Text)
+    last_name: Mapped[str] = mapped_column(Text)
+    date_of_birth: Mapped[date | None] = mapped_column(Text)
+    email: Mapped[str | None] = mapped_column(Text)
+    phone: Mapped[str | None] = mapped_column(Text)
     target_group: Mapped[str | None] = mapped_column(String(16))  # wajong | wsw | anders
     in_doelgroepregister: Mapped[bool | None] = mapped_column(Boolean)
     register_checked_on: Mapped[date | None] = mapped_column(Date)
@@ -53,6 +68,9 @@ class Candidate(Base):
     notes: Mapped[str | None] = mapped_column(Text)
     erased_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Read with the row (one join), so a page of names costs no statement per candidate.
+    data_key: Mapped[DataKey | None] = relationship(
+        DataKey, primaryjoin="foreign(DataKey.subject_id) == Candidate.id", lazy="joined", viewonly=True)
 
     @property
     def display_name(self) -> str:

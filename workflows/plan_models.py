@@ -21,10 +21,23 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from engine.db import Base
-from engine.models import BigId, JsonType, UtcDateTime
+from engine.models import BigId, Case, JsonType, UtcDateTime
+from engine.personal_data import sealed
+
+
+def _plan_subject(row: Any, session: Session) -> int | None:
+    """The candidate of the plan a row belongs to: its free text is sealed with their key."""
+    case = session.get(Case, row.plan_case_id) if row.plan_case_id is not None else None
+    cid = (case.data or {}).get("candidate_id") if case is not None else None
+    return cid if isinstance(cid, int) else None
+
+
+def _review_subject(row: Any, session: Session) -> int | None:
+    goal = session.get(PlanGoal, row.goal_id) if row.goal_id is not None else None
+    return _plan_subject(goal, session) if goal is not None else None
 
 
 class PlanSetting(Base):
@@ -58,6 +71,7 @@ class InvraLabel(Base):
     label: Mapped[str] = mapped_column(String(120))
 
 
+@sealed(subject=lambda row, session: row.candidate_id, notes=str)
 class InvraObservation(Base):
     """A person profile: the levels observed on one date (INVRA-Arbeid, 1-3 per competence)."""
 
@@ -75,13 +89,15 @@ class InvraObservation(Base):
     __table_args__ = (Index("ix_invra_observation_candidate_on", "candidate_id", "observed_on"),)
 
 
+@sealed(subject=_plan_subject, function=str, coaching_need=str, onboarding_programme=str,
+        hours_distribution=str)
 class PlanDocument(Base):
     """Bijlage 4: personal data (by reference), coaching need, onboarding, hours distribution."""
 
     __tablename__ = "plan_document"
 
     plan_case_id: Mapped[int] = mapped_column(ForeignKey("wf_case.id"), primary_key=True)
-    function: Mapped[str | None] = mapped_column(String(200))
+    function: Mapped[str | None] = mapped_column(Text)
     contact_user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     coaching_need: Mapped[str | None] = mapped_column(Text)
     onboarding_programme: Mapped[str | None] = mapped_column(Text)
@@ -90,6 +106,7 @@ class PlanDocument(Base):
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
 
 
+@sealed(subject=_plan_subject, specific=str, measure=str)
 class PlanGoal(Base):
     """A SMART goal of the plan or of an action plan (optionally for one INVRA competence)."""
 
@@ -108,6 +125,8 @@ class PlanGoal(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
+@sealed(subject=_plan_subject, discussed=str, next_steps=str, interview_candidate=str,
+        interview_harrie=str)
 class PlanEvaluation(Base):
     """What was discussed at one due evaluation; one per milestone of a plan."""
 
@@ -128,6 +147,7 @@ class PlanEvaluation(Base):
     __table_args__ = (UniqueConstraint("plan_case_id", "milestone", name="uq_plan_evaluation_milestone"),)
 
 
+@sealed(subject=_review_subject, note=str)
 class PlanGoalReview(Base):
     """A goal's status and note at one evaluation."""
 
@@ -159,6 +179,7 @@ class PlanSignoff(Base):
     __table_args__ = (UniqueConstraint("plan_case_id", "round", "party", name="uq_plan_signoff"),)
 
 
+@sealed(subject=_plan_subject, note=str)
 class CoachingEntry(Base):
     """Hours a JoB coach spent on one plan on one day."""
 

@@ -24,6 +24,7 @@ from sqlalchemy import Text, func, select, update
 from sqlalchemy.orm import Session
 
 from engine import access_log
+from engine import personal_data as sealing
 from engine.audit import redact
 from engine.clock import ensure_utc
 from engine.errors import InvalidPayload, NotFound
@@ -232,6 +233,9 @@ class PrivacyServices:
         names = sorted({n for n in (cand.display_name, cand.first_name, cand.last_name, cand.email, cand.phone)
                         if n and len(n) >= 2 and cand.erased_at is None}, key=len, reverse=True)
         alias = pseudonym(cand.id)
+        # Crypto-shredding: without the data key, every copy of the sealed values (old pages,
+        # WAL, backups) is noise; what stays readable below is the pseudonym.
+        sealing.destroy(s, cand.id)
         cand.first_name, cand.last_name = "Kandidaat", f"#{cand.id}"
         for col in ("date_of_birth", "email", "phone", "target_group", "in_doelgroepregister",
                     "register_checked_on", "contract_hours", "notes"):

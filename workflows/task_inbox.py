@@ -16,8 +16,10 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from engine import inbox
+from engine import personal_data as sealing
 from engine.clock import ensure_utc
 from engine.models import Case, Organisation, Task, User
+from engine.personal_data import DataKey
 from engine.registry import Registry
 from engine.services import Services
 from engine.spec import Actor
@@ -141,10 +143,11 @@ class TaskInbox:
         stmt = (
             inbox.select_tasks(self.services.policy, actor, scope)
             .add_columns(Organisation.name.label("company"), Candidate.first_name, Candidate.last_name,
-                         assignee.c.name.label("assignee_name"))
+                         DataKey.wrapped.label("candidate_key"), assignee.c.name.label("assignee_name"))
             .outerjoin(Organisation, Organisation.id == Case.organisation_id)
             .outerjoin(Candidate, and_(Case.workflow == CANDIDATE_PLAN,
                                        Candidate.id == Case.data["candidate_id"].as_integer()))
+            .outerjoin(DataKey, DataKey.subject_id == Candidate.id)  # names are sealed: their key, same row
             .outerjoin(assignee, assignee.c.id == Task.assignee_id)
         )
         return self._filtered(stmt, f) if f is not None else stmt
@@ -162,11 +165,12 @@ class TaskInbox:
             stmt = stmt.where(inbox.overdue_clause(now))
         text = (f.text or "").strip()[:MAX_SEARCH]
         if text:
-            full_name = Candidate.first_name + " " + Candidate.last_name
+            # Names are sealed: whole words of a name are found through the blind index.
+            named = sealing.name_clause(self.services.db.master_key.get(), text, Candidate.id)
             stmt = stmt.where(or_(
                 Task.title.icontains(text, autoescape=True),
                 Organisation.name.icontains(text, autoescape=True),
-                full_name.icontains(text, autoescape=True),
+                *([named] if named is not None else []),
             ))
         return stmt
 
@@ -179,7 +183,7 @@ class TaskInbox:
             task_spec = compiled.task_specs.get(r.task_key) if compiled else None
             action = compiled.actions.get(task_spec.action) if task_spec and task_spec.action and compiled.actions \
                 else None
-            candidate = f"{r.first_name} {r.last_name}".strip() if r.first_name is not None else None
+            candidate = candidate_name(s, r.first_name, r.last_name, r.candidate_key)
             out.append(TaskLine(
                 task_id=r.task_id, title=r.title, role=r.role, assignee_id=r.assignee_id,
                 assignee_name=r.assignee_name, due_at=r.due_at, follow_up_on=r.follow_up_on, status=r.status,
@@ -308,17 +312,29 @@ class TaskInbox:
         with self.services.db.read() as s:
             companies = s.execute(select(employer.id, employer.name).where(
                 employer.kind == ORG_EMPLOYER, visible).order_by(employer.name)).all()
-            people = s.execute(select(Candidate.id, Candidate.first_name, Candidate.last_name).where(
-                Candidate.id.in_(plan_candidates)).order_by(Candidate.first_name, Candidate.last_name)).all()
+            rows = s.execute(select(Candidate.id, Candidate.first_name, Candidate.last_name, DataKey.wrapped)
+                             .outerjoin(DataKey, DataKey.subject_id == Candidate.id)
+                             .where(Candidate.id.in_(plan_candidates))).all()
+            people = sorted(((i, candidate_name(s, a, b, k) or "") for i, a, b, k in rows),
+                            key=lambda p: (p[1].lower(), p[0]))  # sealed: sorted here, not in SQL
         phases = []
         for name in sorted(self.registry.names()):
             spec = self.registry.latest(name).spec
             phases += [Option(f"{name}:{st.name}", f"{spec.label}: {st.label}") for st in spec.states if not st.final]
         return FilterOptions(
             companies=[Option(str(i), n) for i, n in companies],
-            candidates=[Option(str(i), f"{a} {b}".strip()) for i, a, b in people],
+            candidates=[Option(str(i), name) for i, name in people],
             phases=phases,
         )
+
+
+def candidate_name(s: Session, first: str | None, last: str | None, wrapped: bytes | None) -> str | None:
+    """A candidate's name from a column query that joined their data key (None: no candidate)."""
+    if first is None:
+        return None
+    parts = [sealing.open_column(s, col, v, wrapped) for col, v in
+             ((Candidate.first_name, first), (Candidate.last_name, last))]
+    return " ".join(p for p in parts if p).strip() or None
 
 
 def task_ids(values: Iterable[str]) -> list[int] | None:

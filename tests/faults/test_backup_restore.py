@@ -81,7 +81,7 @@ def test_an_erasure_made_after_the_backup_is_applied_again_on_restore(app, db, c
     assert result.exit_code == 0, result.output
     assert "1 latere wissing(en) opnieuw toegepast" in result.output
     with db.read() as s:
-        names = dict(s.execute(select(Candidate.id, Candidate.last_name)).all())
+        names = {c.id: c.last_name for c in s.scalars(select(Candidate))}  # sealed: opened on load
         assert names[kept] == "Blijft" and names[gone] == f"#{gone}"
         assert s.scalars(select(ErasureLog.candidate_id)).all() == [gone]
     if db.sqlite:  # not in the file's free pages either (restore compacts after re-erasing)
