@@ -439,3 +439,8 @@ def candidate_erase_expired() -> None:
     years = int(current_app.config.get("RETENTION_YEARS", 2))
     done = erase_expired(current_app)
     click.echo(f"{done} kandidaat/kandidaten gewist na de bewaartermijn van {years} jaar.")
+
+
+from webui.cli_workflows import workflows  # noqa: E402 - the `workflows` group lives in its own module
+
+main.add_command(workflows)
