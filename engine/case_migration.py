@@ -110,7 +110,8 @@ def _utc(value: datetime | None) -> datetime | None:
     return ensure_utc(value) if value is not None else None
 
 
-def plan_case(session: Session, registry: Registry, migration: WorkflowMigration, case: Case) -> CasePlan:
+def plan_case(session: Session, registry: Registry, migration: WorkflowMigration, case: Case,
+              now: datetime) -> CasePlan:
     """Compute what migrating `case` would change; reads its timer and task rows, writes nothing."""
     new = registry.get(migration.workflow, migration.to_version)
     plan = CasePlan(case_id=case.id, from_state=case.state, to_state=None)
@@ -141,8 +142,8 @@ def plan_case(session: Session, registry: Registry, migration: WorkflowMigration
     plan.changes += _timer_changes(new, case, plan.to_state, view, entered, timers)
     tasks = session.execute(select(Task.id, Task.key, Task.title, Task.state, Task.status, Task.due_at,
                                    Task.created_at).where(Task.case_id == case.id)).all()
-    plan.changes += _state_task_changes(new, case, plan.to_state, view, entered, tasks)
-    plan.changes += _standing_task_changes(new, view, entered, tasks)
+    plan.changes += _state_task_changes(new, case, plan.to_state, view, entered, now, tasks)
+    plan.changes += _standing_task_changes(new, view, now, tasks)
     return plan
 
 
@@ -155,7 +156,7 @@ def _timer_changes(new: CompiledWorkflow, case: Case, state: str, view: CaseView
     changes: list[Change] = []
     for tm in new.timers_for(state):
         name = tm.name or tm.fire
-        when = due_at(tm.after, view, entered)
+        when = _utc(due_at(tm.after, view, entered))  # stored, like every moment, in UTC
         if when is None or name in done:
             continue
         row = waiting.pop(name, None)
@@ -171,7 +172,7 @@ def _timer_changes(new: CompiledWorkflow, case: Case, state: str, view: CaseView
 
 
 def _state_task_changes(new: CompiledWorkflow, case: Case, state: str, view: CaseView, entered: datetime,
-                        rows: list[Any]) -> list[Change]:
+                        now: datetime, rows: list[Any]) -> list[Change]:
     mine = [r for r in rows if r.state == case.state and r.state != ANY_STATE]
     open_rows = {r.key: r for r in mine if r.status == "open"}
     seen = {r.key for r in mine if ensure_utc(r.created_at) >= entered}
@@ -182,9 +183,10 @@ def _state_task_changes(new: CompiledWorkflow, case: Case, state: str, view: Cas
         row = open_rows.pop(_key(ts), None)
         if row is None:
             if _key(ts) not in seen:
-                changes.append(Change("task", "added", _key(ts), ts.title, spec=ts))
+                due = _utc(due_at(ts.due, view, now))
+                changes.append(Change("task", "added", _key(ts), ts.title, new_due=due, spec=ts))
             continue
-        due = due_at(ts.due, view, ensure_utc(row.created_at))
+        due = _utc(due_at(ts.due, view, ensure_utc(row.created_at)))
         kind = "kept" if due == _utc(row.due_at) else "moved"
         changes.append(Change("task", kind, row.key, row.title, old_due=_utc(row.due_at), new_due=due, row_id=row.id))
     changes += [Change("task", "removed", r.key, r.title, old_due=_utc(r.due_at), row_id=r.id)
@@ -192,7 +194,7 @@ def _state_task_changes(new: CompiledWorkflow, case: Case, state: str, view: Cas
     return changes
 
 
-def _standing_task_changes(new: CompiledWorkflow, view: CaseView, now_for_due: datetime,
+def _standing_task_changes(new: CompiledWorkflow, view: CaseView, now: datetime,
                            rows: list[Any]) -> list[Change]:
     """Standing tasks as `engine.runtime._reconcile_standing_tasks` would leave them under the new table."""
     open_rows = {r.key: r for r in rows if r.state == ANY_STATE and r.status == "open"}
@@ -201,9 +203,10 @@ def _standing_task_changes(new: CompiledWorkflow, view: CaseView, now_for_due: d
         wanted = ts.when is None or bool(ts.when(view))
         row = open_rows.pop(_key(ts), None)
         if wanted and row is None:
-            changes.append(Change("task", "added", _key(ts), ts.title, spec=ts, standing=True))
+            changes.append(Change("task", "added", _key(ts), ts.title, new_due=_utc(due_at(ts.due, view, now)), spec=ts,
+                                  standing=True))
         elif wanted and row is not None:
-            due = ts.due(view, now_for_due) if callable(ts.due) else _utc(row.due_at)
+            due = _utc(ts.due(view, now)) if callable(ts.due) else _utc(row.due_at)
             kind = "kept" if due == _utc(row.due_at) else "moved"
             changes.append(Change("task", kind, row.key, row.title, old_due=_utc(row.due_at), new_due=due,
                                   row_id=row.id, standing=True))
@@ -224,12 +227,12 @@ def running_case_ids(session: Session, registry: Registry, migration: WorkflowMi
     ))
 
 
-def plan_migration(db: Database, registry: Registry, workflow: str, from_version: int,
-                   to_version: int) -> MigrationPlan:
+def plan_migration(db: Database, registry: Registry, workflow: str, from_version: int, to_version: int,
+                   now: datetime) -> MigrationPlan:
     """The dry run: every running case's plan, read in one read scope; changes nothing."""
     migration = registry.migration(workflow, from_version, to_version)
     with db.read() as s:
-        plans = [plan_case(s, registry, migration, case) for case_id in running_case_ids(s, registry, migration)
+        plans = [plan_case(s, registry, migration, case, now) for case_id in running_case_ids(s, registry, migration)
                  if (case := s.get(Case, case_id)) is not None]
     return MigrationPlan(migration, plans)
 
@@ -266,7 +269,7 @@ def migrate_case(db: Database, registry: Registry, migration: WorkflowMigration,
             return CaseOutcome(case_id, "skipped", "De zaak staat niet (meer) op deze versie.", None)
         if case.state in old.final_states:
             return CaseOutcome(case_id, "skipped", "De zaak is afgesloten.", None)
-        plan = plan_case(s, registry, migration, case)
+        plan = plan_case(s, registry, migration, case, now)
         if plan.refused:
             return CaseOutcome(case_id, "refused", plan.refused, plan)
         _apply(s, migration, case, plan, now, actor)
@@ -300,7 +303,7 @@ def _apply(s: Session, migration: WorkflowMigration, case: Case, plan: CasePlan,
             continue
         if c.kind == "added":
             assert c.spec is not None
-            s.add(Task(**_task_row(c.spec, view, case, now)))
+            s.add(Task(**{**_task_row(c.spec, view, case, now), "due_at": c.new_due}))
         elif c.kind == "removed":
             s.execute(update(Task).where(Task.id == c.row_id, Task.status == "open")
                       .values(status="cancelled", completed_by_id=actor.user_id, completed_at=now))

@@ -71,7 +71,7 @@ def migrate(name: str, from_version: int, to_version: int, dry_run: bool) -> Non
     click.echo(f"Migratie {name} versie {from_version} -> {to_version}"
                + (f": {migration.description}" if migration.description else ""))
     if dry_run:
-        plan = plan_migration(svc.db, svc.registry, name, from_version, to_version)
+        plan = plan_migration(svc.db, svc.registry, name, from_version, to_version, svc.clock.now())
         for case_plan in plan.cases:
             for line in _plan_lines(case_plan):
                 click.echo(line)
