@@ -265,6 +265,10 @@ def migrate_case(db: Database, registry: Registry, migration: WorkflowMigration,
             s.execute(select(Timer.id).where(Timer.case_id == case_id, Timer.status.in_(WAITING_TIMERS))
                       .order_by(Timer.id).with_for_update())
         case = load_case(s, case_id, lock=True)
+        if not db.sqlite:
+            # Again under the case's lock: timers a transition committed while we waited (none can come now).
+            s.execute(select(Timer.id).where(Timer.case_id == case_id, Timer.status.in_(WAITING_TIMERS))
+                      .order_by(Timer.id).with_for_update())
         if case is None or case.workflow != migration.workflow or case.workflow_version != migration.from_version:
             return CaseOutcome(case_id, "skipped", "De zaak staat niet (meer) op deze versie.", None)
         if case.state in old.final_states:
@@ -291,8 +295,10 @@ def _apply(s: Session, migration: WorkflowMigration, case: Case, plan: CasePlan,
     timers = [c for c in plan.changes if c.what == "timer"]
     replaced = [c for c in timers if c.kind in ("removed", "moved") or (renamed and c.kind == "kept")]
     if replaced:
-        s.execute(update(Timer).where(Timer.id.in_([c.row_id for c in replaced]), Timer.status == "pending")
-                  .values(status="cancelled", last_error=note).execution_options(synchronize_session=False))
+        done = s.execute(update(Timer).where(Timer.id.in_([c.row_id for c in replaced]), Timer.status == "pending")
+                         .values(status="cancelled", last_error=note).execution_options(synchronize_session=False))
+        if done.rowcount != len(replaced):  # a sweep took one meanwhile: roll back rather than fire it twice
+            raise StaleDataError(f"a timer of case {case.id} was taken while it was being migrated")
     fresh = [c for c in timers if c.kind in ("added", "moved") or (renamed and c.kind == "kept")]
     for c in fresh:
         s.add(Timer(case_id=case.id, state=plan.to_state, trigger=c.label, name=c.name, due_at=c.new_due,
