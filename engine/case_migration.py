@@ -48,7 +48,7 @@ class Change:
     what: str  # "timer" | "task"
     kind: str
     name: str
-    label: str = ""
+    label: str = ""  # a timer's trigger, a task's title
     old_due: datetime | None = None
     new_due: datetime | None = None
     row_id: int | None = None  # the existing row (removed, moved, kept)
