@@ -14,6 +14,8 @@ from sqlalchemy.orm import Session
 from engine.clock import ensure_utc
 from engine.models import AuditEntry, Case
 from engine.registry import Registry
+from engine.spec import SYSTEM
+from engine.versioning import MIGRATION_TRIGGER
 
 GENESIS = "0" * 64
 
@@ -109,12 +111,19 @@ class AuditProblem:
 
 
 def verify_case(case: Case, entries: list[AuditEntry], registry: Registry) -> list[AuditProblem]:
+    """Check one case's chain, and each entry against the table of the version it ran on.
+
+    A case migrated to a newer version (engine.versioning) ran on older versions before its
+    migration rows: the trail is read from the version it started on, switching tables at
+    each migration row, which must match a registered migration.
+    """
     problems: list[AuditProblem] = []
     prev = GENESIS
+    version = _starting_version(case, entries)
     try:
-        wf = registry.get(case.workflow, case.workflow_version).spec
+        wf = registry.get(case.workflow, version).spec
     except KeyError:
-        return [AuditProblem(case.id, f"unknown workflow {case.workflow} v{case.workflow_version}")]
+        return [AuditProblem(case.id, f"unknown workflow {case.workflow} v{version}")]
     for expected_seq, entry in enumerate(entries, start=1):
         if entry.seq != expected_seq:
             problems.append(AuditProblem(case.id, f"sequence gap: expected {expected_seq}, found {entry.seq}"))
@@ -123,7 +132,14 @@ def verify_case(case: Case, entries: list[AuditEntry], registry: Registry) -> li
             problems.append(AuditProblem(case.id, f"entry {entry.seq}: broken link to previous hash"))
         if hash_of(entry) != entry.hash:
             problems.append(AuditProblem(case.id, f"entry {entry.seq}: hash does not match its content"))
-        if entry.seq > 1 and not _transition_exists(wf, entry):
+        if entry.seq > 1 and entry.trigger == MIGRATION_TRIGGER and entry.actor_role == SYSTEM:
+            why = _migration_problem(registry, case.workflow, version, entry)
+            if why is not None:
+                problems.append(AuditProblem(case.id, f"entry {entry.seq}: {why}"))
+            else:
+                version = int(entry.payload["to_version"])
+                wf = registry.get(case.workflow, version).spec
+        elif entry.seq > 1 and not _transition_exists(wf, entry):
             problems.append(
                 AuditProblem(
                     case.id,
@@ -140,6 +156,9 @@ def verify_case(case: Case, entries: list[AuditEntry], registry: Registry) -> li
         last = entries[-1]
         if last.to_state != case.state:
             problems.append(AuditProblem(case.id, f"state {case.state!r} differs from last audit entry {last.to_state!r}"))
+        if version != case.workflow_version:
+            problems.append(AuditProblem(
+                case.id, f"case runs on version {case.workflow_version} but its trail ends on version {version}"))
         if case.audit_seq != last.seq or case.last_hash != last.hash:
             problems.append(AuditProblem(case.id, "case's audit head does not match its last entry"))
     return problems
@@ -151,6 +170,32 @@ def _transition_exists(wf, entry: AuditEntry) -> bool:
         if dest == entry.to_state:
             return True
     return False
+
+
+def _starting_version(case: Case, entries: list[AuditEntry]) -> int:
+    """The version a case was started on: before its first migration row, else its own."""
+    for entry in entries:
+        if entry.trigger == MIGRATION_TRIGGER and isinstance(entry.payload, dict):
+            from_version = entry.payload.get("from_version")
+            if isinstance(from_version, int):
+                return from_version
+    return case.workflow_version
+
+
+def _migration_problem(registry: Registry, workflow: str, version: int, entry: AuditEntry) -> str | None:
+    """Why a migration row is not legitimate (None: it is a registered migration, applied as declared)."""
+    payload = entry.payload if isinstance(entry.payload, dict) else {}
+    from_version, to_version = payload.get("from_version"), payload.get("to_version")
+    if from_version != version or not isinstance(to_version, int):
+        return f"migration from version {from_version} while the case ran on version {version}"
+    try:
+        migration = registry.migration(workflow, version, to_version)
+        new = registry.get(workflow, to_version).spec
+    except KeyError:
+        return f"no registered migration of {workflow} from version {version} to {to_version}"
+    if migration.target_state(entry.from_state or "", new) != entry.to_state:
+        return f"migration moved {entry.from_state} to {entry.to_state}, not as declared"
+    return None
 
 
 def verify_all(session: Session, registry: Registry, batch: int = 500) -> tuple[int, list[AuditProblem]]:

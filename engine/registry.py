@@ -14,6 +14,7 @@ from transitions import EventData, Machine
 from engine.actions import ActionTable
 from engine.errors import WorkflowDefinitionError
 from engine.spec import ANY_STATE, Ctx, Guard, TaskSpec, Timer, Transition, Workflow, validate
+from engine.versioning import WorkflowMigration, validate_migration
 
 
 def _guard_condition(g: Guard):
@@ -144,6 +145,7 @@ class Registry:
                 problems.append(f"recorder for unknown action {name!r}")
         if problems:
             raise WorkflowDefinitionError(f"workflow {workflow}: " + "; ".join(problems))
+    _migrations: dict[tuple[str, int, int], WorkflowMigration] = field(default_factory=dict)
 
     def register(self, wf: Workflow) -> CompiledWorkflow:
         validate(wf)
@@ -156,6 +158,27 @@ class Registry:
         if current is None or current.version < wf.version:
             self._latest[wf.name] = compiled
         return compiled
+
+    def register_migration(self, migration: WorkflowMigration) -> WorkflowMigration:
+        """Register a migration between two registered versions (see engine.versioning)."""
+        old = self.get(migration.workflow, migration.from_version).spec
+        new = self.get(migration.workflow, migration.to_version).spec
+        validate_migration(migration, old, new)
+        if migration.key in self._migrations:
+            raise WorkflowDefinitionError(
+                f"migration {migration.workflow} v{migration.from_version} -> v{migration.to_version} registered twice"
+            )
+        self._migrations[migration.key] = migration
+        return migration
+
+    def migration(self, name: str, from_version: int, to_version: int) -> WorkflowMigration:
+        try:
+            return self._migrations[(name, from_version, to_version)]
+        except KeyError:
+            raise KeyError(f"no migration of {name} from v{from_version} to v{to_version}") from None
+
+    def migrations(self) -> list[WorkflowMigration]:
+        return [self._migrations[k] for k in sorted(self._migrations)]
 
     def get(self, name: str, version: int | None = None) -> CompiledWorkflow:
         if version is None:

@@ -457,3 +457,8 @@ def keys_rotate() -> None:
     count = rotate(svc.db, svc.clock.now(), subjects=Candidate)
     click.echo(f"{count} datasleutel(s) opnieuw verpakt met een nieuwe hoofdsleutel in {svc.db.master_key.path}. "
                "Maak nu een nieuwe reservekopie van dat bestand, apart van de database.")
+
+
+from webui.cli_workflows import workflows  # noqa: E402 - the `workflows` group lives in its own module
+
+main.add_command(workflows)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from engine.registry import Registry
 from engine.spec import Workflow
+from engine.versioning import WorkflowMigration
 from workflows.candidate_plan import WORKFLOW as CANDIDATE_PLAN
 from workflows.company_trajectory import WORKFLOW as COMPANY_TRAJECTORY
 
@@ -17,11 +18,21 @@ def build_registry() -> Registry:
         registry.register(wf)
     registry.bind_recorders(CANDIDATE_PLAN.name, RECORDERS)
     registry.check_recorders(COMPANY_TRAJECTORY.name)
+    for migration in all_migrations():
+        registry.register_migration(migration)
     return registry
 
 
 def all_workflows() -> list[Workflow]:
     return [COMPANY_TRAJECTORY, CANDIDATE_PLAN]
+
+
+def all_migrations() -> list[WorkflowMigration]:
+    """How running cases move to a newer version of their workflow (`jobtraject workflows migrate`).
+
+    Empty while every workflow is at version 1; a new version comes with its migration here.
+    """
+    return []
 
 
 def payload_checks() -> dict:
