@@ -95,3 +95,18 @@ def migrate(name: str, from_version: int, to_version: int, dry_run: bool) -> Non
                f"{counts['failed']} mislukt, {counts['skipped']} overgeslagen.")
     if counts["refused"] or counts["failed"]:
         sys.exit(1)
+
+
+@workflows.command("show")
+@click.argument("name")
+@click.option("--version", "version", type=int, default=None, help="A version (default: the newest).")
+def show(name: str, version: int | None) -> None:
+    """Print a workflow's whole table as Markdown: states, actions, timers, tasks."""
+    from engine.printout import render
+
+    try:
+        compiled = _services().registry.get(name, version)
+    except KeyError:
+        click.echo(f"Onbekend werkproces '{name}'" + (f" versie {version}" if version else "") + ".", err=True)
+        sys.exit(1)
+    click.echo(render(compiled), nl=False)

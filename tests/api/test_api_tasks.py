@@ -67,8 +67,8 @@ def test_bad_task_queries_are_400(client, bearer):
         assert_error(client.get(f"/api/v1/tasks?{query}", headers=headers), 400)
 
 
-def test_completing_a_task_of_my_role(client, bearer, svc, user_id):
-    task = open_task(svc, role="job")
+def test_completing_a_checklist_task_of_my_role(client, bearer, svc, user_id):
+    task = open_task(svc, role="job", key="support_analysis")  # a checklist task (no action, no condition)
     response = client.post(f"/api/v1/tasks/{task.id}/complete", headers=bearer("ahmed@job.example"))
     assert response.status_code == 200, response.get_data(as_text=True)
     body = response.get_json()

@@ -23,13 +23,13 @@ from engine.clock import FixedClock
 from engine.models import User
 from engine.spec import Actor
 from tests.helpers import T0
+from tests.plan_steps import PlanSteps as PlanServices
 from tests.security import erasure_scan
 from webui import create_app
 from webui.cli import main
 from webui.migrate import upgrade
 from workflows.demo import load_demo
 from workflows.models import Candidate
-from workflows.plan_services import PlanServices
 from workflows.privacy import PrivacyServices
 
 CANDIDATE, PLAN_CASE = 1, 2  # demo: the first candidate's running plan

@@ -78,7 +78,7 @@ def test_my_tasks_are_grouped_by_dutch_due_day(app, client):
 
     def titles(group: str) -> list[int]:
         body = section(html, group)
-        return sorted(k for k, v in ids.items() if f"/taken/{v}/afronden" in body)
+        return sorted(k for k, v in ids.items() if f"/taken/{v}/later" in body)
 
     assert titles("Te laat") == ["support_hr"]
     assert titles("Vandaag") == ["inform_stop"]
