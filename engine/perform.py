@@ -22,6 +22,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from engine.actions import Action, clean_payload, payload_schema
 from engine.errors import (
+    CaseNotFound,
     GuardRejected,
     InvalidPayload,
     NotPermitted,
@@ -150,14 +151,19 @@ def _complete_tasks(session: Session, compiled: CompiledWorkflow, case: Case, ac
 
 def perform(svc: Services, actor: Actor, case_id: int, name: str, payload: Any = None, *,
             expected_version: int | None = None, reason: str | None = None,
-            request_id: str | None = None) -> Performed:
-    """Perform one action on one case in one transaction (see the module docstring)."""
+            request_id: str | None = None, workflow: str | None = None) -> Performed:
+    """Perform one action on one case in one transaction (see the module docstring).
+
+    `workflow`: the page's own workflow; a case of another workflow is 'not found' there.
+    """
     from engine.services import CaseSnapshot
 
     now = svc.clock.now()
     try:
         with svc.db.write() as s:
             case = svc._load_case(s, actor, case_id, for_update=True)
+            if workflow is not None and case.workflow != workflow:
+                raise CaseNotFound(case_id)
             compiled = svc.registry.get(case.workflow, case.workflow_version)
             if expected_version is not None and case.version != expected_version:
                 raise StaleCase(case_id, expected_version, case.version)

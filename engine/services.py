@@ -177,10 +177,11 @@ class Services:
         expected_version: int | None = None,
         reason: str | None = None,
         request_id: str | None = None,
+        workflow: str | None = None,
     ) -> Performed:
         """Perform an action (see `engine.perform`): the one write path for people."""
         return perform(self, actor, case_id, action, payload, expected_version=expected_version, reason=reason,
-                       request_id=request_id)
+                       request_id=request_id, workflow=workflow)
 
     def fire_as_system(
         self, case_id: int, trigger: str, payload: dict[str, Any] | None = None, *,

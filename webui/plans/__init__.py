@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from engine.errors import CaseNotFound, EngineError, InvalidPayload, StaleCase
@@ -316,7 +316,27 @@ def _make_form(name: str, page: Page, *, bound: bool) -> f.PlanForm:
                    "document": {"function": o.function, "coaching_need": o.coaching_need,
                                 "onboarding_programme": o.onboarding_programme,
                                 "hours_distribution": o.hours_distribution}}.get(name, {}))
-    form = factory(**kw)
+    return _dress(factory(**kw), name, page, bound=bound)
+
+
+def _posted_form(name: str) -> f.PlanForm:
+    """The POSTed form, built without reading the plan (the action checks every value itself)."""
+    factory: Callable[..., f.PlanForm] = FORMS[name].form
+    if name == "evaluatie":  # one status field per goal the page showed: their ids come with the POST
+        prefix = "evaluatie-goal_"
+        ids = sorted({int(k[len(prefix):]) for k in request.form if k.startswith(prefix) and k[len(prefix):].isdigit()})
+        factory = f.evaluation_form_class([(i, "") for i in ids])
+    return factory(prefix=name)
+
+
+def _dress(form: f.PlanForm, name: str, page: Page, *, bound: bool) -> f.PlanForm:
+    """The choices and labels that come from the plan (milestones open now, parties, INVRA labels)."""
+    o = page.overview
+    if name == "evaluatie":
+        for g in o.goals:
+            field_ = form._fields.get(f"goal_{g.id}")
+            if field_ is not None:
+                field_.label.text = f"Status van doel: {g.specific}"
     if name in ("evaluatie", "overslaan"):
         form.milestone.choices = f.choices([("", "— kies —")] + [
             (e.key, f"{e.label} (uiterlijk {_nl(e.due_on)})") for e in page.pending])
@@ -357,28 +377,25 @@ def act(case_id: int, name: str):
     action = FORMS.get(name)
     if action is None:
         abort(404)
-    page = _page(case_id)  # 404 before anything else for an unknown or invisible plan
-    form = _make_form(name, page, bound=True)
-    page.forms[name] = form
+    actor = current_actor()
+    form = _posted_form(name)
     if not form.validate_on_submit():
-        return _render(page, 422, "Het formulier is niet goed ingevuld.", name)
-    try:
+        return _refused(case_id, name, form, 422, "Het formulier is niet goed ingevuld.")
+    try:  # one write transaction: the plan is read, checked and changed inside it (no reads before)
         chosen, payload = action.payload(form)
         seen = form.expected_version.data
-        done = services().perform(page.actor, case_id, chosen, payload,
+        done = services().perform(actor, case_id, chosen, payload, workflow=plan.NAME,
                                   expected_version=int(seen) if seen and seen.isdigit() else None)
     except StaleCase as exc:
-        return _render(_reload(page, name, form), 409, exc.message, name)
+        return _refused(case_id, name, form, 409, exc.message, fresh_version=True)
     except EngineError as exc:
         if isinstance(exc, CaseNotFound):
             raise
         if isinstance(exc, InvalidPayload):
             _apply_errors(form, exc.errors, action.aliases)
         status = 403 if exc.code == "not_permitted" else 422
-        message = exc.message
-        if exc.code == "transition_not_allowed":  # the engine's message names actions by their code
-            message = f"Deze actie is niet mogelijk in de fase '{page.overview.state_label}'."
-        return _render(page, status, message, name)
+        return _refused(case_id, name, form, status, exc.message,
+                        not_now=exc.code == "transition_not_allowed")
     message = action.done
     if chosen == "log_hours" and done.result:
         for warning in done.result[2]:
@@ -387,11 +404,17 @@ def act(case_id: int, name: str):
     return redirect(url_for("plans.show", case_id=case_id, _anchor=action.anchor))
 
 
-def _reload(page: Page, name: str, form: f.PlanForm) -> Page:
-    fresh = _page(page.case_id)
-    form.expected_version.data = str(fresh.version)
-    fresh.forms[name] = form
-    return fresh
+def _refused(case_id: int, name: str, form: f.PlanForm, status: int, message: str, *,
+             fresh_version: bool = False, not_now: bool = False):
+    """Show the page again with the refused form, its input kept and its errors on its fields."""
+    page = _page(case_id)  # an unknown or invisible plan is a 404 here too
+    _dress(form, name, page, bound=True)
+    if fresh_version:  # the input is kept; sending it again is on purpose
+        form.expected_version.data = str(page.version)
+    if not_now:  # the engine's message names actions by their code
+        message = f"Deze actie is niet mogelijk in de fase '{page.overview.state_label}'."
+    page.forms[name] = form
+    return _render(page, status, message, name)
 
 
 # -- money and numbers the Dutch way ---------------------------------------------------------------
