@@ -31,11 +31,11 @@ from sqlalchemy import event, insert, text
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 
 from engine.audit import GENESIS, entry_hash
-from engine.db import Database
-from engine.models import Organisation, User
-from workflows.company_trajectory import NAME as COMPANY_TRAJECTORY
-from workflows.company_trajectory import OPEN_PHASES
-from workflows.roles import JOB, OPDRACHTGEVER, ORG_EMPLOYER, ORG_JOB, ORG_WSP, WSP
+from engine.store.db import Database
+from engine.store.models import Organisation, User
+from workflows.domain.company_trajectory import NAME as COMPANY_TRAJECTORY
+from workflows.domain.company_trajectory import OPEN_PHASES
+from workflows.domain.roles import JOB, OPDRACHTGEVER, ORG_EMPLOYER, ORG_JOB, ORG_WSP, WSP
 
 ROOT = Path(__file__).resolve().parents[1]
 AUDIT_PER_CASE = 10

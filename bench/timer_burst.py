@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.db import Database
+from engine.store.db import Database
 from tests.faults.harness import (
     assert_every_due_timer_fired_exactly_once,
     finish,

@@ -26,16 +26,16 @@ from typing import Any
 from sqlalchemy import event, insert, select
 
 from engine.clock import FixedClock
-from engine.db import Database
-from engine.models import Case, Organisation, User
 from engine.services import Services
 from engine.spec import Actor
+from engine.store.db import Database
+from engine.store.models import Case, Organisation, User
 from tests.company_payloads import ANALYSIS, CLOSING, MEETING, PROFILE, VACANCY
-from workflows.access import JobAccessPolicy
-from workflows.catalog import build_registry, payload_checks
-from workflows.company_services import CompanyServices
-from workflows.models import Candidate, Company
-from workflows.roles import HARRIE, JOB, OPDRACHTGEVER, ORG_EMPLOYER, ORG_JOB, ORG_WSP, WSP
+from workflows.domain.roles import HARRIE, JOB, OPDRACHTGEVER, ORG_EMPLOYER, ORG_JOB, ORG_WSP, WSP
+from workflows.storage.models import Candidate, Company
+from workflows.usecases.access import JobAccessPolicy
+from workflows.usecases.catalog import build_registry, payload_checks
+from workflows.usecases.company_services import CompanyServices
 
 T0 = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 
@@ -194,7 +194,7 @@ def run_engine(url: str, n: int, profile: Any = None) -> EngineRun:
         profile_steps = rec.steps
         assert len(profile_steps) == STEPS_PER_TRAJECTORY, [len(s) for s in profile_steps]
         # No listener during the timed run: a cursor listener sends the engine's statements
-        # through SQLAlchemy's slower path (engine/driver_sql.py), so count on the warm-up.
+        # through SQLAlchemy's slower path (engine/store/driver_sql.py), so count on the warm-up.
         if profile is not None:
             profile.start()
         reads = ReadTime()

@@ -12,8 +12,8 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-import workflows.models  # noqa: F401 - registers the domain tables on Base.metadata
-from engine.db import Database
+import workflows.storage.models  # noqa: F401 - registers the domain tables on Base.metadata
+from engine.store.db import Database
 
 
 def workdir() -> Path:

@@ -11,8 +11,8 @@ from typing import Protocol
 
 from sqlalchemy import ColumnElement, false, true
 
-from engine.models import Case
 from engine.spec import Actor
+from engine.store.models import Case
 
 
 class AccessPolicy(Protocol):

@@ -12,9 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.clock import ensure_utc
-from engine.models import AuditEntry, Case
 from engine.registry import Registry
 from engine.spec import SYSTEM
+from engine.store.models import AuditEntry, Case
 from engine.versioning import MIGRATION_TRIGGER
 
 GENESIS = "0" * 64

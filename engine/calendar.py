@@ -20,11 +20,11 @@ from sqlalchemy.orm import Session
 from engine import inbox
 from engine.access import AccessPolicy
 from engine.clock import Clock, ensure_utc
-from engine.db import Database
 from engine.errors import NotFound
-from engine.models import CalendarToken, User
-from engine.passwords import token_hash
-from engine.reminders import CaseLabeler, actor_of
+from engine.identity.passwords import token_hash
+from engine.jobs.reminders import CaseLabeler, actor_of
+from engine.store.db import Database
+from engine.store.models import CalendarToken, User
 from engine.workdays import AMSTERDAM
 
 PRODID = "-//JoB//jobtraject//NL"
@@ -95,7 +95,7 @@ def feed_for_token(
         if user is None:
             return None
         actor = actor_of(user)
-        items = {i.task_id: i for i in inbox.my_tasks(s, policy, actor)}
+        items = {i.task_id: i for i in inbox.mine(s, policy, actor)}
         for i in inbox.queue(s, policy, actor):
             items.setdefault(i.task_id, i)
         dated = [i for i in items.values() if i.due_at is not None]

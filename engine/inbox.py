@@ -25,8 +25,8 @@ from sqlalchemy.sql.elements import True_
 
 from engine.access import AccessPolicy
 from engine.clock import ensure_utc
-from engine.models import Case, Task, User
 from engine.spec import Actor
+from engine.store.models import Case, Task, User
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 LATE, TODAY, THIS_WEEK, LATER = "Te laat", "Vandaag", "Deze week", "Later"
@@ -179,7 +179,7 @@ def urgent_first(run: Callable[[Select], list[T]], stmt: Select, limit: int) -> 
     return rows
 
 
-def my_tasks(session: Session, policy: AccessPolicy, actor: Actor, limit: int = 500) -> list[InboxItem]:
+def mine(session: Session, policy: AccessPolicy, actor: Actor, limit: int = 500) -> list[InboxItem]:
     """Open tasks assigned to the actor, most urgent first (index ix_task_assignee_status_due)."""
     return urgent_first(lambda stmt: _items(session, stmt), select_tasks(policy, actor, "mine"), limit)
 

@@ -30,10 +30,10 @@ from engine.errors import (
     TransitionNotAllowed,
     UnknownTrigger,
 )
-from engine.models import Case, Task
 from engine.registry import CompiledWorkflow
 from engine.runtime import apply_transition, view_of
 from engine.spec import Actor, Ctx, copy_data
+from engine.store.models import Case, Task
 
 if TYPE_CHECKING:
     from engine.services import CaseSnapshot, Services

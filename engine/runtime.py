@@ -18,14 +18,12 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, insert, inspect, select, update
-from sqlalchemy.orm import Session, configure_mappers, make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine.audit import GENESIS, entry_hash
 from engine.clock import ensure_utc
-from engine.driver_sql import DriverStatement
 from engine.errors import (
     GuardRejected,
     InvalidPayload,
@@ -33,7 +31,6 @@ from engine.errors import (
     TransitionNotAllowed,
     UnknownTrigger,
 )
-from engine.models import AuditEntry, Case, OutboxMessage, Task, Timer, User
 from engine.registry import CompiledWorkflow, Registry
 from engine.spec import (
     ANY_STATE,
@@ -47,6 +44,9 @@ from engine.spec import (
     WorkingDays,
     copy_data,
 )
+from engine.store.driver_sql import DriverStatement
+from engine.store.models import AuditEntry, Case, OutboxMessage, Task, Timer, User
+from engine.store.orm_shortcuts import attach, mark_saved
 from engine.workdays import add_working_days
 
 START_TRIGGER = "start"
@@ -146,15 +146,8 @@ _CASE_MAPPER = Case.__mapper__
 
 
 def _attach(session: Session, row: dict[str, Any]) -> Case:
-    """A persistent `Case` from a full row, without the instrumented `__init__` (which
-    records every column as a change only to have it reset again)."""
-    if not _CASE_MAPPER.configured:
-        configure_mappers()  # what the ORM does before its first load
-    case = _CASE_MAPPER.class_manager.new_instance()
-    case.__dict__.update(row)
-    make_transient_to_detached(case)
-    session.add(case)
-    return case
+    """A persistent `Case` from a full row (see `engine.store.orm_shortcuts.attach`)."""
+    return attach(session, _CASE_MAPPER, row)
 
 
 def _write_case(session: Session, case: Case) -> None:
@@ -171,16 +164,9 @@ def _write_case(session: Session, case: Case) -> None:
     )
     if rowcount != 1:
         raise StaleDataError(f"case {case.id} was changed by someone else (version {old})")
-    state = inspect(case)
-    if _WRITTEN.issuperset(state.committed_state):
-        # Nothing else changed: what is in the object is what is stored now. Mark the row
-        # clean, so commit does not walk the unit of work.
-        state.dict["version"] = old + 1
-        state._commit_all(state.dict, session.identity_map)
-        return
-    for c in _CASE_COLUMNS:
-        set_committed_value(case, c, values[f"b_{c}"])
-    set_committed_value(case, "version", old + 1)
+    saved = {c: values[f"b_{c}"] for c in _CASE_COLUMNS}
+    saved["version"] = old + 1
+    mark_saved(case, session, saved, _WRITTEN)
 
 
 def _save_case(session: Session, case: Case) -> None:

@@ -15,12 +15,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine import access_log, inbox
+from engine import inbox
 from engine.access import AccessPolicy, OwnOrganisationPolicy
 from engine.clock import Clock, SystemClock
-from engine.db import Database
 from engine.errors import CaseNotFound, NotFound, NotPermitted, StaleCase
-from engine.models import AuditEntry, Case, Task
+from engine.identity import access_log
 from engine.perform import ActionOption, Performed, perform
 from engine.perform import options as action_options
 from engine.registry import Registry
@@ -32,6 +31,8 @@ from engine.runtime import (
     load_case,
 )
 from engine.spec import SYSTEM_ACTOR, Actor
+from engine.store.db import Database
+from engine.store.models import AuditEntry, Case, Task
 
 
 @dataclass(frozen=True)
@@ -242,19 +243,6 @@ class Services:
             ).all()
             session.expunge_all()
             return list(rows)
-
-    # -- inbox ---------------------------------------------------------------------------
-    def my_tasks(self, actor: Actor) -> list[inbox.InboxItem]:
-        with self.db.read() as session:
-            return inbox.my_tasks(session, self.policy, actor)
-
-    def queue(self, actor: Actor) -> list[inbox.InboxItem]:
-        with self.db.read() as session:
-            return inbox.queue(session, self.policy, actor)
-
-    def archive(self, actor: Actor) -> list[inbox.InboxItem]:
-        with self.db.read() as session:
-            return inbox.archive(session, self.policy, actor)
 
     def list_cases(
         self,

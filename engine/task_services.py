@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 
 from engine.errors import InvalidPayload, NotFound, NotPermitted
 from engine.inbox import local_today
-from engine.models import Case, Task, TaskEvent, User
 from engine.services import Services
 from engine.spec import Actor
+from engine.store.models import Case, Task, TaskEvent, User
 
 MAX_REASON = 500
 MAX_BATCH = 200

@@ -3,7 +3,7 @@
 Each case keeps the `(workflow, workflow_version)` it was started on: deploying version N+1
 changes nothing for running cases until they are migrated. A `WorkflowMigration` says, as
 data a reviewer can read next to the two tables, where each state of N goes in N+1 and how
-the case data changes. `engine.case_migration` plans it per case (the dry run) and performs
+the case data changes. `engine.ops.case_migration` plans it per case (the dry run) and performs
 it, one transaction and one audit row per case. The audit row's trigger is
 `MIGRATION_TRIGGER`, a name no workflow may use for a transition of its own, so the audit
 verifier can recognise it and switch to the new version's table from that row on.

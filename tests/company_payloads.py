@@ -1,12 +1,12 @@
 """What a company trajectory's forms record at each phase, for tests and the benchmark.
 
 A bakery's adviesgesprek, bedrijfsanalyse, eindgesprek, vacancy and a complete INVRA
-workplace profile: valid for the payload cleaners in workflows/company_records.py.
+workplace profile: valid for the payload cleaners in workflows/domain/company_records.py.
 """
 
 from __future__ import annotations
 
-from workflows import invra
+from workflows.domain import invra
 
 MEETING = {
     "date": "2026-11-19",

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-import workflows.models  # noqa: F401 - registers the domain tables on Base.metadata
+import workflows.storage.models  # noqa: F401 - registers the domain tables on Base.metadata
 from engine.clock import FixedClock
-from engine.db import Database
+from engine.store.db import Database
 from tests import dbs
 from tests.helpers import T0
 

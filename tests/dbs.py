@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from engine.db import Base, Database
+from engine.store.db import Base, Database
 
 PG_ADMIN_URL = os.environ.get("JOBTRAJECT_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 SKIP_PG = os.environ.get("JOBTRAJECT_SKIP_POSTGRES") == "1"

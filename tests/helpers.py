@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
-from engine.case_counts import CaseStateCount
-from engine.db import Database
-from engine.models import AuditEntry, Case, Organisation, OutboxMessage, Task, Timer, User
 from engine.spec import Actor
+from engine.store.case_counts import CaseStateCount
+from engine.store.db import Database
+from engine.store.models import AuditEntry, Case, Organisation, OutboxMessage, Task, Timer, User
 
 T0 = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from engine.services import CaseSnapshot
 from engine.spec import Actor
-from workflows.plan_services import PlanServices
+from workflows.usecases.plan_services import PlanServices
 
 
 def _payload(**values: Any) -> dict[str, Any]:

@@ -21,8 +21,8 @@ from datetime import UTC, datetime, time
 
 from engine.spec import ANY_STATE, CaseView, TaskSpec, Timer, Transition, Workflow, WorkingDays
 from engine.versioning import WorkflowMigration
-from workflows import candidate_plan as plan
-from workflows.roles import JOB
+from workflows.domain import candidate_plan as plan
+from workflows.domain.roles import JOB
 
 RENAMED = {"vervolg": "vervolg_evaluaties", "gepauzeerd": "onderbroken"}
 BACK = {new: old for old, new in RENAMED.items()}

@@ -1,6 +1,6 @@
 """A small world for candidate-plan tests: JoB, an employer with its people, a candidate.
 
-`run_due_timers` is a TEST-LOCAL stand-in for the timer sweep (engine/timers.py is
+`run_due_timers` is a TEST-LOCAL stand-in for the timer sweep (engine/jobs/timers.py is
 written in parallel); at merge it should be replaced by the real sweep.
 """
 
@@ -12,18 +12,18 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from engine.clock import FixedClock, ensure_utc
-from engine.db import Database
-from engine.models import Timer
+from engine.jobs.timers import TimerSweep
 from engine.services import CaseSnapshot, Services
 from engine.spec import SYSTEM, Actor, Ctx, State, Transition, Workflow
-from engine.timers import TimerSweep
+from engine.store.db import Database
+from engine.store.models import Timer
 from tests.helpers import T0, make_org, make_user
 from tests.plan_steps import PlanSteps as PlanServices
-from workflows.access import JobAccessPolicy
-from workflows.candidate_plan import WORKFLOW as PLAN
-from workflows.models import Candidate
-from workflows.plan_records import RECORDERS
-from workflows.roles import ADMIN, HARRIE, JOB, OPDRACHTGEVER
+from workflows.domain.candidate_plan import WORKFLOW as PLAN
+from workflows.domain.roles import ADMIN, HARRIE, JOB, OPDRACHTGEVER
+from workflows.storage.models import Candidate
+from workflows.usecases.access import JobAccessPolicy
+from workflows.usecases.plan_records import RECORDERS
 
 
 def _hire(ctx: Ctx) -> None:

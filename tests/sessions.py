@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from engine.models import User
+from engine.store.models import User
 from tests.totp import prepare
 
 

@@ -92,8 +92,8 @@ class SmtpServer:
 
 def send_queued_mail(app, server: SmtpServer) -> int:
     """Send what the app's outbox holds to `server`, secrets opened with the app's SECRET_KEY."""
-    from engine.outbox import OutboxSweep, SmtpSettings
-    from engine.sealing import mail_sealer
+    from engine.jobs.outbox import OutboxSweep, SmtpSettings
+    from engine.jobs.sealing import mail_sealer
 
     svc = app.extensions["jobtraject"]
     sweep = OutboxSweep(svc.db, svc.clock, SmtpSettings(host=server.host, port=server.port, timeout=5),

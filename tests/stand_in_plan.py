@@ -8,7 +8,7 @@ A hire in *sollicitatie* starts a `candidate_plan` child case; when the plan end
 from __future__ import annotations
 
 from engine.spec import Ctx, State, Transition, Workflow
-from workflows.roles import JOB
+from workflows.domain.roles import JOB
 
 
 def _report_to_parent(ctx: Ctx) -> None:

@@ -21,7 +21,7 @@ from engine.spec import (
     Workflow,
     guard,
 )
-from workflows.roles import HARRIE, JOB
+from workflows.domain.roles import HARRIE, JOB
 
 FAULTS: list[BaseException] = []
 

@@ -26,10 +26,10 @@ from datetime import UTC, datetime, timedelta
 import pyotp
 from sqlalchemy import func, select
 
-from engine.authn import TOTP_STEP
-from engine.db import Database
-from engine.models import User
-from workflows.security import SECOND_FACTOR_ROLES
+from engine.identity.authn import TOTP_STEP
+from engine.store.db import Database
+from engine.store.models import User
+from workflows.domain.security import SECOND_FACTOR_ROLES
 
 
 def enrol(db: Database, email: str, at: datetime | None = None) -> str:

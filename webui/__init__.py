@@ -13,15 +13,15 @@ from typing import Any
 from flask import Flask
 from flask_wtf import CSRFProtect
 
-from engine.authn import Authn, AuthSettings
 from engine.clock import Clock, SystemClock
-from engine.db import Database
-from engine.sealing import mail_sealer
+from engine.identity.authn import Authn, AuthSettings
+from engine.jobs.sealing import mail_sealer
 from engine.services import Services
-from workflows.access import JobAccessPolicy
-from workflows.catalog import build_registry, payload_checks, read_subjects
-from workflows.privacy import PrivacyServices
-from workflows.security import SECOND_FACTOR_ROLES
+from engine.store.db import Database
+from workflows.domain.security import SECOND_FACTOR_ROLES
+from workflows.usecases.access import JobAccessPolicy
+from workflows.usecases.catalog import build_registry, payload_checks, read_subjects
+from workflows.usecases.privacy import PrivacyServices
 
 csrf = CSRFProtect()
 

@@ -12,10 +12,10 @@ from sqlalchemy import func, select
 
 from engine.audit import verify_all
 from engine.clock import ensure_utc
-from engine.models import Case, Organisation, User
-from engine.passwords import hash_password, password_problem
+from engine.identity.passwords import hash_password, password_problem
+from engine.store.models import Case, Organisation, User
 from webui import create_app
-from workflows.roles import ROLES_BY_ORG_KIND
+from workflows.domain.roles import ROLES_BY_ORG_KIND
 
 
 def _app(*_args) -> Flask:
@@ -54,7 +54,7 @@ def serve(host: str, port: int, threads: int, no_scheduler: bool) -> None:
     from flask import current_app
     from waitress import serve as waitress_serve
 
-    from engine.scheduler import build_scheduler, stop_scheduler
+    from engine.jobs.scheduler import build_scheduler, stop_scheduler
     from webui.scheduling import build_sweeps
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
@@ -82,7 +82,7 @@ def worker(once: bool) -> None:
 
     from flask import current_app
 
-    from engine.scheduler import build_scheduler, stop_scheduler
+    from engine.jobs.scheduler import build_scheduler, stop_scheduler
     from webui.scheduling import build_sweeps
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
@@ -132,7 +132,7 @@ def incidents(ctx: click.Context) -> None:
     """List timers and mails that failed too often (retry with `incidents retry ID`)."""
     if ctx.invoked_subcommand is not None:
         return
-    from engine import outbox, timers, workers
+    from engine.jobs import outbox, timers, workers
 
     svc = _services()
     now = svc.clock.now()
@@ -159,8 +159,8 @@ def incidents(ctx: click.Context) -> None:
 @click.argument("incident_id")
 def incidents_retry(incident_id: str) -> None:
     """Try an incident again with a fresh set of attempts (ID as listed: T12 or M5)."""
-    from engine import outbox, timers
     from engine.errors import NotFound
+    from engine.jobs import outbox, timers
 
     svc = _services()
     ref = incident_id.strip().upper()
@@ -229,7 +229,7 @@ def check(grace_minutes: float) -> None:
     """Check that nothing was lost: audit trail, timers, outbox, storage (exit 1 on a problem)."""
     from datetime import timedelta
 
-    from engine.invariants import check_all
+    from engine.ops.invariants import check_all
 
     svc = _services()
     report = check_all(svc.db, svc.registry, svc.clock.now(), grace=timedelta(minutes=grace_minutes))
@@ -245,7 +245,7 @@ def check(grace_minutes: float) -> None:
 @click.argument("path", type=click.Path(dir_okay=False))
 def backup_command(path: str) -> None:
     """Write a consistent copy of the whole database to PATH (while the system runs)."""
-    from engine.backup import BackupError, backup
+    from engine.ops.backup import BackupError, backup
 
     try:
         target = backup(_services().db, path)
@@ -263,8 +263,8 @@ def restore_command(path: str, yes: bool) -> None:
 
     from flask import current_app
 
-    from engine.backup import BackupError, restore
-    from engine.invariants import check_all
+    from engine.ops.backup import BackupError, restore
+    from engine.ops.invariants import check_all
 
     if not yes:
         click.confirm("Alles in de database wordt vervangen door de back-up. Doorgaan?", abort=True)
@@ -340,8 +340,8 @@ def _user_by_email(email: str) -> User:
 @click.option("--name", default="command line", show_default=True, help="A name to tell tokens apart.")
 def token_create(email: str, name: str) -> None:
     """Create a token and print it once (only its SHA-256 is stored)."""
-    from engine import tokens
     from engine.errors import EngineError
+    from engine.identity import tokens
 
     svc = _services()
     user = _user_by_email(email)
@@ -357,7 +357,7 @@ def token_create(email: str, name: str) -> None:
 @click.option("--user", "email", required=True)
 def token_list(email: str) -> None:
     """List a user's tokens (id, prefix, name, state); never the secrets."""
-    from engine import tokens
+    from engine.identity import tokens
 
     user = _user_by_email(email)
     items = tokens.list_tokens(_services().db, user.id)
@@ -374,8 +374,8 @@ def token_list(email: str) -> None:
 @click.option("--user", "email", required=True)
 def token_revoke(token_id: int, email: str) -> None:
     """Revoke one of a user's tokens; it stops working at once."""
-    from engine import tokens
     from engine.errors import NotFound
+    from engine.identity import tokens
 
     svc = _services()
     user = _user_by_email(email)
@@ -392,7 +392,7 @@ def candidate() -> None:
 
 
 def _privacy():
-    from workflows.privacy import PrivacyServices
+    from workflows.usecases.privacy import PrivacyServices
 
     return PrivacyServices(_services())
 
@@ -450,8 +450,8 @@ def keys() -> None:
 @keys.command("rotate")
 def keys_rotate() -> None:
     """Re-wrap every data key under a new master key, while the system runs (one transaction)."""
-    from engine.key_rotation import rotate
-    from workflows.models import Candidate
+    from engine.ops.key_rotation import rotate
+    from workflows.storage.models import Candidate
 
     svc = _services()
     count = rotate(svc.db, svc.clock.now(), subjects=Candidate)

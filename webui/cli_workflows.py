@@ -8,7 +8,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from engine.case_migration import CaseOutcome, CasePlan, Change, migrate_cases, plan_migration
+from engine.ops.case_migration import CaseOutcome, CasePlan, Change, migrate_cases, plan_migration
 from webui.filters import nl_datetime
 
 workflows = AppGroup("workflows", help="Workflow definitions and their versions.")

@@ -9,8 +9,8 @@ from flask_wtf.csrf import CSRFError
 from markupsafe import escape
 from sqlalchemy.exc import DBAPIError
 
-from engine.db import classify_error
 from engine.errors import CaseNotFound, DatabaseBusy, NotFound, NotPermitted
+from engine.store.db import classify_error
 
 log = logging.getLogger(__name__)
 

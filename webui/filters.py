@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 
 from engine.clock import ensure_utc
-from workflows.roles import role_label
+from workflows.domain.roles import role_label
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 DAYS = ["ma", "di", "wo", "do", "vr", "za", "zo"]

@@ -18,7 +18,7 @@ from sqlalchemy.exc import DBAPIError
 
 from engine.clock import ensure_utc
 from engine.errors import DatabaseBusy
-from engine.models import WorkerHeartbeat
+from engine.store.models import WorkerHeartbeat
 from webui.auth import public
 from webui.extensions import services
 

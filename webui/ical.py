@@ -26,7 +26,7 @@ from wtforms.validators import AnyOf
 
 from engine import calendar
 from engine.errors import EngineError
-from engine.reminders import NOTIFY_CHOICES, set_notify
+from engine.jobs.reminders import NOTIFY_CHOICES, set_notify
 from webui.auth import login_required, public
 from webui.extensions import services
 from webui.scheduling import case_label, reminder_settings

@@ -18,8 +18,8 @@ from wtforms.validators import DataRequired, Length
 from engine.errors import InvalidPayload
 from webui.auth import current_actor, roles_required
 from webui.extensions import services
-from workflows.privacy import PrivacyServices
-from workflows.roles import ADMIN, JOB
+from workflows.domain.roles import ADMIN, JOB
+from workflows.usecases.privacy import PrivacyServices
 
 bp = Blueprint("privacy", __name__, url_prefix="/kandidaten")
 CONFIRM = "WISSEN"

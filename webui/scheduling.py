@@ -9,13 +9,13 @@ from datetime import timedelta
 
 from flask import Flask
 
-from engine.outbox import OutboxSettings, OutboxSweep, SmtpSettings
-from engine.reminders import CaseLabeler, ReminderSettings, ReminderSweep
-from engine.scheduler import Sweeps
-from engine.sealing import mail_sealer
+from engine.jobs.outbox import OutboxSettings, OutboxSweep, SmtpSettings
+from engine.jobs.reminders import CaseLabeler, ReminderSettings, ReminderSweep
+from engine.jobs.scheduler import Sweeps
+from engine.jobs.sealing import mail_sealer
+from engine.jobs.timers import TimerSettings, TimerSweep
+from engine.jobs.workers import make_worker_id
 from engine.services import Services
-from engine.timers import TimerSettings, TimerSweep
-from engine.workers import make_worker_id
 
 
 def smtp_settings(app: Flask) -> SmtpSettings:
@@ -64,7 +64,7 @@ def build_sweeps(app: Flask) -> Sweeps:
 def erase_expired(app: Flask) -> int:
     """Erase candidates past the retention period (RETENTION_YEARS after their last plan)."""
     from engine.spec import SYSTEM_ACTOR
-    from workflows.privacy import PrivacyServices
+    from workflows.usecases.privacy import PrivacyServices
 
     years = int(app.config.get("RETENTION_YEARS", 2))
     done = PrivacyServices(app.extensions["jobtraject"]).erase_expired(

@@ -18,8 +18,8 @@ from decimal import Decimal
 
 from markupsafe import Markup, escape
 
-from workflows import invra
-from workflows.rules import add_months
+from workflows.domain import invra
+from workflows.domain.rules import add_months
 
 MONTHS = ("jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
 

@@ -8,9 +8,9 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy import func, select
 
-from engine import tokens
 from engine.clock import FixedClock
-from engine.models import AuditEntry, Case, Organisation, User
+from engine.identity import tokens
+from engine.store.models import AuditEntry, Case, Organisation, User
 from tests.conftest import demo_app
 from tests.helpers import T0
 from webui import create_app

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import update
 
-from engine import tokens
-from engine.models import User
+from engine.identity import tokens
+from engine.store.models import User
 from tests.api.conftest import assert_error
 
 
@@ -65,7 +65,7 @@ def test_the_api_needs_no_csrf_token_with_a_bearer_token(app, bearer):
 def test_only_a_hash_and_a_short_prefix_of_a_token_are_stored(svc, user_id):
     from sqlalchemy import select
 
-    from engine.models import ApiToken
+    from engine.store.models import ApiToken
 
     new = tokens.create_token(svc.db, svc.clock, user_id("sanne@job.example"), "script")
     with svc.db.read() as s:

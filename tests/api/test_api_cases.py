@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from engine.models import Case
+from engine.store.models import Case
 from tests.api.conftest import assert_error, audit_count, case_of
 from tests.helpers import count
 
@@ -113,8 +113,8 @@ def test_job_starts_a_company_trajectory_with_201(client, bearer, svc, org_id):
 def svc_actor(svc, email):
     from sqlalchemy import select
 
-    from engine.models import User
     from engine.spec import Actor
+    from engine.store.models import User
 
     with svc.db.read() as s:
         u = s.scalars(select(User).where(User.email == email)).one()
@@ -186,7 +186,7 @@ def test_a_body_over_one_mebibyte_is_413(client, bearer):
 def test_a_candidate_plan_is_started_through_the_plan_use_case(client, bearer, svc, org_id):
     from sqlalchemy import select
 
-    from workflows.models import Candidate
+    from workflows.storage.models import Candidate
 
     with svc.db.read() as s:
         candidate_id = s.scalar(select(Candidate.id).order_by(Candidate.id.desc()))

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from engine import tokens
 from engine.errors import NotFound
-from engine.models import AuditEntry, Case, Organisation, User
+from engine.identity import tokens
+from engine.store.models import AuditEntry, Case, Organisation, User
 from tests.api.conftest import assert_error, audit_count, make_app
 from tests.helpers import snapshot
 from workflows.demo import load_demo

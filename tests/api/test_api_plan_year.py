@@ -9,11 +9,11 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from engine.models import User
+from engine.store.models import User
 from tests.company_payloads import ANALYSIS, CLOSING, MEETING, PROFILE, VACANCY
 from tests.helpers import make_user
 from tests.plan_world import run_due_timers
-from workflows import invra
+from workflows.domain import invra
 
 GROEN = "Hoveniersbedrijf Groen & Zo"
 

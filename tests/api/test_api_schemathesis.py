@@ -22,11 +22,11 @@ from schemathesis.specs.openapi.checks import (
 )
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from engine import tokens
+from engine.identity import tokens
 from tests.api.conftest import make_app
 from webui.api import openapi
 from webui.api.views import STARTERS
-from workflows.catalog import build_registry
+from workflows.usecases.catalog import build_registry
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
           negative_data_rejection]
@@ -47,7 +47,7 @@ def live_api(demo_db_file, tmp_path_factory) -> Iterator[tuple[str, str]]:
     svc = app.extensions["jobtraject"]
     from sqlalchemy import select
 
-    from engine.models import User
+    from engine.store.models import User
 
     with svc.db.read() as s:
         sanne = s.scalar(select(User.id).where(User.email == "sanne@job.example"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from engine.models import Case, Task
+from engine.store.models import Case, Task
 from tests.api.conftest import assert_error
 
 

@@ -7,7 +7,7 @@ import re
 from click.testing import CliRunner
 from flask.cli import ScriptInfo
 
-from engine import tokens
+from engine.identity import tokens
 from tests.api.conftest import assert_error
 from webui.cli import main
 

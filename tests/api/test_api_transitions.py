@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from engine.models import AuditEntry, Case
+from engine.store.models import AuditEntry, Case
 from tests.api.conftest import assert_error, audit_count, case_of
 from tests.helpers import snapshot
 

@@ -14,14 +14,14 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from engine.models import Case, Organisation, User
-from engine.passwords import hash_password
-from engine.timers import TimerSweep
+from engine.identity.passwords import hash_password
+from engine.jobs.timers import TimerSweep
+from engine.store.models import Case, Organisation, User
 from tests.e2e.conftest import PHONE, login, screenshot
 from tests.helpers import T0
-from workflows import invra
 from workflows.demo import DEMO_PASSWORD
-from workflows.roles import HARRIE
+from workflows.domain import invra
+from workflows.domain.roles import HARRIE
 
 pytestmark = pytest.mark.e2e
 

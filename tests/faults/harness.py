@@ -16,12 +16,12 @@ from sqlalchemy import func, insert, select, text
 
 from engine.audit import GENESIS, entry_hash, verify_all
 from engine.clock import SystemClock
-from engine.db import Database
-from engine.invariants import InvariantReport, check_all
-from engine.models import AuditEntry, Case, Timer
+from engine.ops.invariants import InvariantReport, check_all
 from engine.registry import Registry
 from engine.runtime import START_TRIGGER
 from engine.spec import SYSTEM_ACTOR
+from engine.store.db import Database
+from engine.store.models import AuditEntry, Case, Timer
 from tests import dbs
 from tests.timer_workflow import EVALUATION
 
@@ -166,7 +166,7 @@ def assert_nothing_lost(
     delivered: Iterable[str] | None = None,
     label: str = "",
 ) -> InvariantReport:
-    """Run the invariant checker (engine/invariants.py) after a fault test; fail on any problem.
+    """Run the invariant checker (engine/ops/invariants.py) after a fault test; fail on any problem.
 
     The figures go to stdout and, when JOBTRAJECT_FAULT_LOG names a file, as one JSON line
     there (the fault report is built from it).
@@ -222,7 +222,7 @@ def web_app(url: str, clock=None, **config):
 def coach_world(app, n_cases: int = 0, due_in: timedelta = timedelta(days=30)):
     """A JoB organisation and coach, plus `n_cases` evaluation cases; returns (coach, org, case ids)."""
     from tests.helpers import make_org, make_user
-    from workflows.roles import JOB
+    from workflows.domain.roles import JOB
 
     svc = app.extensions["jobtraject"]
     org = make_org(svc.db, "JoB Jobcoaching", "job")

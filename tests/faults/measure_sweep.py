@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from engine.db import Database
+from engine.store.db import Database
 from tests import dbs
 from tests.faults.test_timer_workers import sweep_with_processes
 

@@ -14,13 +14,13 @@ from click.testing import CliRunner
 from flask.cli import ScriptInfo
 from sqlalchemy import select
 
-from engine.timers import TimerSweep
+from engine.jobs.timers import TimerSweep
 from tests.faults.harness import assert_nothing_lost, fault_log, web_app
 from tests.helpers import make_org, make_user, snapshot
 from webui.cli import main
-from workflows.company_services import CompanyServices
-from workflows.models import Candidate, ErasureLog
-from workflows.roles import JOB
+from workflows.domain.roles import JOB
+from workflows.storage.models import Candidate, ErasureLog
+from workflows.usecases.company_services import CompanyServices
 
 pytestmark = pytest.mark.slow
 

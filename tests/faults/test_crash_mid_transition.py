@@ -20,11 +20,11 @@ from sqlalchemy.orm import Session
 
 from engine.audit import verify_all
 from engine.clock import FixedClock
-from engine.db import Database
-from engine.models import AuditEntry, Case, Task, Timer
 from engine.registry import Registry
 from engine.services import Services
 from engine.spec import Actor
+from engine.store.db import Database
+from engine.store.models import AuditEntry, Case, Task, Timer
 from tests.faults.harness import assert_nothing_lost
 from tests.helpers import T0, case_problems, make_org, make_user, snapshot
 from tests.sample_workflow import BOSS, CLERK, SAMPLE

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.db import Database
+from engine.store.db import Database
 from tests.faults.harness import ROOT
 from tests.smtp import free_port
 

@@ -16,10 +16,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from engine.db import Database
 from engine.errors import DatabaseBusy
-from engine.models import Timer
-from engine.timers import Outcome, TimerSettings, TimerSweep
+from engine.jobs.timers import Outcome, TimerSettings, TimerSweep
+from engine.store.db import Database
+from engine.store.models import Timer
 from tests.faults.harness import assert_nothing_lost, coach_world, fault_log, login_as, web_app
 from tests.faults.private_pg import PrivatePostgres
 

@@ -14,13 +14,13 @@ import pytest
 from sqlalchemy import func, select
 
 from engine.errors import EngineError
-from engine.models import AuditEntry, Case, OutboxMessage, Timer
-from engine.outbox import OutboxSweep, SmtpSettings
+from engine.jobs.outbox import OutboxSweep, SmtpSettings
+from engine.jobs.timers import Outcome, TimerSweep
 from engine.services import Services
-from engine.timers import Outcome, TimerSweep
+from engine.store.models import AuditEntry, Case, OutboxMessage, Timer
 from tests.faults.harness import assert_nothing_lost, fault_log, registry
 from tests.helpers import make_org, make_user
-from workflows.roles import JOB
+from workflows.domain.roles import JOB
 
 pytestmark = pytest.mark.slow
 RACES = 50

@@ -17,8 +17,8 @@ from collections import Counter
 import pytest
 from sqlalchemy import func, select
 
-from engine.db import Database
-from engine.models import OutboxMessage, Timer
+from engine.store.db import Database
+from engine.store.models import OutboxMessage, Timer
 from tests.faults.harness import (
     ROOT,
     assert_nothing_lost,
@@ -28,7 +28,7 @@ from tests.faults.harness import (
     seed_due_timers,
 )
 from tests.helpers import make_org, make_user
-from workflows.roles import JOB
+from workflows.domain.roles import JOB
 
 pytestmark = pytest.mark.slow
 WORKERS = 3
@@ -207,7 +207,7 @@ def test_a_worker_shows_its_threads_stacks_on_sigusr1_and_keeps_running(tmp_path
 
 def _started(url: str) -> bool:
     """The worker has written its first heartbeat, so its signal handlers are in place."""
-    from engine.models import WorkerHeartbeat
+    from engine.store.models import WorkerHeartbeat
 
     db = Database(url)
     try:

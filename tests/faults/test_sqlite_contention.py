@@ -1,7 +1,7 @@
 """SQLite under contention: 8 writers, the timer sweep and a long export at once.
 
 Every write transaction starts with BEGIN IMMEDIATE and waits up to the busy timeout
-(engine/db.py), so writers queue instead of failing and a long read transaction (WAL)
+(engine/store/db.py), so writers queue instead of failing and a long read transaction (WAL)
 blocks nobody. A write that still cannot get the lock in time is a Dutch 503 "probeer het
 opnieuw" and writes nothing; "database is locked" never reaches a user.
 """
@@ -17,9 +17,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
-from engine.db import Database
-from engine.models import AuditEntry
-from engine.timers import TimerSettings, TimerSweep
+from engine.jobs.timers import TimerSettings, TimerSweep
+from engine.store.db import Database
+from engine.store.models import AuditEntry
 from tests.faults.harness import (
     assert_nothing_lost,
     coach_world,

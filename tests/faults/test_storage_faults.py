@@ -41,7 +41,7 @@ def small_fs(tmp_path) -> Iterator[Path]:
 
 @pytest.fixture
 def running(small_fs):
-    from engine.db import Database
+    from engine.store.db import Database
 
     url = f"sqlite:///{small_fs / 'jobtraject.db'}"
     schema = Database(url)

@@ -19,8 +19,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from engine.db import Database
-from engine.models import Timer
+from engine.store.db import Database
+from engine.store.models import Timer
 from tests.faults.harness import (
     assert_nothing_lost,
     fault_log,
@@ -32,7 +32,7 @@ from tests.faults.harness import (
     web_app,
 )
 from tests.helpers import make_org, make_user
-from workflows.roles import JOB
+from workflows.domain.roles import JOB
 
 pytestmark = pytest.mark.slow
 BURST = int(os.environ.get("JOBTRAJECT_BURST_TIMERS", "1000"))

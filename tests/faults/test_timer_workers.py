@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from engine.db import Database
+from engine.store.db import Database
 from tests.faults.harness import (
     assert_every_due_timer_fired_exactly_once,
     database_url,

@@ -26,7 +26,7 @@ from collections import Counter
 
 import pytest
 
-from engine.db import Database
+from engine.store.db import Database
 from tests.faults.harness import (
     ROOT,
     assert_nothing_lost,

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from engine.clock import ensure_utc
-from engine.db import Database
-from engine.models import Timer
+from engine.store.db import Database
+from engine.store.models import Timer
 from tests.faults.harness import (
     assert_every_due_timer_fired_exactly_once,
     database_url,

@@ -18,10 +18,10 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from engine.clock import SystemClock
-from engine.db import Database
-from engine.models import Timer
+from engine.jobs.timers import Outcome, TimerSettings, TimerSweep
 from engine.registry import Registry
-from engine.timers import Outcome, TimerSettings, TimerSweep
+from engine.store.db import Database
+from engine.store.models import Timer
 from tests.timer_workflow import EVALUATION
 
 

@@ -11,13 +11,13 @@ from sqlalchemy import select
 from engine.audit import verify_all
 from engine.clock import ensure_utc
 from engine.errors import CaseNotFound, GuardRejected, InvalidPayload, NotFound, NotPermitted
-from engine.models import AuditEntry, Case, Task, Timer
+from engine.store.models import AuditEntry, Case, Task, Timer
 from tests.helpers import snapshot
 from tests.plan_world import make_world, run_due_timers
-from workflows import candidate_plan as plan
-from workflows import invra
-from workflows.plan_models import CoachingEntry, PlanEvaluation, PlanGoal, PlanSignoff
-from workflows.rules import add_months
+from workflows.domain import candidate_plan as plan
+from workflows.domain import invra
+from workflows.domain.rules import add_months
+from workflows.storage.plan_models import CoachingEntry, PlanEvaluation, PlanGoal, PlanSignoff
 
 START = date(2026, 11, 30)
 ALL_TWO = {code: 2 for code in invra.CODES}

@@ -10,11 +10,11 @@ from sqlalchemy import select
 
 from engine.audit import verify_all
 from engine.clock import ensure_utc
-from engine.models import AuditEntry, Task, Timer
+from engine.store.models import AuditEntry, Task, Timer
 from tests.plan_world import make_world, run_due_timers
-from workflows import candidate_plan as plan
-from workflows.roles import HARRIE, JOB, OPDRACHTGEVER
-from workflows.rules import add_months
+from workflows.domain import candidate_plan as plan
+from workflows.domain.roles import HARRIE, JOB, OPDRACHTGEVER
+from workflows.domain.rules import add_months
 
 START = date(2026, 11, 30)  # a Monday; the clock starts a week before
 

@@ -1,6 +1,6 @@
 """The database counts the cases per workflow and state, whoever changes them (SQLite and PostgreSQL).
 
-JoB's dashboard reads these counters instead of counting cases (engine/case_counts.py), so
+JoB's dashboard reads these counters instead of counting cases (engine/store/case_counts.py), so
 they must never drift: every start, transition, refusal, deletion and migration keeps them
 equal to the cases themselves.
 """
@@ -10,12 +10,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import delete, func, select, text, update
 
-from engine import case_counts
-from engine.db import Database
 from engine.errors import GuardRejected, StaleCase
-from engine.models import AuditEntry, Case, Task, Timer
 from engine.registry import Registry
 from engine.services import Services
+from engine.store import case_counts
+from engine.store.db import Database
+from engine.store.models import AuditEntry, Case, Task, Timer
 from tests.helpers import T0, make_org, make_user, snapshot
 from tests.sample_workflow import BOSS, CLERK, SAMPLE
 from webui.migrate import upgrade

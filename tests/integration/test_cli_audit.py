@@ -15,8 +15,8 @@ from sqlalchemy import delete, select
 
 from engine.audit import hash_of
 from engine.clock import FixedClock
-from engine.models import AuditEntry, Case
 from engine.services import Services
+from engine.store.models import AuditEntry, Case
 from tests.helpers import T0, make_org, make_user
 from tests.sample_workflow import BOSS, CLERK, SAMPLE
 from webui import create_app

@@ -12,21 +12,22 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from engine import inbox
 from engine.audit import verify_all
 from engine.errors import CaseNotFound, GuardRejected, InvalidPayload, NotFound, NotPermitted
-from engine.models import Case, Organisation, Task, Timer
 from engine.registry import Registry
 from engine.services import Services
 from engine.spec import SYSTEM_ACTOR
+from engine.store.models import Case, Organisation, Task, Timer
 from tests.company_payloads import ANALYSIS, CLOSING, MEETING, PROFILE, VACANCY
 from tests.helpers import make_org, make_user, snapshot
 from tests.stand_in_plan import STAND_IN_PLAN
-from workflows import invra
-from workflows.access import JobAccessPolicy
-from workflows.company_services import CompanyServices
-from workflows.company_trajectory import WORKFLOW
-from workflows.models import Candidate, Company
-from workflows.roles import HARRIE, JOB, OPDRACHTGEVER, WSP
+from workflows.domain import invra
+from workflows.domain.company_trajectory import WORKFLOW
+from workflows.domain.roles import HARRIE, JOB, OPDRACHTGEVER, WSP
+from workflows.storage.models import Candidate, Company
+from workflows.usecases.access import JobAccessPolicy
+from workflows.usecases.company_services import CompanyServices
 
 
 @pytest.fixture
@@ -380,7 +381,8 @@ def test_each_phase_opens_tasks_for_the_roles_that_do_the_work(world):
     by_state = {(t.state, t.status) for t in w.tasks(case_id)}
     assert ("adviesgesprek", "done") in by_state and ("adviesgesprek", "open") not in by_state
     assert {t.role for t in w.tasks(case_id) if t.status == "open"} == {WSP, JOB, OPDRACHTGEVER}
-    wsp_queue = [i.title for i in w.services.queue(w.wsp)]
+    with w.services.db.read() as s:
+        wsp_queue = [i.title for i in inbox.queue(s, w.services.policy, w.wsp)]
     assert wsp_queue == ["Bedrijfsanalyse uitvoeren: werkprocessen en geschikte taken"]
 
 

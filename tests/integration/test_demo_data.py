@@ -7,16 +7,16 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from engine.audit import verify_all
-from engine.models import Case, Organisation, Task, User
 from engine.registry import Registry
 from engine.services import Services
 from engine.spec import Actor
+from engine.store.models import Case, Organisation, Task, User
 from tests.stand_in_plan import STAND_IN_PLAN
-from workflows.access import JobAccessPolicy
-from workflows.catalog import build_registry
-from workflows.company_trajectory import WORKFLOW
 from workflows.demo import load_demo
-from workflows.plan_services import PlanServices
+from workflows.domain.company_trajectory import WORKFLOW
+from workflows.usecases.access import JobAccessPolicy
+from workflows.usecases.catalog import build_registry
+from workflows.usecases.plan_services import PlanServices
 
 EXPECTED_PHASES = {
     "Hoveniersbedrijf Groen & Zo": "adviesgesprek",

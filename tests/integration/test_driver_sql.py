@@ -1,6 +1,6 @@
 """The driver-level statements of the hot path store and read exactly what SQLAlchemy would.
 
-`engine/driver_sql.py` runs Core statements on the DBAPI cursor for speed; these tests pin
+`engine/store/driver_sql.py` runs Core statements on the DBAPI cursor for speed; these tests pin
 that nothing else changes: the same stored values, the same loaded case, the same
 exception classes, and cursor listeners still see every statement.
 """
@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import bindparam, event, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from engine.driver_sql import DriverStatement
-from engine.models import AuditEntry, Case
 from engine.runtime import load_case
+from engine.store.driver_sql import DriverStatement
+from engine.store.models import AuditEntry, Case
 
 T = datetime(2026, 11, 23, 8, 0, 0, 123456, tzinfo=UTC)
 _CASES = Case.__table__

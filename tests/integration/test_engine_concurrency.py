@@ -19,12 +19,12 @@ from sqlalchemy.orm import Session
 
 from engine.audit import verify_all
 from engine.clock import FixedClock
-from engine.db import Database
 from engine.errors import DatabaseBusy, EngineError, StaleCase
-from engine.models import AuditEntry, Case
 from engine.registry import Registry
 from engine.services import Services
 from engine.spec import SYSTEM, Actor, Ctx, State, Transition, Workflow
+from engine.store.db import Database
+from engine.store.models import AuditEntry, Case
 from tests import dbs
 from tests.helpers import T0, case_problems, make_org, make_user, snapshot
 from tests.sample_workflow import BOSS, CLERK, SAMPLE

@@ -9,10 +9,10 @@ from sqlalchemy import select
 
 from engine.clock import ensure_utc
 from engine.errors import WorkflowDefinitionError
-from engine.models import Task
 from engine.registry import Registry
 from engine.services import Services
 from engine.spec import ANY_STATE, CaseView, Ctx, State, TaskSpec, Transition, Workflow, validate
+from engine.store.models import Task
 from tests.helpers import make_org, make_user
 
 CLERK = "clerk"

@@ -37,7 +37,6 @@ from hypothesis.stateful import (
 from sqlalchemy import delete, select
 
 from engine.audit import verify_all
-from engine.db import Database
 from engine.errors import (
     CaseNotFound,
     EngineError,
@@ -48,10 +47,11 @@ from engine.errors import (
     TransitionNotAllowed,
     UnknownTrigger,
 )
-from engine.models import AuditEntry, Case, OutboxMessage, Task, Timer
 from engine.registry import Registry
 from engine.services import Services
 from engine.spec import SYSTEM, SYSTEM_ACTOR, Actor
+from engine.store.db import Database
+from engine.store.models import AuditEntry, Case, OutboxMessage, Task, Timer
 from tests.helpers import make_org, make_user, snapshot
 from tests.sample_workflow import BOSS, CLERK, SAMPLE
 

@@ -18,10 +18,10 @@ from engine.errors import (
     TransitionNotAllowed,
     UnknownTrigger,
 )
-from engine.models import AuditEntry, Case, Task, Timer
 from engine.registry import Registry
 from engine.services import Services
 from engine.spec import SYSTEM_ACTOR
+from engine.store.models import AuditEntry, Case, Task, Timer
 from tests.helpers import count, make_org, make_user, snapshot
 from tests.sample_workflow import BOSS, CLERK, SAMPLE
 

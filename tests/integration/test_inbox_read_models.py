@@ -12,16 +12,16 @@ import pytest
 from sqlalchemy import func, select
 
 from engine.errors import InvalidPayload, NotFound, NotPermitted
-from engine.models import Case, Organisation, Task, TaskEvent, User
 from engine.services import Services
 from engine.spec import Actor
+from engine.store.models import Case, Organisation, Task, TaskEvent, User
 from engine.task_services import TaskServices
 from tests.helpers import snapshot
-from workflows.access import JobAccessPolicy
-from workflows.catalog import build_registry, payload_checks
-from workflows.dashboard import Dashboard, month_boundaries, plan_month
 from workflows.demo import load_demo
-from workflows.task_inbox import TaskFilter, TaskInbox
+from workflows.usecases.access import JobAccessPolicy
+from workflows.usecases.catalog import build_registry, payload_checks
+from workflows.usecases.dashboard import Dashboard, month_boundaries, plan_month
+from workflows.usecases.task_inbox import TaskFilter, TaskInbox
 
 
 @pytest.fixture

@@ -11,17 +11,17 @@ from flask.cli import ScriptInfo
 from sqlalchemy import update
 from sqlalchemy.engine import make_url
 
-from engine.invariants import check_all
-from engine.models import AuditEntry, OutboxMessage, Timer
-from engine.outbox import OutboxSweep, SmtpSettings
+from engine.jobs.outbox import OutboxSweep, SmtpSettings
+from engine.jobs.timers import TimerSweep
+from engine.ops.invariants import check_all
 from engine.registry import Registry
 from engine.services import Services
-from engine.timers import TimerSweep
+from engine.store.models import AuditEntry, OutboxMessage, Timer
 from tests.helpers import make_org, make_user
 from tests.timer_workflow import EVALUATION
 from webui import create_app
 from webui.cli import main
-from workflows.roles import JOB
+from workflows.domain.roles import JOB
 
 
 @pytest.fixture

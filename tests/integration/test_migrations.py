@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from engine.db import Base, Database
+from engine.store.db import Base, Database
 from webui.migrate import upgrade
 
 

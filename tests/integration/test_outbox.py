@@ -10,11 +10,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from engine.models import OutboxMessage
-from engine.outbox import OutboxSettings, OutboxSweep, SmtpSettings, incidents, retry_incident
+from engine.jobs.outbox import OutboxSettings, OutboxSweep, SmtpSettings, incidents, retry_incident
+from engine.store.models import OutboxMessage
 from tests.helpers import make_org, make_user
 from tests.smtp import SmtpServer, free_port
-from workflows.roles import JOB
+from workflows.domain.roles import JOB
 
 
 @pytest.fixture

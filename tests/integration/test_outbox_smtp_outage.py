@@ -7,19 +7,19 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from engine.audit import verify_all
-from engine.models import OutboxMessage, User
-from engine.outbox import OutboxSweep, SmtpSettings
-from engine.passwords import hash_password
-from engine.reminders import ReminderSettings, ReminderSweep
-from engine.timers import Outcome, TimerSweep
+from engine.identity.passwords import hash_password
+from engine.jobs.outbox import OutboxSweep, SmtpSettings
+from engine.jobs.reminders import ReminderSettings, ReminderSweep
+from engine.jobs.timers import Outcome, TimerSweep
+from engine.store.models import OutboxMessage, User
 from tests.faults.harness import assert_nothing_lost
 from tests.helpers import make_org, make_user
 from tests.smtp import SmtpServer, free_port
 from tests.timer_workflow import EVALUATION
 from tests.totp import enrol, next_code
 from webui import create_app
-from workflows.access import JobAccessPolicy
-from workflows.roles import JOB
+from workflows.domain.roles import JOB
+from workflows.usecases.access import JobAccessPolicy
 
 PASSWORD = "een-lang-wachtwoord-voor-de-test"
 

@@ -12,9 +12,9 @@ from sqlalchemy import select
 
 from engine.audit import verify_all
 from engine.errors import InvalidPayload
-from engine.models import AuditEntry, Case
 from engine.registry import Registry
 from engine.services import Services
+from engine.store.models import AuditEntry, Case
 from tests.helpers import make_org, make_user, snapshot
 from tests.sample_workflow import CLERK, SAMPLE
 

@@ -12,17 +12,17 @@ import pytest
 from sqlalchemy import select
 
 from engine.errors import InvalidPayload
-from engine.models import NotificationLog, OutboxMessage, Task, User
-from engine.outbox import OutboxSweep, SmtpSettings
+from engine.jobs.outbox import OutboxSweep, SmtpSettings
+from engine.jobs.reminders import ReminderSettings, ReminderSweep, set_notify
 from engine.registry import Registry
-from engine.reminders import ReminderSettings, ReminderSweep, set_notify
 from engine.services import Services
+from engine.store.models import NotificationLog, OutboxMessage, Task, User
 from engine.task_services import TaskServices
 from engine.workdays import AMSTERDAM
 from tests.helpers import count, make_org, make_user, snapshot
 from tests.timer_workflow import EVALUATION
-from workflows.access import JobAccessPolicy
-from workflows.roles import HARRIE, JOB
+from workflows.domain.roles import HARRIE, JOB
+from workflows.usecases.access import JobAccessPolicy
 
 PERSONAL = {"first_name": "Jan", "last_name": "Hoogeveen", "bsn": "123456782", "diagnose": "autismespectrum",
             "uitkering": "Wajong-uitkering", "notitie": "slaapt slecht door medicatie"}
@@ -33,7 +33,7 @@ def local(year: int, month: int, day: int, hour: int, minute: int = 0) -> dateti
 
 
 def first_names(session, case_ids):
-    from engine.models import Case
+    from engine.store.models import Case
 
     rows = session.execute(select(Case.id, Case.data).where(Case.id.in_(case_ids))).all()
     return {cid: data.get("first_name", "") for cid, data in rows}
@@ -138,7 +138,7 @@ def test_offsets_that_passed_together_give_one_mail_not_a_burst(world, smtp_serv
 
 
 def test_a_moved_due_date_gets_its_own_reminders(world, db, smtp_server):
-    from engine.models import Task
+    from engine.store.models import Task
 
     due = local(2026, 11, 30, 17)
     case = world.case(due, assignee=world.sanne)

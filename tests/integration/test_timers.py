@@ -10,15 +10,15 @@ from sqlalchemy import select
 
 from engine.audit import verify_all
 from engine.errors import NotFound, StaleCase
-from engine.models import AuditEntry, Case, Timer
+from engine.jobs.timers import Outcome, TimerSettings, TimerSweep, incidents, retry_incident
 from engine.registry import Registry
 from engine.services import Services
-from engine.timers import Outcome, TimerSettings, TimerSweep, incidents, retry_incident
+from engine.store.models import AuditEntry, Case, Timer
 from tests import timer_workflow
 from tests.faults.harness import seed_due_timers
 from tests.helpers import count, make_org, make_user, snapshot
 from tests.timer_workflow import EVALUATION
-from workflows.roles import JOB
+from workflows.domain.roles import JOB
 
 
 @pytest.fixture(autouse=True)

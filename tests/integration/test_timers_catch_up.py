@@ -8,13 +8,13 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from engine.audit import verify_all
-from engine.models import AuditEntry, Timer
+from engine.jobs.timers import Outcome, TimerSettings, TimerSweep
 from engine.registry import Registry
 from engine.services import Services
-from engine.timers import Outcome, TimerSettings, TimerSweep
+from engine.store.models import AuditEntry, Timer
 from tests.helpers import make_org, make_user
 from tests.timer_workflow import EVALUATION
-from workflows.roles import JOB
+from workflows.domain.roles import JOB
 
 
 def test_clock_moved_three_days_forward_fires_each_missed_evaluation_once_in_due_order(db, clock):

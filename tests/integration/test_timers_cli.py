@@ -9,13 +9,13 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from engine.models import OutboxMessage, Timer, WorkerHeartbeat
 from engine.registry import Registry
 from engine.services import Services
+from engine.store.models import OutboxMessage, Timer, WorkerHeartbeat
 from tests.helpers import count, make_org, make_user
 from tests.timer_workflow import EVALUATION
 from webui.cli import main
-from workflows.roles import JOB
+from workflows.domain.roles import JOB
 
 
 @pytest.fixture

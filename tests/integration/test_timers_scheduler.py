@@ -10,17 +10,17 @@ from datetime import UTC, datetime, timedelta
 
 from apscheduler.triggers.interval import IntervalTrigger
 
-from engine.models import WorkerHeartbeat
-from engine.outbox import OutboxSweep, SmtpSettings
+from engine.jobs.outbox import OutboxSweep, SmtpSettings
+from engine.jobs.reminders import ReminderSweep
+from engine.jobs.scheduler import Sweeps, build_scheduler
+from engine.jobs.timers import TimerSweep
 from engine.registry import Registry
-from engine.reminders import ReminderSweep
-from engine.scheduler import Sweeps, build_scheduler
-from engine.timers import TimerSweep
+from engine.store.models import WorkerHeartbeat
 from tests.helpers import count
 from tests.smtp import free_port
 from tests.timer_workflow import EVALUATION
 from webui import create_app
-from workflows.access import JobAccessPolicy
+from workflows.usecases.access import JobAccessPolicy
 
 
 def make_sweeps(db, clock) -> Sweeps:

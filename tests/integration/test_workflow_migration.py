@@ -19,8 +19,8 @@ from sqlalchemy import select
 
 from engine.audit import verify_all
 from engine.clock import ensure_utc
-from engine.models import AuditEntry, Case, Task, Timer
 from engine.registry import Registry
+from engine.store.models import AuditEntry, Case, Task, Timer
 from engine.versioning import MIGRATION_TRIGGER
 from engine.workdays import add_working_days
 from tests.helpers import T0
@@ -29,9 +29,9 @@ from tests.plan_world import make_world, run_due_timers
 from webui import create_app
 from webui.cli import main
 from webui.filters import nl_datetime
-from workflows import candidate_plan as plan
-from workflows.models import Candidate
-from workflows.rules import add_months
+from workflows.domain import candidate_plan as plan
+from workflows.domain.rules import add_months
+from workflows.storage.models import Candidate
 
 START = date(2026, 11, 30)
 MIGRATION_DAY = add_months(START, 5) + timedelta(days=10)  # plan A is in its follow-up phase

@@ -8,16 +8,16 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from engine.case_migration import migrate_case
-from engine.invariants import check_all
-from engine.models import AuditEntry, Case
+from engine.ops.case_migration import migrate_case
+from engine.ops.invariants import check_all
 from engine.runtime import apply_transition, load_case
 from engine.spec import SYSTEM_ACTOR
+from engine.store.models import AuditEntry, Case
 from engine.versioning import MIGRATION_TRIGGER
 from tests.plan_v2 import MIGRATION, deploy_v2
 from tests.plan_world import make_world, run_due_timers
-from workflows import candidate_plan as plan
-from workflows.rules import add_months
+from workflows.domain import candidate_plan as plan
+from workflows.domain.rules import add_months
 
 START = date(2026, 11, 30)
 

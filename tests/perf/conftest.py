@@ -8,7 +8,7 @@ from typing import Any
 import psycopg
 from sqlalchemy import event
 
-from engine.db import Database
+from engine.store.db import Database
 
 
 def statements_of(db: Database, fn: Callable[[], Any]) -> list[tuple[str, Any]]:

@@ -14,17 +14,17 @@ import pytest
 
 from bench.inbox_scale import generate
 from engine import inbox
-from engine.db import Database
 from engine.services import Services
 from engine.spec import Actor
+from engine.store.db import Database
 from tests import dbs
 from tests.conftest import DB_KINDS
 from tests.faults.harness import registry as evaluation_registry
 from tests.faults.harness import seed_due_timers
 from tests.perf.conftest import plan, selects_of
-from workflows.access import JobAccessPolicy
-from workflows.catalog import build_registry
-from workflows.roles import JOB
+from workflows.domain.roles import JOB
+from workflows.usecases.access import JobAccessPolicy
+from workflows.usecases.catalog import build_registry
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 CASES = 1000
@@ -80,7 +80,7 @@ def assert_ordered_by_index(plans: list[str], indexes: tuple[str, ...], sqlite: 
 def test_a_coachs_inbox_reads_its_index_in_due_order(big):
     policy = JobAccessPolicy(big)
     with big.read() as s:
-        plans = task_plans(big, lambda: inbox.my_tasks(s, policy, coach(big)))
+        plans = task_plans(big, lambda: inbox.mine(s, policy, coach(big)))
     assert_ordered_by_index(plans, ("ix_task_assignee_status_due",), big.sqlite)
 
 
@@ -107,7 +107,7 @@ def test_the_case_page_reads_audit_rows_and_tasks_by_case(big):
 
 def test_the_timer_sweep_picks_due_timers_from_its_index_in_due_order(db):
     from engine.clock import FixedClock
-    from engine.timers import TimerSweep
+    from engine.jobs.timers import TimerSweep
 
     now = seed_due_timers(db, 500, now=NOW)
     with db.engine.begin() as conn:
@@ -128,9 +128,9 @@ def test_the_dashboard_takes_the_trajectories_per_phase_from_the_counters_not_fr
     from sqlalchemy import func, select
 
     from engine.clock import FixedClock
-    from engine.models import Case
-    from workflows.company_trajectory import NAME, OPEN_PHASES
-    from workflows.dashboard import Dashboard
+    from engine.store.models import Case
+    from workflows.domain.company_trajectory import NAME, OPEN_PHASES
+    from workflows.usecases.dashboard import Dashboard
 
     services = Services(db=big, registry=build_registry(), policy=JobAccessPolicy(big), clock=FixedClock(NOW))
     dashboard = Dashboard(services)

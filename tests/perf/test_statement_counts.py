@@ -9,18 +9,18 @@ import pytest
 import transitions
 
 from engine.clock import FixedClock
-from engine.models import Timer
-from engine.timers import TimerSettings, TimerSweep
+from engine.jobs.timers import TimerSettings, TimerSweep
+from engine.store.models import Timer
 from tests.faults.harness import registry as evaluation_registry
 from tests.faults.harness import seed_due_timers
 from tests.helpers import T0, make_org, make_user
 from tests.perf.conftest import statements_of
 from tests.sessions import sign_in_id
 from webui import create_app
-from workflows import invra
-from workflows.catalog import build_registry
-from workflows.company_services import CompanyServices
-from workflows.roles import JOB, WSP
+from workflows.domain import invra
+from workflows.domain.roles import JOB, WSP
+from workflows.usecases.catalog import build_registry
+from workflows.usecases.company_services import CompanyServices
 
 MEETING = {"date": "2026-11-19", "participants": ["job", "wsp"],
            "departments": [{"name": "Productie", "possibilities": "Inpakken"}], "support": "voldoende"}
@@ -118,7 +118,7 @@ def test_each_workflow_version_is_compiled_into_one_machine_once(db, monkeypatch
 
     monkeypatch.setattr(transitions.Machine, "__init__", counting_init)
     from engine.services import Services
-    from workflows.access import JobAccessPolicy
+    from workflows.usecases.access import JobAccessPolicy
 
     svc = Services(db=db, registry=registry, clock=FixedClock(T0), policy=JobAccessPolicy(db))
     company = CompanyServices(svc)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from engine.db import Database
+from engine.store.db import Database
 
 
 def sqlite_files(db: Database) -> list[Path]:

@@ -13,15 +13,15 @@ from pathlib import Path
 from sqlalchemy import inspect, select, text
 from sqlalchemy.engine import make_url
 
-from engine.backup import backup
 from engine.clock import FixedClock
-from engine.db import Database
-from engine.models import OutboxMessage, User
-from engine.passwords import hash_password
+from engine.identity.passwords import hash_password
+from engine.ops.backup import backup
+from engine.store.db import Database
+from engine.store.models import OutboxMessage, User
 from tests.helpers import T0, make_org, make_user
 from tests.smtp import SmtpServer
 from webui import create_app
-from workflows.roles import OPDRACHTGEVER
+from workflows.domain.roles import OPDRACHTGEVER
 
 SECRET_KEY = "de-geheime-sleutel-van-de-test"
 EMAIL = "marieke@korenaar.example"

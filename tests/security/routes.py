@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from flask import Flask
 from sqlalchemy import select, text
 
-from engine.db import Base, Database
-from engine.models import Case, Organisation, Task
-from workflows.models import Candidate
+from engine.store.db import Base, Database
+from engine.store.models import Case, Organisation, Task
+from workflows.storage.models import Candidate
 
 SKIP_METHODS = {"HEAD", "OPTIONS"}
 # Tables a request may touch legitimately without changing anything a user owns.

@@ -94,11 +94,11 @@ def _api_idor(app, email, theirs, own, before):
     api = list(probes(app, theirs, own, api=True))
     if not api:
         return
-    tokens = importlib.import_module("engine.tokens")
+    tokens = importlib.import_module("engine.identity.tokens")
     svc = app.extensions["jobtraject"]
     from sqlalchemy import select
 
-    from engine.models import User
+    from engine.store.models import User
 
     with svc.db.read() as s:
         user_id = s.scalar(select(User.id).where(User.email == email))

@@ -13,8 +13,8 @@ from flask.cli import ScriptInfo
 from sqlalchemy import func, select
 
 from engine.clock import FixedClock
-from engine.models import LoginFailure, OutboxMessage, PasswordResetToken, User
-from engine.passwords import hash_password, password_problem, verify_password
+from engine.identity.passwords import hash_password, password_problem, verify_password
+from engine.store.models import LoginFailure, OutboxMessage, PasswordResetToken, User
 from tests.conftest import demo_app
 from tests.helpers import T0
 from tests.security.conftest import Auth
@@ -117,7 +117,7 @@ def test_job_coach_enrols_at_first_login_and_the_half_logged_in_state_grants_not
     assert stored.totp_enabled_at is not None
     # Recovery codes are stored hashed only, and each one works once.
     with app.extensions["jobtraject"].db.read() as s:
-        from engine.models import RecoveryCode
+        from engine.store.models import RecoveryCode
         hashes = s.scalars(select(RecoveryCode.code_hash)).all()
     assert all(c.replace("-", "") not in hashes for c in codes)
     _logout(client, auth)

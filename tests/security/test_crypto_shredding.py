@@ -16,12 +16,12 @@ from click.testing import CliRunner
 from flask.cli import ScriptInfo
 from sqlalchemy import select
 
-from engine import crypto
-from engine import personal_data as sealing
-from engine.backup import backup
 from engine.clock import FixedClock
-from engine.models import User
+from engine.ops.backup import backup
 from engine.spec import Actor
+from engine.store import crypto
+from engine.store import personal_data as sealing
+from engine.store.models import User
 from tests.helpers import T0
 from tests.plan_steps import PlanSteps as PlanServices
 from tests.security import erasure_scan
@@ -29,8 +29,8 @@ from webui import create_app
 from webui.cli import main
 from webui.migrate import upgrade
 from workflows.demo import load_demo
-from workflows.models import Candidate
-from workflows.privacy import PrivacyServices
+from workflows.storage.models import Candidate
+from workflows.usecases.privacy import PrivacyServices
 
 CANDIDATE, PLAN_CASE = 1, 2  # demo: the first candidate's running plan
 
@@ -175,7 +175,7 @@ def test_the_migration_seals_candidates_stored_in_clear_before_it(empty_db_url, 
 
     from sqlalchemy import insert
 
-    from engine.db import Database
+    from engine.store.db import Database
 
     upgrade(empty_db_url, "0002")
     plain = Database(empty_db_url, data_key_file=tmp_path / "data_key")

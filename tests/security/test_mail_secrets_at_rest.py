@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.secret_mail import SECRET_PLACEHOLDER
+from engine.jobs.secret_mail import SECRET_PLACEHOLDER
 from tests.security.mail_secrets import (
     EMAIL,
     LINK,

@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import select, update
 
 from engine.clock import FixedClock
-from engine.db import Database
 from engine.errors import NotFound
-from engine.models import OutboxMessage
-from engine.outbox import incidents, retry_incident
-from engine.secret_mail import SECRET_PLACEHOLDER
+from engine.jobs.outbox import incidents, retry_incident
+from engine.jobs.secret_mail import SECRET_PLACEHOLDER
+from engine.store.db import Database
+from engine.store.models import OutboxMessage
 from tests.helpers import T0
 from tests.security.mail_secrets import EMAIL, LINK, add_opdrachtgever, ask_reset, make_app, outbox
 from webui.migrate import upgrade

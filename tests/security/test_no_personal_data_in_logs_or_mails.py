@@ -17,14 +17,14 @@ import pytest
 from sqlalchemy import select
 
 from engine.errors import InvalidPayload
-from engine.models import User
 from engine.spec import Actor
+from engine.store.models import User
 from tests.conftest import demo_app
 from tests.plan_steps import PlanSteps as PlanServices
 from tests.security.conftest import Auth
 from webui.scheduling import build_sweeps
-from workflows.company_services import CompanyServices
-from workflows.security import BSN_MESSAGE
+from workflows.domain.security import BSN_MESSAGE
+from workflows.usecases.company_services import CompanyServices
 
 FIRST, LAST = "Canarina", "Zwaluwstaart-7f3a"
 EMAIL = "canarina.zwaluwstaart@example.nl"
@@ -60,7 +60,7 @@ def test_a_candidates_personal_data_never_reaches_a_log_line_or_a_mail(mail_app,
     svc = app.extensions["jobtraject"]
     sanne, ahmed = _actor(svc, "sanne@job.example"), _actor(svc, "ahmed@job.example")
     with svc.db.read() as s:
-        from engine.models import Organisation
+        from engine.store.models import Organisation
 
         korenaar = s.scalar(select(Organisation.id).where(Organisation.name == "Bakkerij De Korenaar"))
         harrie = s.scalar(select(User.id).where(User.email == "harrie@korenaar.example"))

@@ -8,15 +8,15 @@ from datetime import timedelta
 from sqlalchemy import select, text
 
 from engine.audit import verify_all
-from engine.authn import Authn, AuthSettings
-from engine.db import Base, Database
-from engine.models import User
-from engine.passwords import hash_password
+from engine.identity.authn import Authn, AuthSettings
+from engine.identity.passwords import hash_password
 from engine.spec import SYSTEM_ACTOR, Actor
+from engine.store.db import Base, Database
+from engine.store.models import User
 from tests.helpers import T0, make_org, make_user
 from webui import create_app
 from workflows.demo import DEMO_PASSWORD, load_demo
-from workflows.privacy import PrivacyServices
+from workflows.usecases.privacy import PrivacyServices
 
 CANARY = "CANARY-REDEN-9b1c"
 

@@ -13,14 +13,14 @@ from click.testing import CliRunner
 from flask.cli import ScriptInfo
 from sqlalchemy import insert, select
 
-from engine.models import OutboxMessage, ReadAccess
 from engine.spec import SYSTEM_ACTOR
+from engine.store.models import OutboxMessage, ReadAccess
 from tests.plan_steps import PlanSteps as PlanServices
 from webui.cli import main
-from workflows.company_services import CompanyServices
-from workflows.models import Candidate
-from workflows.privacy import PrivacyServices
-from workflows.roles import JOB
+from workflows.domain.roles import JOB
+from workflows.storage.models import Candidate
+from workflows.usecases.company_services import CompanyServices
+from workflows.usecases.privacy import PrivacyServices
 
 PLAN_CASE, CANDIDATE = 2, 1  # demo: Daan Verhoeven's plan at Bakkerij De Korenaar
 NAME = "Verhoeven"
@@ -41,8 +41,8 @@ def _cli(app, *args):
 
 
 def _sanne(app):
-    from engine.models import User
     from engine.spec import Actor
+    from engine.store.models import User
 
     with _svc(app).db.read() as s:
         u = s.scalars(select(User).where(User.email == "sanne@job.example")).one()
@@ -169,7 +169,7 @@ def test_erase_expired_erases_after_the_retention_period_once(app):
 
 
 def test_the_scheduler_runs_the_retention_sweep_daily(app):
-    from engine.scheduler import build_scheduler
+    from engine.jobs.scheduler import build_scheduler
     from webui.scheduling import build_sweeps
 
     svc = _svc(app)

@@ -9,9 +9,9 @@ import pytest
 from engine.errors import InvalidPayload
 from engine.registry import Registry
 from engine.spec import ANY_STATE, SYSTEM, SYSTEM_ACTOR, Actor, CaseView, Ctx
-from workflows import candidate_plan as plan
-from workflows.catalog import build_registry
-from workflows.roles import HARRIE, JOB, OPDRACHTGEVER
+from workflows.domain import candidate_plan as plan
+from workflows.domain.roles import HARRIE, JOB, OPDRACHTGEVER
+from workflows.usecases.catalog import build_registry
 
 START = date(2026, 11, 23)  # a Monday
 JOB_ACTOR = Actor(user_id=1, role=JOB, organisation_id=1)

@@ -10,8 +10,8 @@ from decimal import Decimal
 import pytest
 
 from webui import svg_charts as charts
-from workflows import invra
-from workflows.rules import add_months
+from workflows.domain import invra
+from workflows.domain.rules import add_months
 
 SVG = "{http://www.w3.org/2000/svg}"
 START = date(2026, 7, 13)

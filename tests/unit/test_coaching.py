@@ -8,9 +8,15 @@ from decimal import Decimal
 import pytest
 
 from engine.errors import InvalidPayload
-from workflows import coaching
-from workflows.coaching import Entry
-from workflows.rules import CoachingRules, add_months, clean_schedule, clean_settings, rules_from
+from workflows.domain import coaching
+from workflows.domain.coaching import Entry
+from workflows.domain.rules import (
+    CoachingRules,
+    add_months,
+    clean_schedule,
+    clean_settings,
+    rules_from,
+)
 
 START = date(2026, 11, 23)  # a Monday
 RULES = CoachingRules()

@@ -9,11 +9,11 @@ import pytest
 from engine.errors import InvalidPayload
 from engine.registry import Registry
 from engine.spec import SYSTEM, Actor, CaseView, Ctx, Guard, WorkingDays
-from workflows import company_records as rec
-from workflows import invra
-from workflows.catalog import build_registry
-from workflows.company_trajectory import OPEN_PHASES, WORKFLOW
-from workflows.roles import JOB, OPDRACHTGEVER, ROLES, WSP
+from workflows.domain import company_records as rec
+from workflows.domain import invra
+from workflows.domain.company_trajectory import OPEN_PHASES, WORKFLOW
+from workflows.domain.roles import JOB, OPDRACHTGEVER, ROLES, WSP
+from workflows.usecases.catalog import build_registry
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # Monday, 09:00 in Amsterdam
 JOB_ACTOR = Actor(user_id=1, role=JOB, organisation_id=1, name="Sanne")

@@ -7,8 +7,8 @@ import sqlite3
 import pytest
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 
-from engine.db import classify_error
 from engine.errors import DatabaseBusy, DatabaseUnavailable
+from engine.store.db import classify_error
 
 
 class PgError(Exception):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from engine.errors import InvalidPayload
-from workflows import invra
+from workflows.domain import invra
 
 ALL_TWO = {code: 2 for code in invra.CODES}
 

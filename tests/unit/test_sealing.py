@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from engine.sealing import MAIL_PURPOSE, SealBroken, Sealer, derive_key, mail_sealer
-from engine.secret_mail import SECRET_PLACEHOLDER, fill
+from engine.jobs.sealing import MAIL_PURPOSE, SealBroken, Sealer, derive_key, mail_sealer
+from engine.jobs.secret_mail import SECRET_PLACEHOLDER, fill
 
 LINK = "https://jobtraject.test/wachtwoord-herstellen/Zq3-token_that_must_not_leak"
 ROW = b"outbox\n<abc@jobtraject>\nmarieke@korenaar.example"

@@ -11,7 +11,7 @@ from engine.registry import Registry
 from engine.spec import SYSTEM, Transition
 from engine.versioning import MIGRATION_TRIGGER
 from tests.plan_v2 import MIGRATION, PLAN_V2
-from workflows import candidate_plan as plan
+from workflows.domain import candidate_plan as plan
 
 
 def _registry(*versions) -> Registry:

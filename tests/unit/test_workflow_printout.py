@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from engine.printout import render
-from workflows.catalog import build_registry
+from workflows.usecases.catalog import build_registry
 
 SNAPSHOTS = Path(__file__).resolve().parent.parent / "snapshots"
 

@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from engine.models import AuditEntry, Case, Organisation, User
-from workflows.models import Candidate
+from engine.store.models import AuditEntry, Case, Organisation, User
+from workflows.storage.models import Candidate
 
 DEMO_COMPANIES = ("Bakkerij De Korenaar", "Hoveniersbedrijf Groen & Zo", "Logistiek Centrum Arnhem",
                   "Zorgcentrum De Linde", "Tuincentrum De Bongerd", "Drukkerij Het Gulden Boek")

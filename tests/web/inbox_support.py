@@ -8,9 +8,9 @@ from datetime import datetime
 from sqlalchemy import select, update
 
 from engine.clock import ensure_utc
-from engine.models import Case, Organisation, Task, TaskEvent, User
 from engine.services import Services
 from engine.spec import Actor
+from engine.store.models import Case, Organisation, Task, TaskEvent, User
 from tests.helpers import snapshot
 from workflows.demo import DEMO_PASSWORD
 

@@ -21,7 +21,7 @@ from tests.web.case_support import (
     text,
     user_id,
 )
-from workflows import invra
+from workflows.domain import invra
 
 DEPARTMENTS = {"departments-0-name": "Aanleg", "departments-0-possibilities": "Grond egaliseren, tegels aanvoeren",
                "departments-1-name": "Onderhoud", "departments-1-possibilities": ""}
@@ -222,8 +222,8 @@ def test_case_extras_give_any_workflow_its_diagram_and_audit_trail(app):
     """What `_diagram.html` and `_audit.html` need, here for a candidate plan (the plan page includes them)."""
     from sqlalchemy import select
 
-    from engine.models import Case
     from engine.spec import Actor
+    from engine.store.models import Case
     from tests.web.case_support import db
     from webui.cases import case_extras
 

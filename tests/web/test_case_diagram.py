@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from engine.models import AuditEntry
+from engine.store.models import AuditEntry
 from webui.cases.audit import audit_lines
 from webui.diagram import edges, layout, mermaid, phase_list, render_svg
-from workflows.catalog import all_workflows
-from workflows.company_trajectory import WORKFLOW as COMPANY
+from workflows.domain.company_trajectory import WORKFLOW as COMPANY
+from workflows.usecases.catalog import all_workflows
 
 WORKFLOWS = {wf.name: wf for wf in all_workflows()}
 

@@ -60,7 +60,7 @@ def test_a_guard_that_says_no_gives_its_reason_and_changes_nothing(app, client, 
 
 
 def test_hiring_is_disabled_until_a_harrie_is_named(app, client, auth):
-    from workflows import invra
+    from workflows.domain import invra
 
     case = case_of(app, "Logistiek Centrum Arnhem")
     auth.login(WSP_GELDERLAND)

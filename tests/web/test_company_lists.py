@@ -7,7 +7,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from engine.models import Case, Organisation
+from engine.store.models import Case, Organisation
 from tests.web.case_support import (  # noqa: F401 - fixtures
     EMPLOYER_KORENAAR,
     HARRIE_KORENAAR,
@@ -20,7 +20,7 @@ from tests.web.case_support import (  # noqa: F401 - fixtures
     plain,
     text,
 )
-from workflows.models import Candidate
+from workflows.storage.models import Candidate
 
 NIJMEGEN = {"Bakkerij De Korenaar", "Hoveniersbedrijf Groen & Zo", "Zorgcentrum De Linde"}
 GELDERLAND = {"Logistiek Centrum Arnhem", "Tuincentrum De Bongerd", "Drukkerij Het Gulden Boek"}

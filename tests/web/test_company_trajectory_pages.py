@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from engine.models import Case, Organisation
+from engine.store.models import Case, Organisation
 
 
 def _case_of(app, company: str) -> int:

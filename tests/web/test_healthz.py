@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from engine.workers import beat
+from engine.jobs.workers import beat
 from tests.helpers import T0
 
 

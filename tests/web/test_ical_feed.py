@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from engine.models import Organisation, User
+from engine.store.models import Organisation, User
 from tests.helpers import T0
 from tests.timer_workflow import EVALUATION
 

@@ -11,7 +11,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import event, insert, select
 
-from engine.models import Case, Task
+from engine import inbox
+from engine.store.models import Case, Task
 from engine.task_services import TaskServices
 from tests.web.inbox_support import (  # noqa: F401 - fixtures: a fast demo `app`
     AHMED,
@@ -282,7 +283,8 @@ def test_the_navigation_counts_my_open_and_late_tasks_and_my_queue(app, client, 
         mine = s.scalars(select(Task).join(Case).where(Task.assignee_id == who.user_id, Task.status == "open")).all()
     late = [t for t in mine if t.due_at is not None and t.due_at.replace(tzinfo=UTC) < datetime(2026, 11, 22, 23, 0,
                                                                                               tzinfo=UTC)]
-    queue = svc.queue(who)
+    with svc.db.read() as s:
+        queue = inbox.queue(s, svc.policy, who)
     sign_in(client, email)
     for path in ("/", "/archief", "/meldingen", f"/zaken/{task(app, task_id(app, BAKERY, 'support_hr')).case_id}"):
         r = client.get(path)
@@ -383,7 +385,7 @@ def test_the_queue_shows_50_tasks_a_page_and_its_next_page_keeps_the_search(app,
 
 def test_a_coach_with_hundreds_of_tasks_pages_through_them_most_urgent_first_with_true_counts(app, client):
     """A page holds 100 tasks in due order; each group's count and the parked count are of all of them."""
-    from workflows.task_inbox import INBOX_PAGE
+    from workflows.usecases.task_inbox import INBOX_PAGE
 
     sanne = user_id(app, SANNE)
     with services(app).db.write() as s:

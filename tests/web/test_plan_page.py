@@ -15,18 +15,18 @@ import pytest
 from sqlalchemy import select
 
 from engine.clock import FixedClock
-from engine.models import AuditEntry, Case, Organisation, User
+from engine.jobs.timers import TimerSweep
 from engine.spec import Actor
-from engine.timers import TimerSweep
+from engine.store.models import AuditEntry, Case, Organisation, User
 from tests.helpers import T0, snapshot
 from tests.plan_steps import PlanSteps as PlanServices
 from tests.sessions import sign_in
 from webui import create_app
 from webui.migrate import upgrade
-from workflows import invra
 from workflows.demo import load_demo
-from workflows.models import Candidate
-from workflows.plan_models import (
+from workflows.domain import invra
+from workflows.storage.models import Candidate
+from workflows.storage.plan_models import (
     CoachingEntry,
     InvraObservation,
     PlanDocument,

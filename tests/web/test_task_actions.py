@@ -8,8 +8,8 @@ import html
 
 from sqlalchemy import select
 
-from engine import tokens
-from engine.models import Case, Task, User
+from engine.identity import tokens
+from engine.store.models import Case, Task, User
 from tests.web.inbox_support import (  # noqa: F401 - fixtures: a fast demo `app`
     MARIEKE,
     SANNE,

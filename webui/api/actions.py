@@ -18,9 +18,9 @@ from webui.api.errors import request_id
 from webui.api.schemas import check, integral
 from webui.api.views import _args, _body, _case_id, _json, action_json, case_full
 from webui.extensions import services
-from workflows.candidate_plan import NAME as CANDIDATE_PLAN
-from workflows.directory import Directory
-from workflows.plan_services import PlanServices
+from workflows.domain.candidate_plan import NAME as CANDIDATE_PLAN
+from workflows.usecases.directory import Directory
+from workflows.usecases.plan_services import PlanServices
 
 
 def case_with_actions(case_id: int) -> dict[str, Any]:

@@ -13,8 +13,8 @@ from typing import Any
 
 from flask import g, request
 
+from engine.identity.tokens import actor_for_token
 from engine.spec import Actor
-from engine.tokens import actor_for_token
 from webui.api.errors import ApiError
 from webui.extensions import services
 

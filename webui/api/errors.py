@@ -19,8 +19,8 @@ from flask import Flask, Response, g, request
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
-from engine.db import classify_error
 from engine.errors import DatabaseBusy, EngineError
+from engine.store.db import classify_error
 
 log = logging.getLogger(__name__)
 

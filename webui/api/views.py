@@ -12,12 +12,12 @@ from sqlalchemy.exc import DBAPIError
 
 from engine.clock import ensure_utc
 from engine.errors import CaseNotFound, DatabaseBusy, EngineError, NotFound
-from engine.models import AuditEntry
 from engine.perform import ActionOption
 from engine.registry import Registry
 from engine.runtime import TriggerOption
 from engine.services import CaseSnapshot, Services, TaskSnapshot
 from engine.spec import Actor, Workflow
+from engine.store.models import AuditEntry
 from engine.task_services import TaskServices
 from engine.workdays import AMSTERDAM
 from webui.api import bp, openapi
@@ -38,10 +38,10 @@ from webui.api.schemas import (
 )
 from webui.auth import public
 from webui.extensions import services
-from workflows.candidate_plan import NAME as CANDIDATE_PLAN
-from workflows.company_services import CompanyServices
-from workflows.company_trajectory import NAME as COMPANY_TRAJECTORY
-from workflows.plan_services import PlanServices
+from workflows.domain.candidate_plan import NAME as CANDIDATE_PLAN
+from workflows.domain.company_trajectory import NAME as COMPANY_TRAJECTORY
+from workflows.usecases.company_services import CompanyServices
+from workflows.usecases.plan_services import PlanServices
 
 # -- starting a case: per workflow, the data it takes and the use case the UI calls ----------
 

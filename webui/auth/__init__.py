@@ -1,7 +1,7 @@
 """Login (password, then a code), logout, the current user; `login_required` guards every page.
 
 The signed cookie holds only a random session id (`sid`); the session itself is a row in
-`user_session` (engine.authn), so logging out or changing the password ends it for good.
+`user_session` (engine.identity.authn), so logging out or changing the password ends it for good.
 Between the password and the code the cookie holds `pending_uid`, which grants nothing:
 `g.user` stays None until the second step is done.
 """
@@ -14,7 +14,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, abort, current_app, g, redirect, request, session, url_for
 
-from engine.authn import Authn
+from engine.identity.authn import Authn
 from engine.spec import Actor
 
 bp = Blueprint("auth", __name__)

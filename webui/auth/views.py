@@ -19,7 +19,7 @@ from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from engine.errors import InvalidPayload
-from engine.passwords import MAX_LENGTH
+from engine.identity.passwords import MAX_LENGTH
 from webui.auth import authn, bp, login_required, public
 
 PENDING_SECONDS = 300
@@ -155,7 +155,7 @@ def enrol_at_login():
 
 
 def _enrol(uid: int, *, at_login: bool):
-    from engine.models import User
+    from engine.store.models import User
     from webui.extensions import services
 
     a = authn()

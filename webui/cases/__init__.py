@@ -39,17 +39,17 @@ from webui.cases.forms import ActionForm, Choices, form_class
 from webui.diagram import layout, mermaid, phase_list, render_svg
 from webui.extensions import services
 from webui.filters import nl_date
-from workflows import invra
-from workflows.company_records import (
+from workflows.domain import invra
+from workflows.domain.company_records import (
     CANDIDATE_STATUSES,
     MEETING_PARTIES,
     REJECTION_REASONS,
     STOP_REASONS,
     SUPPORT_LEVELS,
 )
-from workflows.company_services import CompanyServices
-from workflows.company_trajectory import NAME as COMPANY_TRAJECTORY
-from workflows.directory import Directory
+from workflows.domain.company_trajectory import NAME as COMPANY_TRAJECTORY
+from workflows.usecases.company_services import CompanyServices
+from workflows.usecases.directory import Directory
 
 bp = Blueprint("cases", __name__, url_prefix="/zaken")
 

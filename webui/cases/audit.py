@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from engine.models import AuditEntry
 from engine.runtime import START_TRIGGER
 from engine.spec import SYSTEM, Workflow
-from workflows.company_records import REJECTION_REASONS, STOP_REASONS
-from workflows.roles import role_label
+from engine.store.models import AuditEntry
+from workflows.domain.company_records import REJECTION_REASONS, STOP_REASONS
+from workflows.domain.roles import role_label
 
 # Codes in a payload that explain a step, shown as its reason (company trajectory).
 PAYLOAD_REASONS: dict[str, dict[str, str]] = {

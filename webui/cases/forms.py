@@ -2,7 +2,7 @@
 
 The forms only *carry* input: they turn what was typed into the payload shape the
 workflow's cleaner expects (lists from one-per-line text, numbers, yes/no) and leave every
-check to that cleaner, so the rules live in one place (`workflows.company_records`) and its
+check to that cleaner, so the rules live in one place (`workflows.domain.company_records`) and its
 Dutch messages come back next to the right field. `ACTION_FORMS` maps trigger -> form class.
 """
 
@@ -31,8 +31,8 @@ try:  # WTForms >= 3.3 wants option objects; older versions take (value, label) 
 except ImportError:  # pragma: no cover
     SelectChoice = None  # type: ignore[assignment,misc]
 
-from workflows import invra
-from workflows.company_records import (
+from workflows.domain import invra
+from workflows.domain.company_records import (
     MEETING_PARTIES,
     REJECTION_REASONS,
     STOP_REASONS,

@@ -17,10 +17,10 @@ from engine.errors import InvalidPayload, NotPermitted
 from webui.auth import current_actor, login_required, roles_required
 from webui.cases.forms import Choice, IsoDate, Number, Text, YesNo, options
 from webui.extensions import services
-from workflows.company_services import TARGET_GROUPS, CompanyServices
-from workflows.company_trajectory import NAME as COMPANY_TRAJECTORY
-from workflows.directory import Directory
-from workflows.roles import JOB, WSP
+from workflows.domain.company_trajectory import NAME as COMPANY_TRAJECTORY
+from workflows.domain.roles import JOB, WSP
+from workflows.usecases.company_services import TARGET_GROUPS, CompanyServices
+from workflows.usecases.directory import Directory
 
 bp = Blueprint("companies", __name__)
 

@@ -6,8 +6,8 @@ from flask import Blueprint, render_template
 
 from webui.auth import current_actor, roles_required
 from webui.extensions import services
-from workflows.dashboard import Dashboard
-from workflows.roles import ADMIN, JOB
+from workflows.domain.roles import ADMIN, JOB
+from workflows.usecases.dashboard import Dashboard
 
 bp = Blueprint("dashboard", __name__)
 

@@ -2,7 +2,7 @@
 
 Views are thin: form -> use case (`engine.task_services.TaskServices`) -> redirect, or the
 page again with the Dutch message and the input kept. Lists come from the read model in
-`workflows.task_inbox` (one query per list). The navigation's counts come from one
+`workflows.usecases.task_inbox` (one query per list). The navigation's counts come from one
 aggregate query per page, cached on `g`.
 """
 
@@ -20,7 +20,7 @@ from engine.inbox import PARKED, TaskCounts
 from engine.task_services import MAX_REASON, TaskServices
 from webui.auth import current_actor, login_required
 from webui.extensions import services
-from workflows.task_inbox import INBOX_PAGE, TaskFilter, TaskInbox, task_ids
+from workflows.usecases.task_inbox import INBOX_PAGE, TaskFilter, TaskInbox, task_ids
 
 bp = Blueprint("inbox", __name__)
 

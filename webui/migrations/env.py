@@ -6,9 +6,9 @@ import os
 
 from alembic import context
 
-import engine.models  # noqa: F401 - register tables
-import workflows.models  # noqa: F401
-from engine.db import Base, make_engine
+import engine.store.models  # noqa: F401 - register tables
+import workflows.storage.models  # noqa: F401
+from engine.store.db import Base, make_engine
 
 config = context.config
 target_metadata = Base.metadata

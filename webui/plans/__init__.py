@@ -1,7 +1,7 @@
 """The candidate plan page: the year as a timeline, goals, evaluations, INVRA, coaching hours.
 
 One page per plan (`/plannen/<case id>`) and one small POST form per declared action
-(`workflows.plan_actions`). Views are thin: form -> payload -> `Services.perform` (the one
+(`workflows.domain.plan_actions`). Views are thin: form -> payload -> `Services.perform` (the one
 write path; the version the form was read at is checked inside its transaction) -> an
 `EngineError` becomes a message on the re-shown form (422; a stale form 409; an unknown or
 invisible plan 404) -> redirect (post/redirect/get). What a role may do, and why not, comes
@@ -20,18 +20,18 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from sqlalchemy import select
 
 from engine.errors import CaseNotFound, EngineError, InvalidPayload, StaleCase
-from engine.models import User
 from engine.perform import ActionOption
 from engine.spec import Actor
+from engine.store.models import User
 from webui import svg_charts as charts
 from webui.auth import current_actor, login_required
 from webui.cases import case_extras
 from webui.extensions import services
 from webui.plans import forms as f
-from workflows import candidate_plan as plan
-from workflows import coaching, invra
-from workflows.plan_services import GOAL_STATUSES, PlanOverview, PlanServices
-from workflows.roles import HARRIE, OPDRACHTGEVER
+from workflows.domain import candidate_plan as plan
+from workflows.domain import coaching, invra
+from workflows.domain.roles import HARRIE, OPDRACHTGEVER
+from workflows.usecases.plan_services import GOAL_STATUSES, PlanOverview, PlanServices
 
 bp = Blueprint("plans", __name__, url_prefix="/plannen")
 
@@ -175,7 +175,7 @@ def show(case_id: int):
 
 @dataclass(frozen=True)
 class Form:
-    """One form on the plan page and the declared action(s) it performs (`workflows.plan_actions`)."""
+    """One form on the plan page and the declared action(s) it performs (`workflows.domain.plan_actions`)."""
 
     actions: tuple[str, ...]  # the form is shown when the role may do one of these now
     form: Callable[..., f.PlanForm]

@@ -14,10 +14,10 @@ from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.i18n import get_translations
 from wtforms.validators import DataRequired, Length, Optional
 
-from workflows import candidate_plan as plan
-from workflows import coaching, invra
-from workflows.plan_services import GOAL_OWNERS, GOAL_STATUSES, SKIP_REASONS
-from workflows.rules import SCHEDULE_SETTINGS
+from workflows.domain import candidate_plan as plan
+from workflows.domain import coaching, invra
+from workflows.domain.rules import SCHEDULE_SETTINGS
+from workflows.usecases.plan_services import GOAL_OWNERS, GOAL_STATUSES, SKIP_REASONS
 
 try:  # WTForms 3.3 declares options as SelectChoice; older versions take (value, label) pairs
     from wtforms.fields.choices import SelectChoice

@@ -13,8 +13,8 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
-from engine import tokens
 from engine.errors import EngineError, InvalidPayload
+from engine.identity import tokens
 from webui.auth import login_required
 from webui.extensions import services
 

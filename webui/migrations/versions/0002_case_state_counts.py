@@ -1,6 +1,6 @@
 """case state counts: counters per workflow and state, kept by triggers on wf_case
 
-The dashboard reads these instead of counting cases (engine/case_counts.py says why).
+The dashboard reads these instead of counting cases (engine/store/case_counts.py says why).
 The existing cases are counted once here; from then on the triggers keep the counts.
 
 Revision ID: 0002
@@ -9,7 +9,7 @@ Revises: 0001
 from alembic import op
 import sqlalchemy as sa
 
-from engine import case_counts
+from engine.store import case_counts
 
 revision = '0002'
 down_revision = '0001'

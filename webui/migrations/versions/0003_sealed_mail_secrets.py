@@ -1,6 +1,6 @@
 """sealed mail secrets: outbox_message.sealed_secret and secret_expires_at
 
-Reset links in queued mail are kept sealed from now on (engine/secret_mail.py). Links
+Reset links in queued mail are kept sealed from now on (engine/jobs/secret_mail.py). Links
 already stored in clear by earlier versions are removed here; a reset mail that was still
 waiting is marked `expired` rather than sent without its link (the user asks again).
 

@@ -2,7 +2,7 @@
 
 Candidates' personal data and the free text written about them are stored sealed
 (AES-GCM) with a data key per candidate, wrapped under the master key in DATA_KEY_FILE
-(engine/personal_data.py). This creates the key and index tables, widens the sealed columns to
+(engine/store/personal_data.py). This creates the key and index tables, widens the sealed columns to
 text on PostgreSQL, and seals the rows stored in clear so far.
 
 Revision ID: 0003
@@ -12,8 +12,8 @@ from alembic import context, op
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from engine import crypto
-from engine import personal_data as sealing
+from engine.store import crypto
+from engine.store import personal_data as sealing
 
 revision = '0004'
 down_revision = '0003'
@@ -48,8 +48,8 @@ def upgrade() -> None:
 
 
 def _seal_existing(conn) -> None:
-    from workflows import plan_models as P
-    from workflows.models import Candidate
+    from workflows.storage import plan_models as P
+    from workflows.storage.models import Candidate
 
     master = crypto.master_for(context.config.attributes.get('data_key_file'))
     session = Session(bind=conn, info={crypto.SESSION_INFO: master}, autoflush=False)

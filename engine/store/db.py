@@ -1,0 +1,225 @@
+"""Database access: engines with the right SQLite pragmas and transaction scopes.
+
+No import-time globals: the application builds one `Database` from its configuration.
+On SQLite every write transaction starts with `BEGIN IMMEDIATE` (a deferred transaction
+that reads and then writes fails at once with SQLITE_BUSY, whatever the busy timeout);
+read-only scopes keep a deferred `BEGIN` so readers never queue behind writers in WAL mode.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+from engine.errors import DatabaseBusy, DatabaseUnavailable
+from engine.store import crypto
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+def is_sqlite(url: str) -> bool:
+    return url.startswith("sqlite")
+
+
+def make_engine(url: str, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS, **kwargs: Any) -> Engine:
+    """Create an engine; on SQLite with WAL, foreign keys, busy timeout and explicit BEGIN.
+
+    On PostgreSQL `pool_pre_ping` tests each pooled connection before use, so after a server
+    restart the application reconnects by itself instead of failing once per stale connection.
+    `hide_parameters`: SQL parameters are personal data; they never go into log lines or
+    error messages, whatever the log level.
+    """
+    kwargs.setdefault("hide_parameters", True)
+    if is_sqlite(url):
+        connect_args = kwargs.pop("connect_args", {})
+        connect_args.setdefault("timeout", busy_timeout_ms / 1000)
+        connect_args.setdefault("check_same_thread", False)
+        engine = create_engine(url, connect_args=connect_args, **kwargs)
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_conn, _record) -> None:  # pragma: no cover - driver hook
+            # Let SQLAlchemy's "begin" event emit BEGIN itself (pysqlite's own is lazy).
+            dbapi_conn.isolation_level = None
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+            cur.execute("PRAGMA secure_delete=ON")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn) -> None:  # pragma: no cover - driver hook
+            mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+            # Straight to the driver: once per transaction, SQLAlchemy's statement path cost more.
+            # A driver error raised here bypasses SQLAlchemy's wrapping: wrap it the same way,
+            # so a lock timeout is classified (DatabaseBusy, a 503) like any other.
+            try:
+                conn.connection.driver_connection.execute(f"BEGIN {mode}")
+            except sqlite3.Error as exc:
+                raise DBAPIError.instance(f"BEGIN {mode}", None, exc, sqlite3.Error) from exc
+
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    kwargs.setdefault("pool_size", 10)
+    kwargs.setdefault("max_overflow", 20)
+    return create_engine(url, **kwargs)
+
+
+# PostgreSQL aborted the transaction to break a deadlock, a serialization conflict or a lock wait.
+RETRYABLE_SQLSTATES = {"40P01", "40001", "55P03"}
+# PostgreSQL: out of disk space / resources; a read-only transaction or standby; shutting down.
+FULL_SQLSTATES = {"53100", "53000", "53200"}
+READONLY_SQLSTATES = {"25006"}
+DOWN_SQLSTATE_CLASSES = ("08", "57")  # connection exception, operator intervention (restart)
+
+_BUSY_TEXT = ("database is locked", "database table is locked", "busy", "lock timeout", "timeout")
+_FULL_TEXT = ("database or disk is full", "no space left", "disk full")
+_READONLY_TEXT = ("readonly database", "read-only", "read only")
+_DOWN_TEXT = ("could not connect", "connection", "server closed", "terminating connection",
+              "unable to open database", "disk i/o error", "the database system is",
+              "ssl syscall", "eof detected", "consuming input failed")
+
+
+def classify_error(exc: BaseException) -> DatabaseBusy | None:
+    """The user-facing error for a driver error that is not the request's fault, else None.
+
+    Lock waits and broken deadlocks are `DatabaseBusy`; a database that is down, restarting,
+    full or read-only is `DatabaseUnavailable`. Both mean: nothing was written, try again.
+    """
+    if not isinstance(exc, DBAPIError):
+        return None
+    orig = exc.orig
+    sqlstate = getattr(orig, "sqlstate", None) or ""
+    message = (str(orig) if orig is not None else str(exc)).lower()
+    if sqlstate in RETRYABLE_SQLSTATES:
+        return DatabaseBusy()
+    if sqlstate in FULL_SQLSTATES or any(t in message for t in _FULL_TEXT):
+        return DatabaseUnavailable("full")
+    if sqlstate in READONLY_SQLSTATES or any(t in message for t in _READONLY_TEXT):
+        return DatabaseUnavailable("readonly")
+    if exc.connection_invalidated or isinstance(exc, InterfaceError) or sqlstate.startswith(DOWN_SQLSTATE_CLASSES):
+        return DatabaseUnavailable("down")
+    if isinstance(exc, OperationalError):
+        if any(t in message for t in _DOWN_TEXT):
+            return DatabaseUnavailable("down")
+        if any(t in message for t in _BUSY_TEXT):
+            return DatabaseBusy()
+    return None
+
+
+def is_busy_error(exc: BaseException) -> bool:
+    """A lock timeout, a broken deadlock or a lost connection: the caller may simply try again."""
+    return classify_error(exc) is not None
+
+
+def _forget_broken_connection(session: Session, mapped: DatabaseBusy | None) -> None:
+    """After "down", "full" or "read-only", open a fresh connection next time.
+
+    A SQLite connection opened while the file system was read-only stays read-only after it
+    is writable again; a PostgreSQL connection from before a restart is dead. Dropping the
+    connection lets the application recover without a restart.
+    """
+    if isinstance(mapped, DatabaseUnavailable) and session.in_transaction():
+        with suppress(Exception):
+            session.connection().invalidate()
+
+
+def _quiet_close(session: Session) -> None:
+    with suppress(DBAPIError):
+        session.close()
+
+
+def _quiet_rollback(session: Session) -> None:
+    """Roll back; a connection that is already gone has nothing to roll back."""
+    with suppress(DBAPIError):
+        session.rollback()
+
+
+class Database:
+    """One per process: an engine and the two kinds of transaction scope."""
+
+    def __init__(self, url: str, *, data_key_file: str | os.PathLike[str] | None = None,
+                 **engine_kwargs: Any) -> None:
+        self.url = url
+        self.engine = make_engine(url, **engine_kwargs)
+        self.sqlite = is_sqlite(url)
+        # The master key of the candidates' data keys (engine/store/personal_data.py): DATA_KEY_FILE.
+        self.master_key = crypto.master_for(data_key_file)
+        info = {crypto.SESSION_INFO: self.master_key}
+        write_bind = self.engine.execution_options(sqlite_begin="IMMEDIATE") if self.sqlite else self.engine
+        self._write = sessionmaker(bind=write_bind, expire_on_commit=False, autoflush=False, info=info)
+        self._read = sessionmaker(bind=self.engine, expire_on_commit=False, autoflush=False, info=info)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """One transaction: commit on success, roll back on any error. The only committer."""
+        session = self._write()
+        try:
+            yield session
+            session.commit()
+        except DBAPIError as exc:
+            mapped = classify_error(exc)
+            _forget_broken_connection(session, mapped)
+            _quiet_rollback(session)
+            if mapped is not None:
+                raise mapped from exc
+            raise
+        except BaseException:
+            _quiet_rollback(session)
+            raise
+        finally:
+            _quiet_close(session)
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read-only scope; never commits, always rolls back."""
+        session = self._read()
+        try:
+            yield session
+        except DBAPIError as exc:
+            mapped = classify_error(exc)
+            _forget_broken_connection(session, mapped)
+            if mapped is not None:
+                raise mapped from exc
+            raise
+        finally:
+            # close() ends the transaction without expiring loaded rows (rollback would).
+            _quiet_close(session)
+
+    def compact(self) -> None:
+        """SQLite: rewrite the file and empty the WAL, so deleted or overwritten text leaves
+        no copy in free pages (with `secure_delete` on). PostgreSQL: nothing (VACUUM there
+        does not rewrite pages in place; see docs/security.md on residual risk)."""
+        if not self.sqlite:
+            return
+        raw = self.engine.raw_connection()  # outside SQLAlchemy's BEGIN: VACUUM needs autocommit
+        try:
+            conn = raw.driver_connection
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            conn.execute("VACUUM")
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            raw.close()
+
+    def create_all(self) -> None:
+        """For tests and the benchmark; real databases are migrated with Alembic."""
+        Base.metadata.create_all(self.engine)
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,202 @@
+"""Core statements compiled once per dialect and run straight on the driver's cursor.
+
+Why: on the transition hot path SQLAlchemy's per-statement work (execution context, cache
+key, parameter processing, result wrapping) cost five to nine times what the database
+spent on the statement itself (docs/benchmark.md). A `DriverStatement` keeps the Core
+statement as the single definition of the SQL and uses the columns' own bind processors
+(so datetimes and JSON are stored exactly as SQLAlchemy stores them), but runs it on the
+DBAPI cursor of the session's connection, inside the session's transaction.
+
+Nothing is given up: a driver error becomes the same `sqlalchemy.exc.DBAPIError` subclass
+`Connection.execute` raises (so `Database.write` maps busy/unavailable databases as
+before), and whenever anything listens to the connection's cursor events (the statement
+counters of tests/perf and the benchmark's write recorder) the statement goes through
+`Connection.execute` instead, so those listeners see every statement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import Executable
+
+Params = dict[str, Any]
+
+
+class _Compiled:
+    """The SQL string of one statement for one dialect and how to turn named params into the driver's."""
+
+    def __init__(self, stmt: Executable, dialect: Dialect) -> None:
+        self.stmt = stmt
+        self._result_columns: list[tuple[str, Callable[[Any], Any] | None]] | None = None
+        self.compiled = compiled = stmt.compile(dialect=dialect)
+        self.sql = compiled.string
+        self.positional = compiled.positional
+        # Positional drivers (sqlite3): the bind names in order, each with its column's converter
+        # (datetime, JSON). Named drivers (psycopg) take the dict construct_params builds.
+        self.processors = dict(compiled._bind_processors)
+        names = list(compiled.positiontup or [])
+        self.steps: list[tuple[str, Callable[[Any], Any] | None]] = [(n, self.processors.get(n)) for n in names]
+        # Per bind, in the driver's order: the caller's key, or the statement's own fixed value
+        # (`values(status="x")`), and the converter. Building this once is what makes a call
+        # cheaper than `construct_params`, which walks every bind again for each call.
+        by_name = {name: bp for bp, name in compiled.bind_names.items()}
+        order = names if self.positional else list(by_name)
+        plain = all(not by_name[n].expanding and by_name[n].callable is None for n in order)
+        self.plan: list[tuple[str, str | None, Any, Callable[[Any], Any] | None]] | None = [
+            (n, by_name[n].key if by_name[n].required else None,
+             None if by_name[n].required else by_name[n].effective_value, self.processors.get(n))
+            for n in order
+        ] if plain else None
+
+    def result_columns(self, dialect: Dialect) -> list[tuple[str, Callable[[Any], Any] | None]]:
+        """(key, result processor) per selected column, built on first use."""
+        if self._result_columns is None:
+            self._result_columns = [
+                (col.key, col.type._cached_result_processor(dialect, None))
+                for col in _selected(self.stmt)
+            ]
+        return self._result_columns
+
+    def convert(self, params: Params) -> Sequence[Any] | Params:
+        """Named parameters -> what the driver takes; fixed values (`values(status="x")`) included."""
+        if self.plan is not None:
+            try:
+                if self.positional:
+                    return [_converted(params[key] if key is not None else fixed, proc)
+                            for _name, key, fixed, proc in self.plan]
+                return {name: _converted(params[key] if key is not None else fixed, proc)
+                        for name, key, fixed, proc in self.plan}
+            except KeyError:
+                pass  # a missing value: construct_params raises SQLAlchemy's own error for it
+        values = self.compiled.construct_params(params)
+        if self.positional:
+            return [
+                proc(values[name]) if proc is not None and values[name] is not None else values[name]
+                for name, proc in self.steps
+            ]
+        for name, proc in self.processors.items():
+            if values.get(name) is not None:
+                values[name] = proc(values[name])
+        return values
+
+
+def _converted(value: Any, proc: Callable[[Any], Any] | None) -> Any:
+    return proc(value) if proc is not None and value is not None else value
+
+
+class _Driver:
+    """What running a statement on one transaction's connection needs, looked up once.
+
+    Asking the session for its connection, and the connection whether anyone listens to
+    its cursor events, cost more per statement than SQLite spent on the statement.
+    """
+
+    __slots__ = ("conn", "dbapi", "dialect", "error", "listened", "transaction")
+
+    def __init__(self, conn: Connection, transaction: Any = None) -> None:
+        self.conn = conn
+        self.dbapi = conn.connection.dbapi_connection
+        self.dialect = conn.dialect
+        self.error = conn.dialect.loaded_dbapi.Error
+        self.listened = _listened(conn)
+        self.transaction = transaction
+
+
+_DRIVER_KEY = "engine.store.driver_sql"
+
+
+def _driver(target: Session | Connection) -> _Driver:
+    """The driver handle of a connection, or of a session's current transaction (cached in
+    `session.info` for as long as that transaction lasts; a later transaction gets a new one)."""
+    if not isinstance(target, Session):
+        return _Driver(target)
+    cached = target.info.get(_DRIVER_KEY)
+    transaction = target.get_transaction()
+    if cached is not None and transaction is not None and cached.transaction is transaction:
+        return cached
+    conn = target.connection()  # begins the transaction when none is open yet
+    cached = target.info[_DRIVER_KEY] = _Driver(conn, target.get_transaction())
+    return cached
+
+
+class DriverStatement:
+    """One INSERT/UPDATE/SELECT, compiled once per dialect, run on the session's DBAPI cursor."""
+
+    def __init__(self, stmt: Executable) -> None:
+        self.stmt = stmt
+        self._by_dialect: dict[str, _Compiled] = {}
+
+    def _compiled(self, dialect: Dialect) -> _Compiled:
+        compiled = self._by_dialect.get(dialect.name)
+        if compiled is None:
+            compiled = self._by_dialect[dialect.name] = _Compiled(self.stmt, dialect)
+        return compiled
+
+    def execute(self, target: Session | Connection, params: Params | list[Params]) -> int:
+        """Run with one parameter dict (or a list: executemany) in the session's transaction
+        (or on the connection); returns the rowcount."""
+        drv = _driver(target)
+        if drv.listened:
+            return drv.conn.execute(self.stmt, params).rowcount
+        compiled = self._compiled(drv.dialect)
+        cursor = drv.dbapi.cursor()
+        try:
+            if isinstance(params, list):
+                cursor.executemany(compiled.sql, [compiled.convert(p) for p in params])
+            else:
+                cursor.execute(compiled.sql, compiled.convert(params))
+            return cursor.rowcount
+        except drv.error as err:
+            raise _wrapped(drv.conn, compiled.sql, params, err, cursor) from err
+        finally:
+            cursor.close()
+
+    def mappings(self, target: Session | Connection, params: Params) -> list[dict[str, Any]]:
+        """Run a SELECT of plain columns; each row as {column key: value} with the values
+        converted by the columns' own result processors (as `Connection.execute` gives them)."""
+        drv = _driver(target)
+        if drv.listened:
+            return [dict(r) for r in drv.conn.execute(self.stmt, params).mappings()]
+        compiled = self._compiled(drv.dialect)
+        cursor = drv.dbapi.cursor()
+        try:
+            cursor.execute(compiled.sql, compiled.convert(params))
+            raw = cursor.fetchall()
+        except drv.error as err:
+            raise _wrapped(drv.conn, compiled.sql, params, err, cursor) from err
+        finally:
+            cursor.close()
+        columns = compiled.result_columns(drv.dialect)
+        return [
+            {key: (proc(value) if proc is not None else value) for (key, proc), value in zip(columns, row, strict=True)}
+            for row in raw
+        ]
+
+
+def _selected(stmt: Executable) -> Any:
+    """The columns a SELECT, or an INSERT/UPDATE ... RETURNING, gives back."""
+    selected = getattr(stmt, "selected_columns", None)
+    return selected if selected is not None else stmt.exported_columns
+
+
+def _listened(conn: Connection) -> bool:
+    """True when a cursor-level listener must see this statement."""
+    dispatch = conn.dispatch
+    return bool(dispatch.before_cursor_execute or dispatch.after_cursor_execute)
+
+
+def _wrapped(conn: Connection, sql: str, params: Any, err: Exception, cursor: Any) -> sa_exc.DBAPIError:
+    """The exception `Connection.execute` would have raised for this driver error."""
+    dialect = conn.dialect
+    invalidated = dialect.is_disconnect(err, conn.connection.dbapi_connection, cursor)
+    if invalidated:
+        conn.invalidate(err)
+    return sa_exc.DBAPIError.instance(
+        sql, params, err, dialect.loaded_dbapi.Error, connection_invalidated=invalidated, dialect=dialect,
+        hide_parameters=conn.engine.hide_parameters,  # parameters are personal data (engine/store/db.py)
+    )

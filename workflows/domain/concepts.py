@@ -1,0 +1,215 @@
+"""One validator per domain concept, stated once and used by every action that takes it.
+
+A hire and a plan take the same contract hours, a goal and an evaluation the same kind of
+date, every free text the same checks (length, no NUL, no BSN). Each concept is an
+`engine.actions.Concept`: a cleaner that raises `Invalid` with the Dutch message, and the JSON
+Schema the API publishes for it. No database here: checks against rows happen in recorders.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from engine.actions import Concept, Invalid
+from engine.errors import InvalidPayload
+from workflows.domain import coaching, invra
+from workflows.domain.rules import SCHEDULE_SETTINGS, ScheduleSetting
+from workflows.domain.security import BSN_MESSAGE, contains_bsn
+
+MAX_LINE = 200
+MAX_TEXT = 5000
+MAX_ID = 2**31 - 1  # ids are 32-bit on PostgreSQL: a larger number names no row
+FIRST_YEAR, LAST_YEAR = 1900, 2199  # outside them the plan's date arithmetic would overflow
+MAX_CONTRACT_HOURS = Decimal("40")
+
+
+def _text(max_len: int) -> Concept:
+    def clean(value: Any) -> str:
+        if not isinstance(value, str):
+            raise Invalid("Vul tekst in.")
+        value = value.strip()
+        if len(value) > max_len:
+            raise Invalid(f"Gebruik ten hoogste {max_len} tekens.")
+        if "\x00" in value:
+            raise Invalid("De invoer bevat een ongeldig teken.")
+        if contains_bsn(value):
+            raise Invalid(BSN_MESSAGE)
+        return value
+
+    return Concept(f"text_{max_len}", clean, {"type": "string", "maxLength": max_len},
+                   f"Tekst van ten hoogste {max_len} tekens, zonder BSN.")
+
+
+LINE = _text(MAX_LINE)
+TEXT = _text(MAX_TEXT)
+GOAL_TEXT = _text(1000)
+NOTE = _text(coaching.MAX_NOTE)
+
+
+def clean_date(value: Any) -> str:
+    """A calendar day as ISO text (jjjj-mm-dd) within the years the plan can compute with."""
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, date):
+        parsed = value
+    else:
+        try:
+            parsed = date.fromisoformat(str(value).strip())
+        except ValueError:
+            raise Invalid("Vul een geldige datum in (jjjj-mm-dd).") from None
+    if not FIRST_YEAR <= parsed.year <= LAST_YEAR:
+        raise Invalid(f"Vul een datum tussen {FIRST_YEAR} en {LAST_YEAR} in.")
+    return parsed.isoformat()
+
+
+DAY = Concept("date", clean_date, {"type": "string", "format": "date"}, "Een datum als jjjj-mm-dd.")
+
+
+def clean_id(value: Any) -> int:
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_ID:
+        raise Invalid("Ontbrekende of ongeldige verwijzing.")
+    return value
+
+
+def clean_coach(value: Any) -> int:
+    try:
+        return clean_id(value)
+    except Invalid:
+        raise Invalid("Kies een actieve jobcoach van JoB.") from None
+
+
+JOB_COACH = Concept("job_coach", clean_coach, {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+                    "Het nummer van een jobcoach van JoB.")
+ROW_ID = Concept("id", clean_id, {"type": "integer", "minimum": 1, "maximum": MAX_ID}, "Het nummer van een rij.")
+
+
+def clean_contract_hours(value: Any) -> float:
+    """Contract hours per week: more than 0 and at most 40 (a hire and its plan alike)."""
+    if isinstance(value, bool):
+        raise Invalid(_HOURS_MESSAGE)
+    try:
+        hours = Decimal(str(value).strip().replace(",", "."))
+    except InvalidOperation:
+        raise Invalid(_HOURS_MESSAGE) from None
+    if not hours.is_finite() or not Decimal("0") < hours <= MAX_CONTRACT_HOURS:
+        raise Invalid(_HOURS_MESSAGE)
+    return float(hours)
+
+
+_HOURS_MESSAGE = f"Vul een aantal uren per week in tussen 0 en {MAX_CONTRACT_HOURS}."
+CONTRACT_HOURS = Concept("contract_hours", clean_contract_hours,
+                         {"type": "number", "exclusiveMinimum": 0, "maximum": float(MAX_CONTRACT_HOURS)},
+                         "Contracturen per week: meer dan 0, ten hoogste 40.")
+
+
+def clean_coaching_hours(value: Any) -> int:
+    """Coaching hours as typed ('1,5', 1.5, 2) -> whole minutes."""
+    try:
+        return coaching.parse_hours(value)
+    except InvalidPayload as exc:
+        raise Invalid(next(iter(exc.errors.values()))) from None
+
+
+COACHING_HOURS = Concept("coaching_hours", clean_coaching_hours,
+                         {"anyOf": [{"type": "number", "exclusiveMinimum": 0, "maximum": 24},
+                                    {"type": "string", "pattern": r"^\s*\d{1,2}([.,]\d{1,2})?\s*$"}]},
+                         "Uren begeleiding op één dag: meer dan 0, ten hoogste 24 (1,5 = anderhalf uur).")
+
+
+def choice(name: str, options: Mapping[str, str], message: str = "Kies een van de mogelijkheden.") -> Concept:
+    def clean(value: Any) -> str:
+        if value not in options:
+            raise Invalid(message)
+        return value
+
+    return Concept(name, clean, {"type": "string", "enum": list(options)}, "; ".join(
+        f"{k}: {v}" for k, v in options.items()))
+
+
+def clean_competence(value: Any) -> str:
+    code = invra.normalise_code(value)
+    if code is None:
+        raise Invalid("Kies een INVRA-competentie van 1 tot en met 38.")
+    return code
+
+
+COMPETENCE = Concept("invra_competence", clean_competence,
+                     {"type": "string", "pattern": "^(0?[1-9]|[12][0-9]|3[0-8])$"}, "INVRA-competentie 01-38.")
+
+
+def clean_profile(value: Any) -> dict[str, int]:
+    try:
+        return invra.clean_profile(value)
+    except InvalidPayload as exc:
+        raise Invalid(" ".join(exc.errors.values())) from None
+
+
+INVRA_PROFILE = Concept(
+    "invra_profile", clean_profile,
+    {"type": "object", "minProperties": 1, "propertyNames": {"pattern": "^(0?[1-9]|[12][0-9]|3[0-8])$"},
+     "additionalProperties": {"type": "integer", "enum": list(invra.LEVELS)}},
+    "Niveau 1-3 per INVRA-competentie (01-38).")
+
+
+def schedule_number(setting: ScheduleSetting) -> Concept:
+    def clean(value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int | str):
+            raise Invalid("Vul een heel getal in.")
+        try:
+            number = int(str(value).strip())
+        except ValueError:
+            raise Invalid("Vul een heel getal in.") from None
+        if not setting.minimum <= number <= setting.maximum:
+            raise Invalid(f"Kies een waarde van {setting.minimum} tot en met {setting.maximum} {setting.unit}.")
+        return number
+
+    return Concept(setting.key, clean, {"anyOf": [
+        {"type": "integer", "minimum": setting.minimum, "maximum": setting.maximum},
+        {"type": "string", "pattern": r"^\s*\d+\s*$"}]}, f"{setting.label} ({setting.unit})")
+
+
+SCHEDULE = {s.key: schedule_number(s) for s in SCHEDULE_SETTINGS}
+
+
+def records_of(name: str, fields: Mapping[str, tuple[Concept, bool]]) -> Concept:
+    """A list of small records, each field checked by its own concept; errors name the row."""
+
+    def clean(value: Any) -> list[dict[str, Any]]:
+        if not isinstance(value, list) or len(value) > 100:
+            raise Invalid("Geef een lijst van ten hoogste 100 regels.")
+        out = []
+        for i, row in enumerate(value, 1):
+            if not isinstance(row, Mapping) or set(row) - set(fields):
+                raise Invalid(f"Regel {i}: onbekende of ontbrekende velden.")
+            item: dict[str, Any] = {}
+            for key, (concept, required) in fields.items():
+                raw = row.get(key)
+                if raw in (None, ""):
+                    if required:
+                        raise Invalid(f"Regel {i}: vul {key} in.")
+                    item[key] = None
+                    continue
+                try:
+                    item[key] = concept.clean(raw)
+                except Invalid as exc:
+                    raise Invalid(f"Regel {i}: {exc}") from None
+            out.append(item)
+        return out
+
+    return Concept(name, clean, {"type": "array", "maxItems": 100, "items": {
+        "type": "object", "additionalProperties": False,
+        "properties": {k: dict(c.schema) for k, (c, _r) in fields.items()},
+        "required": [k for k, (_c, r) in fields.items() if r]}})
+
+
+def check(concept: Concept, value: Any, key: str) -> Any:
+    """Use a concept outside an action (a registration form): InvalidPayload on the field."""
+    try:
+        return concept.clean(value)
+    except Invalid as exc:
+        raise InvalidPayload({key: str(exc)}) from None

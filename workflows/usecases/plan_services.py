@@ -1,0 +1,367 @@
+"""Use cases of the candidate trajectplan, each one transaction, each one audited transition.
+
+The plan's free text (the document, goals, evaluations, INVRA scores, hour notes) is written
+to `workflows.storage.plan_models` and the transition that records it names the row by id, in the
+same transaction: both are stored or neither. Every id a caller passes is checked against
+the plan it belongs to; cases are loaded through the access policy, so an id the actor may
+not see behaves exactly like one that does not exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from engine.actions import Invalid
+from engine.errors import CaseNotFound, InvalidPayload, NotFound, NotPermitted, StaleCase
+from engine.registry import Registry
+from engine.runtime import create_case
+from engine.services import CaseSnapshot, Services
+from engine.spec import Actor
+from engine.store.models import Case, Organisation, User
+from workflows.domain import candidate_plan as plan
+from workflows.domain import coaching, invra
+from workflows.domain.concepts import CONTRACT_HOURS, DAY, LINE, clean_id
+from workflows.domain.plan_actions import GOAL_OWNERS, GOAL_STATUSES, SKIP_REASONS  # noqa: F401 (pages use them)
+from workflows.domain.roles import ADMIN, HARRIE, JOB, ORG_EMPLOYER
+from workflows.domain.rules import CoachingRules, clean_schedule, clean_settings
+from workflows.storage.models import Candidate
+from workflows.storage.plan_models import (
+    CoachingEntry,
+    InvraLabel,
+    InvraLabelSet,
+    InvraObservation,
+    PlanDocument,
+    PlanEvaluation,
+    PlanGoal,
+    PlanGoalReview,
+    PlanSetting,
+)
+from workflows.usecases import plan_records
+from workflows.usecases.plan_views import (  # noqa: F401 - re-exported: the pages import them from here
+    EvaluationLine,
+    GoalLine,
+    HoursLine,
+    InvraSummary,
+    ObservationLine,
+    PhaseLine,
+    PlanOverview,
+    RankedCandidate,
+    SignoffStatus,
+    TimelineEntry,
+)
+
+
+def _id(value: Any) -> int | None:
+    """A row id; 32 bits on PostgreSQL, so a larger number names no row (not a driver error)."""
+    try:
+        return clean_id(value) if isinstance(value, int) else None
+    except Invalid:
+        return None
+
+
+def _raise(errors: dict[str, str]) -> None:
+    if errors:
+        raise InvalidPayload(errors)
+
+
+def _check(errors: dict[str, str], concept: Any, key: str, value: Any) -> Any:
+    """A value checked by its one concept (`workflows.domain.concepts`); the message on its field."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        errors[key] = "Dit veld is verplicht."
+        return None
+    try:
+        return concept.clean(value)
+    except Invalid as exc:
+        errors[key] = str(exc)
+        return None
+
+
+# -- the use cases --------------------------------------------------------------------------
+
+
+class PlanServices:
+    """Domain use cases on top of the engine's services (same database, clock and policy)."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    @property
+    def registry(self) -> Registry:
+        return self.services.registry
+
+    # helpers ---------------------------------------------------------------------------
+    @contextmanager
+    def _write(self, case_id: Any = None) -> Iterator[Session]:
+        try:
+            with self.services.db.write() as s:
+                yield s
+        except StaleDataError as exc:
+            raise StaleCase(case_id) from exc
+
+    def _load(self, s: Session, actor: Actor, case_id: Any, *, for_update: bool = False) -> Case:
+        if _id(case_id) is None:
+            raise CaseNotFound(case_id)
+        stmt = select(Case).where(Case.id == case_id, Case.workflow == plan.NAME)
+        if for_update and not self.services.db.sqlite:
+            stmt = stmt.with_for_update()
+        case = s.scalars(stmt).first()
+        if case is None or not self.services.policy.can_see(actor, case):
+            raise CaseNotFound(case_id)
+        return case
+
+    def _today(self) -> date:
+        return self.services.clock.now().astimezone(plan.AMSTERDAM).date()
+
+    def _employer_user(self, s: Session, user_id: Any, organisation_id: int | None, roles: tuple[str, ...],
+                       field: str) -> User:
+        user = s.get(User, user_id) if _id(user_id) else None
+        if user is None or not user.active or user.role not in roles or user.organisation_id != organisation_id:
+            raise InvalidPayload({field: "Kies een actieve medewerker van deze werkgever."})
+        return user
+
+    # starting ----------------------------------------------------------------------------
+    def start_plan(
+        self,
+        actor: Actor,
+        organisation_id: int,
+        *,
+        candidate_id: int,
+        start_date: Any,
+        contract_hours: Any,
+        fulltime: bool,
+        harrie_user_id: int | None = None,
+        vacancy: Mapping[str, Any] | None = None,
+        schedule: Mapping[str, Any] | None = None,
+        request_id: str | None = None,
+    ) -> CaseSnapshot:
+        """A plan on its own (the company trajectory starts one as a child case on a hire)."""
+        if actor.role != JOB or not self.services.policy.can_start(actor, plan.NAME, organisation_id):
+            raise NotPermitted("Alleen JoB kan een trajectplan starten.")
+        errors: dict[str, str] = {}
+        start = _check(errors, DAY, "start_date", start_date)
+        try:
+            hours = CONTRACT_HOURS.clean(contract_hours)
+        except Invalid as exc:
+            errors["contract_hours"] = str(exc)
+        if not isinstance(fulltime, bool):
+            errors["fulltime"] = "Kies voltijd of deeltijd."
+        workplace: dict[str, int] = {}
+        vacancy = dict(vacancy or {})
+        if vacancy.get("workplace_profile"):
+            try:
+                workplace = invra.clean_profile(vacancy["workplace_profile"])
+            except InvalidPayload as exc:
+                errors["workplace_profile"] = next(iter(exc.errors.values()))
+        try:
+            own_schedule = clean_schedule(dict(schedule or {}))
+        except InvalidPayload as exc:
+            errors.update(exc.errors)
+            own_schedule = {}
+        _raise(errors)
+        with self._write() as s:
+            org = s.get(Organisation, organisation_id) if _id(organisation_id) else None
+            if org is None or org.kind != ORG_EMPLOYER:
+                raise InvalidPayload({"organisation_id": "Kies een bestaande werkgever."})
+            candidate = s.get(Candidate, candidate_id) if _id(candidate_id) else None
+            if candidate is None or candidate.erased_at is not None:
+                raise InvalidPayload({"candidate_id": "Kies een bestaande kandidaat."})
+            if harrie_user_id is not None:
+                self._employer_user(s, harrie_user_id, org.id, (HARRIE,), "harrie_user_id")
+            data = {
+                "candidate_id": candidate.id,
+                "start_date": start,
+                "contract_hours": hours,
+                "fulltime": fulltime,
+                "harrie_user_id": harrie_user_id,
+                "vacancy": {**vacancy, "workplace_profile": workplace},
+            }
+            if own_schedule:
+                data["schedule"] = own_schedule
+            case = create_case(s, self.registry, plan.NAME, data, actor=actor, now=self.services.clock.now(),
+                               organisation_id=org.id, request_id=request_id)
+            s.flush()
+            return CaseSnapshot.of(case)
+
+    def hours_log(self, actor: Actor, case_id: int) -> list[HoursLine]:
+        with self.services.db.read() as s:
+            case = self._load(s, actor, case_id)
+            rows = s.execute(select(CoachingEntry, User.name).join(User, User.id == CoachingEntry.coach_id).where(
+                CoachingEntry.plan_case_id == case.id).order_by(CoachingEntry.worked_on, CoachingEntry.id)).all()
+            return [HoursLine(e.id, e.worked_on, coaching.minutes_to_hours(e.minutes), e.coach_id, name, e.activity,
+                              e.note, e.over_cap) for e, name in rows]
+
+    # settings ----------------------------------------------------------------------------
+    def _rules(self, s: Session) -> CoachingRules:
+        return plan_records.rules_of(s)
+
+    def coaching_rules(self) -> CoachingRules:
+        with self.services.db.read() as s:
+            return self._rules(s)
+
+    def update_settings(self, actor: Actor, values: Mapping[str, Any]) -> CoachingRules:
+        """An administrator changes the money settings (rate, UWV shares, onboarding maximum)."""
+        if actor.role != ADMIN:
+            raise NotPermitted("Alleen een beheerder kan de instellingen wijzigen.")
+        clean = clean_settings(values)
+        now = self.services.clock.now()
+        with self._write() as s:
+            for key, value in clean.items():
+                row = s.get(PlanSetting, key) or PlanSetting(key=key)
+                row.value, row.updated_at, row.updated_by_id = str(value), now, actor.user_id
+                s.add(row)
+            s.flush()
+            return self._rules(s)
+
+    # INVRA labels and ranking ----------------------------------------------------------------
+    def load_invra_labels(self, actor: Actor, *, name: str, text: str) -> int:
+        """An administrator loads the organisation's licensed labels; the new set replaces the old."""
+        if actor.role != ADMIN:
+            raise NotPermitted("Alleen een beheerder kan INVRA-omschrijvingen laden.")
+        errors: dict[str, str] = {}
+        title = _check(errors, LINE, "name", name)
+        _raise(errors)
+        loaded = invra.parse_labels(text if isinstance(text, str) else "")
+        with self._write() as s:
+            for old in s.scalars(select(InvraLabelSet).where(InvraLabelSet.active.is_(True))):
+                old.active = False
+            label_set = InvraLabelSet(name=title, active=True, loaded_at=self.services.clock.now(),
+                                      loaded_by_id=actor.user_id)
+            s.add(label_set)
+            s.flush()
+            s.add_all(InvraLabel(set_id=label_set.id, code=c, label=t) for c, t in loaded.items())
+            return label_set.id
+
+    def _labels(self, s: Session) -> dict[str, str]:
+        active = s.scalar(select(InvraLabelSet.id).where(InvraLabelSet.active.is_(True))
+                          .order_by(InvraLabelSet.id.desc()).limit(1))
+        loaded = dict(s.execute(select(InvraLabel.code, InvraLabel.label).where(InvraLabel.set_id == active)).all()
+                      ) if active else {}
+        return invra.labels(loaded)
+
+    def invra_labels(self) -> dict[str, str]:
+        with self.services.db.read() as s:
+            return self._labels(s)
+
+    def rank_candidates(self, actor: Actor, workplace_profile: Mapping[str, Any],
+                        candidate_ids: Iterable[int]) -> list[RankedCandidate]:
+        """Candidates for a vacancy, best INVRA match first (each by their latest observation)."""
+        if actor.role not in (JOB, ADMIN):
+            raise NotPermitted("Alleen JoB kan kandidaten rangschikken.")
+        try:
+            workplace = invra.clean_profile(workplace_profile)
+        except InvalidPayload as exc:
+            raise InvalidPayload({"workplace_profile": next(iter(exc.errors.values()))}) from exc
+        ids = list(dict.fromkeys(candidate_ids))
+        if not all(_id(i) for i in ids):
+            raise NotFound("Onbekende kandidaat.")
+        with self.services.db.read() as s:
+            people = {c.id: c for c in s.scalars(select(Candidate).where(Candidate.id.in_(ids)))}
+            if len(people) != len(ids):
+                raise NotFound("Onbekende kandidaat.")
+            latest: dict[int, InvraObservation] = {}
+            for obs in s.scalars(select(InvraObservation).where(InvraObservation.candidate_id.in_(ids))
+                                 .order_by(InvraObservation.observed_on, InvraObservation.id)):
+                latest[obs.candidate_id] = obs
+            ranked = invra.rank(workplace, {cid: (latest[cid].scores if cid in latest else {}) for cid in ids})
+            return [RankedCandidate(r.candidate_id, people[r.candidate_id].display_name,
+                                    latest[r.candidate_id].observed_on if r.candidate_id in latest else None, r.match)
+                    for r in ranked]
+
+    def schedule(self, actor: Actor, case_id: int) -> list[TimelineEntry]:
+        """Every evaluation and decision of the plan with its due date (moved by pauses) and status."""
+        with self.services.db.read() as s:
+            case = self._load(s, actor, case_id)
+            data = dict(case.data)
+        now = self.services.clock.now()
+        return [_timeline_entry(data, m, now) for m in plan.schedule(data)]
+
+    # the overview (one page: timeline, goals, hours vs cap, INVRA match) ---------------------
+    def plan_overview(self, actor: Actor, case_id: int) -> PlanOverview:
+        now = self.services.clock.now()
+        with self.services.db.read() as s:
+            case = self._load(s, actor, case_id)
+            data = case.data
+            spec = self.registry.get(case.workflow, case.workflow_version).spec
+            doc = s.get(PlanDocument, case.id)
+            candidate = s.get(Candidate, data["candidate_id"])
+            employer = s.get(Organisation, case.organisation_id) if case.organisation_id else None
+            names = dict(s.execute(select(User.id, User.name).where(User.id.in_(
+                [i for i in (data.get("harrie_user_id"), doc.contact_user_id if doc else None) if i]))).all())
+            goals = tuple(GoalLine(g.id, g.specific, g.measure, g.target_date, g.owner, g.competence, g.status)
+                          for g in s.scalars(select(PlanGoal).where(PlanGoal.plan_case_id == case.id)
+                                             .order_by(PlanGoal.target_date, PlanGoal.id)))
+            evaluations = self._evaluations(s, case.id)
+            observations = tuple(ObservationLine(o.id, o.observed_on, dict(o.scores)) for o in s.scalars(
+                select(InvraObservation).where(InvraObservation.plan_case_id == case.id)
+                .order_by(InvraObservation.observed_on, InvraObservation.id)))
+            hours = plan_records.hours_view(case.data, plan_records.entries_of(s, case.id), self._rules(s))
+            labels = self._labels(s)
+        self.services.log_read(actor, case.id, case.workflow, data, "plan")
+        timeline = tuple(_timeline_entry(data, m, now) for m in plan.schedule(data))
+        workplace = dict((data.get("vacancy") or {}).get("workplace_profile") or {})
+        signoff = data.get("signoff") or {}
+        return PlanOverview(
+            case_id=case.id, state=case.state, state_label=spec.state_label(case.state),
+            late=any(e.late for e in timeline) and not spec.state(case.state).final,
+            paused_since=date.fromisoformat(data["pause"]["since"]) if data.get("pause") else None,
+            outcome=data.get("outcome"),
+            candidate_id=data["candidate_id"],
+            candidate_name=candidate.display_name if candidate else "",
+            function=(doc.function if doc and doc.function else (data.get("vacancy") or {}).get("title")),
+            employer=employer.name if employer else None,
+            contact_name=names.get(doc.contact_user_id) if doc and doc.contact_user_id else None,
+            harrie_name=names.get(data.get("harrie_user_id")),
+            start_date=plan.start_date(data), end_date=plan.plan_end(data),
+            contract_hours=Decimal(str(data["contract_hours"])), fulltime=bool(data.get("fulltime")),
+            contract=(data.get("contract") or {}).get("decision"),
+            coaching_need=doc.coaching_need if doc else None,
+            onboarding_programme=doc.onboarding_programme if doc else None,
+            hours_distribution=doc.hours_distribution if doc else None,
+            phases=tuple(PhaseLine(p.state, p.label, plan.phase_start(p.state, data), plan.phase_end(p.state, data),
+                                   p.state == case.state or (case.state == "gepauzeerd" and p.state == (
+                                       data.get("pause") or {}).get("state"))) for p in plan.PHASES),
+            timeline=timeline,
+            signoff=SignoffStatus(
+                round=signoff.get("round"), document=signoff.get("document"),
+                offered_on=date.fromisoformat(signoff["offered_on"]) if signoff else None,
+                signed={p: date.fromisoformat(d) for p, d in (signoff.get("signed") or {}).items()},
+                changed_since_offer=bool(signoff.get("changed"))),
+            goals=goals, evaluations=evaluations, hours=hours,
+            invra=InvraSummary(
+                labels=labels, workplace=workplace, observations=observations,
+                match=invra.match(observations[-1].scores, workplace) if observations and workplace else None,
+                growth=invra.growth(observations[0].scores, observations[-1].scores) if len(observations) > 1
+                else None),
+        )
+
+    def _evaluations(self, s: Session, case_id: int) -> tuple[EvaluationLine, ...]:
+        rows = s.scalars(select(PlanEvaluation).where(PlanEvaluation.plan_case_id == case_id)
+                         .order_by(PlanEvaluation.due_on, PlanEvaluation.id)).all()
+        reviews: dict[int, list[tuple[int, str, str | None]]] = {}
+        if rows:
+            for r in s.scalars(select(PlanGoalReview).where(PlanGoalReview.evaluation_id.in_([e.id for e in rows]))
+                               .order_by(PlanGoalReview.id)):
+                reviews.setdefault(r.evaluation_id, []).append((r.goal_id, r.status, r.note))
+        return tuple(EvaluationLine(e.id, e.milestone, plan.KIND_BY_KEY[e.milestone].label, e.due_on, e.held_on,
+                                    e.discussed, e.next_steps, e.interview_candidate, e.interview_harrie,
+                                    tuple(reviews.get(e.id, ()))) for e in rows)
+
+
+def _timeline_entry(data: Mapping[str, Any], m: plan.Milestone, now: datetime) -> TimelineEntry:
+    record = plan.milestone_record(data, m.key)
+    closed = record.get("closed")
+    if closed:
+        status = closed
+    elif not record.get("opened_on"):
+        status = "gepland"
+    else:  # while paused nothing is late: resuming moves the date
+        status = "te_laat" if now > plan.end_of_day(m.due_on) and not plan.is_paused(data) else "open"
+    return TimelineEntry(m.key, m.label, m.kind, m.opens_on, m.due_on, status, record.get("evaluation_id"))

@@ -1,0 +1,347 @@
+"""The task lists people work from, with each case named the way people know it.
+
+A company trajectory is known by the company's name, a candidate plan by the candidate's
+name and the employer. The engine's statements (`engine.inbox.select_tasks`) are extended
+here with those joins, so every list is one query whatever its length; filters and the free
+text search run in SQL too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from engine import inbox
+from engine.clock import ensure_utc
+from engine.registry import Registry
+from engine.services import Services
+from engine.spec import Actor
+from engine.store import personal_data as sealing
+from engine.store.models import Case, Organisation, Task, User
+from engine.store.personal_data import DataKey
+from workflows.domain.candidate_plan import NAME as CANDIDATE_PLAN
+from workflows.domain.roles import ORG_EMPLOYER
+from workflows.storage.models import Candidate
+
+MAX_LIST = 500
+INBOX_PAGE = 50  # rows of "Mijn taken" per page (each row has two forms), as in the queue
+MAX_INBOX_PAGE = 200
+QUEUE_PAGE = 50  # rows per queue page (each row has two forms)
+ARCHIVE_PAGE = 25
+MAX_SEARCH = 100
+
+
+@dataclass(frozen=True)
+class TaskFilter:
+    """What the filter form asks for; every field optional."""
+
+    company_id: int | None = None
+    candidate_id: int | None = None
+    phase: str | None = None  # "workflow:state"
+    overdue_only: bool = False
+    text: str | None = None
+
+    @property
+    def active(self) -> bool:
+        return bool(self.company_id or self.candidate_id or self.phase or self.overdue_only or self.text)
+
+
+@dataclass(frozen=True)
+class TaskLine:
+    task_id: int
+    title: str
+    role: str
+    assignee_id: int | None
+    assignee_name: str | None
+    due_at: datetime | None
+    follow_up_on: date | None
+    status: str
+    completed_at: datetime | None
+    case_id: int
+    workflow: str
+    workflow_label: str
+    case_state: str
+    phase_label: str
+    company: str | None
+    candidate: str | None
+    action: str = ""  # the action that does this task's work (its button opens it)
+    action_label: str = ""
+    checklist: bool = True  # ticked off by hand; otherwise it closes with its action or its data
+
+    @property
+    def case_name(self) -> str:
+        """'Daan Verhoeven (Bakkerij De Korenaar)' for a plan, 'Bakkerij De Korenaar' for a trajectory."""
+        if self.candidate and self.company:
+            return f"{self.candidate} ({self.company})"
+        return self.candidate or self.company or f"{self.workflow_label} #{self.case_id}"
+
+    def group(self, now: datetime) -> str:
+        return inbox.due_group(self.due_at, now)
+
+    def late(self, now: datetime) -> bool:
+        return self.due_at is not None and ensure_utc(self.due_at) < inbox.start_of_today(now)
+
+
+@dataclass(frozen=True)
+class Inbox:
+    """One page of my tasks, with the counts of all pages."""
+
+    groups: dict[str, list[TaskLine]]  # this page's tasks: Te laat, Vandaag, Deze week, Later
+    parked: list[TaskLine]  # Later terugzien, by follow-up day (the first INBOX_PAGE)
+    total: int  # open tasks not parked, on all pages
+    counts: dict[str, int] = field(default_factory=dict)  # per group, on all pages
+    parked_total: int = 0
+    number: int = 1
+    has_next: bool = False
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[TaskLine]
+    number: int
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+
+@dataclass(frozen=True)
+class Option:
+    value: str
+    label: str
+
+
+@dataclass(frozen=True)
+class FilterOptions:
+    companies: list[Option] = field(default_factory=list)
+    candidates: list[Option] = field(default_factory=list)
+    phases: list[Option] = field(default_factory=list)
+
+
+class TaskInbox:
+    """Read model of the inbox, queue, team list and archive (no writes)."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    @property
+    def registry(self) -> Registry:
+        return self.services.registry
+
+    # statements --------------------------------------------------------------------------
+    def _select(self, actor: Actor, scope: inbox.Scope, f: TaskFilter | None) -> Select:
+        assignee = User.__table__.alias("assignee")
+        stmt = (
+            inbox.select_tasks(self.services.policy, actor, scope)
+            .add_columns(Organisation.name.label("company"), Candidate.first_name, Candidate.last_name,
+                         DataKey.wrapped.label("candidate_key"), assignee.c.name.label("assignee_name"))
+            .outerjoin(Organisation, Organisation.id == Case.organisation_id)
+            .outerjoin(Candidate, and_(Case.workflow == CANDIDATE_PLAN,
+                                       Candidate.id == Case.data["candidate_id"].as_integer()))
+            .outerjoin(DataKey, DataKey.subject_id == Candidate.id)  # names are sealed: their key, same row
+            .outerjoin(assignee, assignee.c.id == Task.assignee_id)
+        )
+        return self._filtered(stmt, f) if f is not None else stmt
+
+    def _filtered(self, stmt: Select, f: TaskFilter) -> Select:
+        now = self.services.clock.now()
+        if f.company_id:
+            stmt = stmt.where(Case.organisation_id == f.company_id)
+        if f.candidate_id:
+            stmt = stmt.where(Candidate.id == f.candidate_id)
+        if f.phase and ":" in f.phase:
+            workflow, state = f.phase.split(":", 1)
+            stmt = stmt.where(Case.workflow == workflow, Case.state == state)
+        if f.overdue_only:
+            stmt = stmt.where(inbox.overdue_clause(now))
+        text = (f.text or "").strip()[:MAX_SEARCH]
+        if text:
+            # Names are sealed: whole words of a name are found through the blind index.
+            named = sealing.name_clause(self.services.db.master_key.get(), text, Candidate.id)
+            stmt = stmt.where(or_(
+                Task.title.icontains(text, autoescape=True),
+                Organisation.name.icontains(text, autoescape=True),
+                *([named] if named is not None else []),
+            ))
+        return stmt
+
+    def _lines(self, s: Session, stmt: Select) -> list[TaskLine]:
+        out = []
+        known = set(self.registry.names())
+        for r in s.execute(stmt).all():
+            compiled = self.registry.get(r.workflow) if r.workflow in known else None
+            spec = compiled.spec if compiled else None
+            task_spec = compiled.task_specs.get(r.task_key) if compiled else None
+            action = compiled.actions.get(task_spec.action) if task_spec and task_spec.action and compiled.actions \
+                else None
+            candidate = candidate_name(s, r.first_name, r.last_name, r.candidate_key)
+            out.append(TaskLine(
+                task_id=r.task_id, title=r.title, role=r.role, assignee_id=r.assignee_id,
+                assignee_name=r.assignee_name, due_at=r.due_at, follow_up_on=r.follow_up_on, status=r.status,
+                completed_at=r.completed_at, case_id=r.case_id, workflow=r.workflow,
+                workflow_label=spec.label if spec else r.workflow, case_state=r.case_state,
+                phase_label=spec.state_label(r.case_state) if spec else r.case_state,
+                company=r.company, candidate=candidate or None,
+                action=action.name if action else "", action_label=action.label if action else "",
+                checklist=task_spec is None or task_spec.checklist,
+            ))
+        return out
+
+    # lists -------------------------------------------------------------------------------
+    def mine(self, actor: Actor, f: TaskFilter | None = None, page: int = 1) -> Inbox:
+        """One page of my open tasks by urgency; those I parked for later apart, by their follow-up day.
+
+        Pages of INBOX_PAGE rows in due order (the groups follow that order), so a coach with
+        2,000 tasks gets a page about as fast as one with 20; the counts per group come from one
+        aggregate over all of them, read from the assignee index.
+        """
+        now = self.services.clock.now()
+        today = inbox.local_today(now)
+        page = max(1, min(page, MAX_INBOX_PAGE))
+        upto = page * INBOX_PAGE + 1
+        stmt = self._select(actor, "mine", f)
+        parked_if = and_(Task.follow_up_on.is_not(None), Task.follow_up_on > today)
+        # Unfiltered, the counts and the parked ids come from the task rows alone; the joins
+        # for names (case, employer, candidate, assignee) only for the rows shown.
+        plain = f is None or not f.active
+        policy = self.services.policy
+        counted = inbox.my_open_tasks(policy, actor, Task.due_at, Task.follow_up_on) if plain else stmt
+        parked_rows = (stmt.where(Task.id.in_(inbox.my_open_tasks(policy, actor, Task.id).where(parked_if)))
+                       if plain else stmt.where(parked_if))
+        with self.services.db.read() as s:
+            counts, parked_total = self._group_counts(s, counted, now)
+            lines = inbox.urgent_first(lambda q: self._lines(s, q), stmt.where(~parked_if), upto)
+            parked = self._lines(s, parked_rows.order_by(Task.follow_up_on, Task.id).limit(INBOX_PAGE))
+        start = (page - 1) * INBOX_PAGE
+        groups: dict[str, list[TaskLine]] = {g: [] for g in inbox.GROUPS}
+        for line in lines[start:start + INBOX_PAGE]:
+            groups[line.group(now)].append(line)
+        return Inbox(groups=groups, parked=parked, total=sum(counts.values()), counts=counts,
+                     parked_total=parked_total, number=page, has_next=len(lines) > start + INBOX_PAGE)
+
+    @staticmethod
+    def _group_counts(s: Session, stmt: Select, now: datetime) -> tuple[dict[str, int], int]:
+        """How many of the tasks `stmt` selects fall in each group, and how many are parked."""
+        today = inbox.local_today(now)
+        start = inbox.start_of_today(now)
+        tomorrow = inbox.start_of_day(today + timedelta(days=1), now)
+        next_week = inbox.start_of_day(today + timedelta(days=7 - today.weekday()), now)
+        rows = stmt.with_only_columns(Task.due_at, Task.follow_up_on).order_by(None).subquery()
+        due, follow = rows.c.due_at, rows.c.follow_up_on
+        parked = and_(follow.is_not(None), follow > today)
+        active = or_(follow.is_(None), follow <= today)
+        late, today_, week, later, parked_n = s.execute(select(
+            func.count().filter(and_(active, due < start)),
+            func.count().filter(and_(active, due >= start, due < tomorrow)),
+            func.count().filter(and_(active, due >= tomorrow, due < next_week)),
+            func.count().filter(and_(active, or_(due.is_(None), due >= next_week))),
+            func.count().filter(parked),
+        ).select_from(rows)).one()
+        groups = dict(zip(inbox.GROUPS, (late, today_, week, later), strict=True))
+        return groups, parked_n
+
+    def queue(self, actor: Actor, f: TaskFilter | None = None) -> list[TaskLine]:
+        with self.services.db.read() as s:
+            return inbox.urgent_first(lambda q: self._lines(s, q), self._select(actor, "queue", f), MAX_LIST)
+
+    def queue_page(self, actor: Actor, f: TaskFilter | None = None, page: int = 1) -> Page:
+        """One page of the queue, most urgent first.
+
+        Pages because every queue row carries two forms (take, assign to one of the
+        colleagues): 500 rows were 1.6 MB and most of a second to render. The query reads
+        its index in order up to the end of the requested page (at most MAX_LIST rows).
+        """
+        page = max(1, min(page, MAX_LIST // QUEUE_PAGE))
+        upto = page * QUEUE_PAGE + 1
+        with self.services.db.read() as s:
+            lines = inbox.urgent_first(lambda q: self._lines(s, q), self._select(actor, "queue", f), upto)
+        start = (page - 1) * QUEUE_PAGE
+        return Page(items=lines[start:start + QUEUE_PAGE], number=page, has_next=len(lines) > start + QUEUE_PAGE)
+
+    def team(self, actor: Actor, f: TaskFilter | None = None, assignee_id: int | None = None) -> list[TaskLine]:
+        """Open tasks of a coordinator's role in their organisation (for handing over)."""
+        stmt = self._select(actor, "team", f)
+        if assignee_id:
+            stmt = stmt.where(Task.assignee_id == assignee_id)
+        with self.services.db.read() as s:
+            return inbox.urgent_first(lambda q: self._lines(s, q), stmt, MAX_LIST)
+
+    def archive(self, actor: Actor, page: int = 1) -> Page:
+        page = max(1, page)
+        stmt = inbox.newest_first(self._select(actor, "archive", None))
+        stmt = stmt.offset((page - 1) * ARCHIVE_PAGE).limit(ARCHIVE_PAGE + 1)
+        with self.services.db.read() as s:
+            lines = self._lines(s, stmt)
+        return Page(items=lines[:ARCHIVE_PAGE], number=page, has_next=len(lines) > ARCHIVE_PAGE)
+
+    def counts(self, actor: Actor) -> inbox.TaskCounts:
+        with self.services.db.read() as s:
+            return inbox.task_counts(s, self.services.policy, actor, self.services.clock.now())
+
+    # what the forms offer ----------------------------------------------------------------
+    def colleagues(self, actor: Actor, *, include_self: bool = False) -> list[tuple[int, str]]:
+        """Active users with my role in my organisation: who a task can be given to."""
+        stmt = select(User.id, User.name).where(
+            User.active.is_(True), User.role == actor.role, User.organisation_id == actor.organisation_id)
+        if not include_self:
+            stmt = stmt.where(User.id != actor.user_id)
+        with self.services.db.read() as s:
+            return [(i, n) for i, n in s.execute(stmt.order_by(User.name, User.id)).all()]
+
+    def filter_options(self, actor: Actor) -> FilterOptions:
+        """Companies and candidates of the cases I may see; the open phases of each workflow."""
+        # EXISTS per employer (an index probe each) rather than IN over every visible case,
+        # which read all of them (50 ms per page at 100,000 cases).
+        # (An alias: the policy's own filter may select from `organisation` too.)
+        employer = aliased(Organisation)
+        visible = select(Case.id).where(Case.organisation_id == employer.id,
+                                        self.services.policy.case_filter(actor)).exists()
+        # The plans' ids from the (workflow, state) index first: with `workflow = ?` alone
+        # SQLite read every case's JSON (20 ms per page at 100,000 cases).
+        plans = select(Case.id).where(Case.workflow == CANDIDATE_PLAN, self.services.policy.case_filter(actor))
+        plan_candidates = select(Case.data["candidate_id"].as_integer()).where(Case.id.in_(plans))
+        with self.services.db.read() as s:
+            companies = s.execute(select(employer.id, employer.name).where(
+                employer.kind == ORG_EMPLOYER, visible).order_by(employer.name)).all()
+            rows = s.execute(select(Candidate.id, Candidate.first_name, Candidate.last_name, DataKey.wrapped)
+                             .outerjoin(DataKey, DataKey.subject_id == Candidate.id)
+                             .where(Candidate.id.in_(plan_candidates))).all()
+            people = sorted(((i, candidate_name(s, a, b, k) or "") for i, a, b, k in rows),
+                            key=lambda p: (p[1].lower(), p[0]))  # sealed: sorted here, not in SQL
+        phases = []
+        for name in sorted(self.registry.names()):
+            spec = self.registry.latest(name).spec
+            phases += [Option(f"{name}:{st.name}", f"{spec.label}: {st.label}") for st in spec.states if not st.final]
+        return FilterOptions(
+            companies=[Option(str(i), n) for i, n in companies],
+            candidates=[Option(str(i), name) for i, name in people],
+            phases=phases,
+        )
+
+
+def candidate_name(s: Session, first: str | None, last: str | None, wrapped: bytes | None) -> str | None:
+    """A candidate's name from a column query that joined their data key (None: no candidate)."""
+    if first is None:
+        return None
+    parts = [sealing.open_column(s, col, v, wrapped) for col, v in
+             ((Candidate.first_name, first), (Candidate.last_name, last))]
+    return " ".join(p for p in parts if p).strip() or None
+
+
+def task_ids(values: Iterable[str]) -> list[int] | None:
+    """Task ids from a form's checkboxes; None when one is not a number."""
+    out = []
+    for v in values:
+        if not str(v).isdigit():
+            return None
+        out.append(int(v))
+    return out
