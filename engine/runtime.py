@@ -47,6 +47,7 @@ from engine.spec import (
     WorkingDays,
     copy_data,
 )
+from engine.starting import refuse_direct_start
 from engine.workdays import add_working_days
 
 START_TRIGGER = "start"
@@ -410,6 +411,8 @@ def create_case(
     version: int | None = None,
 ) -> Case:
     """Insert a case in its initial state with its first audit row, tasks and timers."""
+    if parent_id is None:
+        refuse_direct_start(registry, workflow)  # e.g. a plan: only a hire's effect starts one
     wf = registry.get(workflow, version)
     spec = wf.spec
     row: dict[str, Any] = {

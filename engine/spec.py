@@ -225,6 +225,9 @@ class Workflow:
     timers: tuple[Timer, ...] = ()
     tasks: tuple[TaskSpec, ...] = ()
     description: str = ""
+    # (workflow, trigger) whose effect starts this one as a child case; such a workflow is
+    # never started on its own (engine.starting refuses it, naming that action).
+    started_by: tuple[str, str] | None = None
 
     @property
     def initial(self) -> State:

@@ -840,4 +840,5 @@ WORKFLOW = Workflow(
     timers=TIMERS,
     tasks=TASKS,
     description="Het trajectplan van één jaar voor een aangenomen kandidaat",
+    started_by=("company_trajectory", "hire_candidate"),  # the hire's checks make the plan legitimate
 )

@@ -25,7 +25,7 @@ from engine.clock import ensure_utc
 from engine.errors import CaseNotFound, InvalidPayload, NotFound, NotPermitted, StaleCase
 from engine.models import Case, Organisation, User
 from engine.registry import Registry
-from engine.runtime import TriggerOption, apply_transition, available_triggers, create_case, view_of
+from engine.runtime import TriggerOption, apply_transition, available_triggers, view_of
 from engine.services import CaseSnapshot, Services
 from engine.spec import Actor, Ctx, copy_data
 from workflows import candidate_plan as plan
@@ -44,8 +44,8 @@ from workflows.plan_models import (
     PlanSetting,
     PlanSignoff,
 )
-from workflows.roles import ADMIN, HARRIE, JOB, OPDRACHTGEVER, ORG_EMPLOYER
-from workflows.rules import CoachingRules, clean_schedule, clean_settings, parse_decimal, rules_from
+from workflows.roles import ADMIN, HARRIE, JOB, OPDRACHTGEVER
+from workflows.rules import CoachingRules, clean_settings, rules_from
 from workflows.security import BSN_MESSAGE, contains_bsn
 
 MAX_LINE = 200
@@ -355,67 +355,7 @@ class PlanServices:
             raise InvalidPayload({field: "Kies een actieve medewerker van deze werkgever."})
         return user
 
-    # starting ----------------------------------------------------------------------------
-    def start_plan(
-        self,
-        actor: Actor,
-        organisation_id: int,
-        *,
-        candidate_id: int,
-        start_date: Any,
-        contract_hours: Any,
-        fulltime: bool,
-        harrie_user_id: int | None = None,
-        vacancy: Mapping[str, Any] | None = None,
-        schedule: Mapping[str, Any] | None = None,
-        request_id: str | None = None,
-    ) -> CaseSnapshot:
-        """A plan on its own (the company trajectory starts one as a child case on a hire)."""
-        if actor.role != JOB or not self.services.policy.can_start(actor, plan.NAME, organisation_id):
-            raise NotPermitted("Alleen JoB kan een trajectplan starten.")
-        errors: dict[str, str] = {}
-        start = _date(errors, "start_date", start_date)
-        hours = parse_decimal(contract_hours)
-        if hours is None or not Decimal("1") <= hours <= Decimal("60"):
-            errors["contract_hours"] = "Vul de contracturen per week in (1 tot en met 60)."
-        if not isinstance(fulltime, bool):
-            errors["fulltime"] = "Kies voltijd of deeltijd."
-        workplace: dict[str, int] = {}
-        vacancy = dict(vacancy or {})
-        if vacancy.get("workplace_profile"):
-            try:
-                workplace = invra.clean_profile(vacancy["workplace_profile"])
-            except InvalidPayload as exc:
-                errors["workplace_profile"] = next(iter(exc.errors.values()))
-        try:
-            own_schedule = clean_schedule(dict(schedule or {}))
-        except InvalidPayload as exc:
-            errors.update(exc.errors)
-            own_schedule = {}
-        _raise(errors)
-        with self._write() as s:
-            org = s.get(Organisation, organisation_id) if _id(organisation_id) else None
-            if org is None or org.kind != ORG_EMPLOYER:
-                raise InvalidPayload({"organisation_id": "Kies een bestaande werkgever."})
-            candidate = s.get(Candidate, candidate_id) if _id(candidate_id) else None
-            if candidate is None or candidate.erased_at is not None:
-                raise InvalidPayload({"candidate_id": "Kies een bestaande kandidaat."})
-            if harrie_user_id is not None:
-                self._employer_user(s, harrie_user_id, org.id, (HARRIE,), "harrie_user_id")
-            data = {
-                "candidate_id": candidate.id,
-                "start_date": start.isoformat(),  # type: ignore[union-attr]
-                "contract_hours": float(hours),  # type: ignore[arg-type]
-                "fulltime": fulltime,
-                "harrie_user_id": harrie_user_id,
-                "vacancy": {**vacancy, "workplace_profile": workplace},
-            }
-            if own_schedule:
-                data["schedule"] = own_schedule
-            case = create_case(s, self.registry, plan.NAME, data, actor=actor, now=self.services.clock.now(),
-                               organisation_id=org.id, request_id=request_id)
-            s.flush()
-            return CaseSnapshot.of(case)
+    # (a plan is started by the hire in a company trajectory: Workflow.started_by, no use case here)
 
     # the plan document -------------------------------------------------------------------
     def update_document(

@@ -39,23 +39,6 @@ COMPANY_TRAJECTORY_DATA: dict[str, Any] = {
     "description": "A company trajectory starts empty in 'adviesgesprek'; record each phase with a transition.",
 }
 
-CANDIDATE_PLAN_DATA: dict[str, Any] = {
-    "type": "object",
-    "additionalProperties": False,
-    "required": ["candidate_id", "start_date", "contract_hours", "fulltime"],
-    "properties": {
-        "candidate_id": SMALL_ID,
-        "start_date": {"type": "string", "format": "date", "maxLength": 10},
-        "contract_hours": {"type": "number", "minimum": 1, "maximum": 60},
-        "fulltime": {"type": "boolean"},
-        "harrie_user_id": {**SMALL_ID, "type": ["integer", "null"]},
-        "vacancy": {"type": "object"},
-        "schedule": {"type": "object"},
-    },
-    "description": "A one-year plan on its own (a hire in a company trajectory starts one by itself).",
-}
-
-
 def create_case_schema(data_schemas: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """`POST /cases`: one alternative per startable workflow, each with its own `data`."""
     return {

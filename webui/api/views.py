@@ -17,12 +17,12 @@ from engine.registry import Registry
 from engine.runtime import TriggerOption
 from engine.services import CaseSnapshot, Services, TaskSnapshot
 from engine.spec import Actor, Workflow
+from engine.starting import refuse_direct_start, started_by_actions
 from engine.workdays import AMSTERDAM
 from webui.api import bp, openapi
 from webui.api.auth import api_actor, token_required
 from webui.api.errors import ApiError, api_error, database_error, engine_error, request_id
 from webui.api.schemas import (
-    CANDIDATE_PLAN_DATA,
     CASE_QUERY,
     COMPANY_TRAJECTORY_DATA,
     MAX_ID,
@@ -36,11 +36,9 @@ from webui.api.schemas import (
 )
 from webui.auth import public
 from webui.extensions import services
-from workflows.candidate_plan import NAME as CANDIDATE_PLAN
 from workflows.catalog import domain_actions
 from workflows.company_services import CompanyServices
 from workflows.company_trajectory import NAME as COMPANY_TRAJECTORY
-from workflows.plan_services import PlanServices
 
 # -- starting a case: per workflow, the data it takes and the use case the UI calls ----------
 
@@ -52,19 +50,8 @@ def _start_trajectory(svc: Services, actor: Actor, organisation_id: int, _data: 
     return CompanyServices(svc).start_trajectory(actor, organisation_id, request_id=rid)
 
 
-def _start_plan(svc: Services, actor: Actor, organisation_id: int, data: dict[str, Any],
-                rid: str) -> CaseSnapshot:
-    return PlanServices(svc).start_plan(
-        actor, organisation_id, candidate_id=integral(data["candidate_id"]), start_date=data["start_date"],
-        contract_hours=data["contract_hours"], fulltime=data["fulltime"],
-        harrie_user_id=integral(data.get("harrie_user_id")), vacancy=data.get("vacancy"),
-        schedule=data.get("schedule"), request_id=rid,
-    )
-
-
 STARTERS: dict[str, tuple[dict[str, Any], Starter]] = {
     COMPANY_TRAJECTORY: (COMPANY_TRAJECTORY_DATA, _start_trajectory),
-    CANDIDATE_PLAN: (CANDIDATE_PLAN_DATA, _start_plan),
 }
 
 
@@ -236,7 +223,10 @@ def list_cases():
 def create_case():
     _args()
     body = _body()
-    check(create_case_envelope(list(STARTERS)), body)
+    registry = services().registry
+    # A workflow only an action starts (a plan: the hire) is named, to be refused with the reason.
+    check(create_case_envelope([*STARTERS, *started_by_actions(registry)]), body)
+    refuse_direct_start(registry, body["workflow"])
     data_schema, start = STARTERS[body["workflow"]]
     data = body.get("data") or {}
     check({"type": "object", "properties": {"data": data_schema}}, {"data": data})
