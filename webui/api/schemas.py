@@ -370,6 +370,11 @@ def integral(value: Any) -> Any:
 # -- query parameters ---------------------------------------------------------------------
 
 
+# What `format: date` / `format: date-time` mean (RFC 3339), checked where the value is parsed.
+RFC3339_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+RFC3339_DATE_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?([Zz]|[+-][0-9]{2}:[0-9]{2})")
+
+
 @dataclass(frozen=True)
 class QueryParam:
     name: str
@@ -414,9 +419,10 @@ TASK_QUERY = (
     QueryParam("assignee", {"type": "string", "enum": ["me", "role", "any"], "default": "me"},
                "`me`: assigned to you; `role`: your role's unassigned queue; `any`: every task you may see."),
     QueryParam("status", {"type": "string", "enum": ["open", "done", "cancelled", "all"], "default": "open"}),
-    QueryParam("due_before", {"type": "string", "maxLength": 40},
-               "Only tasks due before it: an ISO 8601 date (the start of that day, Europe/Amsterdam) "
-               "or date-time (UTC when no offset is given)."),
+    QueryParam("due_before", {"type": "string", "maxLength": 40,
+                              "anyOf": [{"format": "date"}, {"format": "date-time"}]},
+               "Only tasks due before it: an RFC 3339 date (the start of that day, Europe/Amsterdam) "
+               "or date-time with its offset (`Z` for UTC)."),
     LIMIT,
     CURSOR,
 )

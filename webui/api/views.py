@@ -26,6 +26,8 @@ from webui.api.schemas import (
     CASE_QUERY,
     COMPANY_TRAJECTORY_DATA,
     MAX_ID,
+    RFC3339_DATE,
+    RFC3339_DATE_TIME,
     TASK_QUERY,
     TRANSITION_REQUEST,
     QueryParam,
@@ -158,16 +160,16 @@ def _cursor(raw: str | None) -> int | None:
 
 
 def _due_before(raw: str | None) -> datetime | None:
-    """A date means the start of that day in Amsterdam (as the UI shows due dates); a
-    date-time without an offset is UTC."""
+    """A date (RFC 3339 full-date) means the start of that day in Amsterdam, as the UI shows due
+    dates; a date-time needs its offset (RFC 3339), exactly what the OpenAPI document says."""
     if raw is None:
         return None
-    text = raw.strip()
     try:
-        if len(text) == 10:
-            return datetime.combine(date.fromisoformat(text), time(0), tzinfo=AMSTERDAM).astimezone(UTC)
-        value = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        if RFC3339_DATE.fullmatch(raw):
+            return datetime.combine(date.fromisoformat(raw), time(0), tzinfo=AMSTERDAM).astimezone(UTC)
+        if not RFC3339_DATE_TIME.fullmatch(raw):
+            raise ValueError(raw)
+        return datetime.fromisoformat(raw[:-1] + "+00:00" if raw[-1] in "Zz" else raw).astimezone(UTC)
     except (ValueError, OverflowError):  # e.g. year 1 with a positive offset falls before year 1 in UTC
         raise ApiError(400, "invalid_request", "Het verzoek klopt niet met het schema.",
                        errors={"due_before": "Gebruik een datum (2026-11-23) of datum-tijd volgens ISO 8601."}) from None
