@@ -31,6 +31,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from engine.db import Database
+from engine.private_files import private_dir, private_file
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +67,7 @@ def _integrity(conn: sqlite3.Connection) -> list[str]:
 def _sqlite_backup(db: Database, target: Path) -> None:
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)
+    private_file(partial)  # 0600 from the start; SQLite's journal beside it follows this mode
     live = sqlite3.connect(_sqlite_path(db), timeout=30)
     copy = sqlite3.connect(partial)
     try:
@@ -141,6 +143,8 @@ def _run(cmd: list[str], env: dict[str, str], what: str, message: str | None = N
 def _pg_backup(db: Database, target: Path) -> None:
     dsn, env = _pg_target(db)
     partial = target.with_name(target.name + ".partial")
+    partial.unlink(missing_ok=True)
+    private_file(partial)  # pg_dump truncates and keeps the mode
     _run([_pg_tool("pg_dump"), "--format=custom", "--no-owner", f"--file={partial}", dsn], env, "pg_dump")
     os.replace(partial, target)
 
@@ -188,7 +192,8 @@ def _reapply_erasures(db: Database, before: list[dict[str, Any]], reapply: Reapp
 def backup(db: Database, target: Path | str) -> Path:
     """Write a consistent copy of the whole database to `target` (replaced only when complete)."""
     target = Path(target).resolve()
-    target.parent.mkdir(parents=True, exist_ok=True)
+    if not target.parent.exists():
+        private_dir(target.parent)
     if db.sqlite:
         _sqlite_backup(db, target)
     else:
