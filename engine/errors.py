@@ -63,6 +63,12 @@ class GuardRejected(EngineError):
         self.reason = reason
 
 
+class StartRefused(EngineError):
+    """The workflow is only started by an action in another case (e.g. a plan by a hire)."""
+
+    code = "start_refused"
+
+
 class InvalidPayload(EngineError):
     """The data sent with a transition is malformed; `errors` maps field -> Dutch message."""
 

@@ -44,6 +44,7 @@ from engine.spec import (
     WorkingDays,
     copy_data,
 )
+from engine.starting import refuse_direct_start
 from engine.store.driver_sql import DriverStatement
 from engine.store.models import AuditEntry, Case, OutboxMessage, Task, Timer, User
 from engine.store.orm_shortcuts import attach, mark_saved
@@ -396,6 +397,8 @@ def create_case(
     version: int | None = None,
 ) -> Case:
     """Insert a case in its initial state with its first audit row, tasks and timers."""
+    if parent_id is None:
+        refuse_direct_start(registry, workflow)  # e.g. a plan: only a hire's effect starts one
     wf = registry.get(workflow, version)
     spec = wf.spec
     row: dict[str, Any] = {

@@ -31,6 +31,7 @@ from engine.runtime import (
     load_case,
 )
 from engine.spec import SYSTEM_ACTOR, Actor
+from engine.starting import refuse_direct_start
 from engine.store.db import Database
 from engine.store.models import AuditEntry, Case, Task
 
@@ -133,6 +134,7 @@ class Services:
             self.registry.latest(workflow)
         except KeyError:
             raise NotFound(f"Onbekend werkproces '{workflow}'.", workflow=workflow) from None
+        refuse_direct_start(self.registry, workflow)
         if not self.policy.can_start(actor, workflow, organisation_id):
             raise NotPermitted("U mag voor deze organisatie geen zaak starten.")
         with self.db.write() as session:

@@ -237,6 +237,9 @@ class Workflow:
     tasks: tuple[TaskSpec, ...] = ()
     description: str = ""
     actions: tuple[Any, ...] = ()  # engine.actions.Action: what people do, declared once
+    # (workflow, trigger) whose effect starts this one as a child case; such a workflow is
+    # never started on its own (engine.starting refuses it, naming that action).
+    started_by: tuple[str, str] | None = None
 
     @property
     def initial(self) -> State:

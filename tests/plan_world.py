@@ -16,7 +16,7 @@ from engine.jobs.timers import TimerSweep
 from engine.services import CaseSnapshot, Services
 from engine.spec import SYSTEM, Actor, Ctx, State, Transition, Workflow
 from engine.store.db import Database
-from engine.store.models import Timer
+from engine.store.models import Case, Timer
 from tests.helpers import T0, make_org, make_user
 from tests.plan_steps import PlanSteps as PlanServices
 from workflows.domain.candidate_plan import WORKFLOW as PLAN
@@ -35,7 +35,8 @@ def _finished(ctx: Ctx) -> None:
 
 
 # A stand-in parent honouring the contract with the company trajectory (issue 3): it starts
-# the plan as a child case and hears `plan_finished` with {candidate_id, outcome}.
+# the plan as a child case (a plan is never started on its own) and hears `plan_finished`
+# with {candidate_id, outcome}. The real hire's checks are the company trajectory's tests.
 PARENT = Workflow(
     name="parent_stand_in", version=1, label="Bedrijfstraject (test)",
     states=(State("trajectplan", "Trajectplan", initial=True), State("klaar", "Klaar", final=True)),
@@ -65,10 +66,15 @@ class World:
     second_candidate_id: int
 
     def start(self, start: date = date(2026, 11, 30), **kw) -> CaseSnapshot:
-        args = {"candidate_id": self.candidate_id, "start_date": start.isoformat(), "contract_hours": 32,
-                "fulltime": True, "harrie_user_id": self.harrie.user_id}
-        args.update(kw)
-        return self.plans.start_plan(self.job, self.employer, **args)
+        """A plan the way the app starts one: the hire in the (stand-in) company trajectory."""
+        hire = {"candidate_id": self.candidate_id, "start_date": start.isoformat(), "contract_hours": 32.0,
+                "fulltime": True, "harrie_user_id": self.harrie.user_id, "vacancy": {"workplace_profile": {}}}
+        hire.update(kw)
+        parent = self.services.start_case(self.job, PARENT.name, {}, organisation_id=self.employer)
+        self.services.fire_trigger(self.job, parent.id, "hire", hire)
+        with self.db.read() as s:
+            child = s.scalars(select(Case).where(Case.parent_id == parent.id)).one()
+            return CaseSnapshot.of(child)
 
 
 def make_world(db: Database, clock: FixedClock) -> World:

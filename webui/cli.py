@@ -271,8 +271,9 @@ def restore_command(path: str, yes: bool) -> None:
     svc = _services()
     try:
         result = restore(svc.db, path, current_app.extensions.get("jobtraject.erasure_reapply"))
-    except BackupError as exc:
-        raise click.ClickException(str(exc)) from exc
+    except BackupError as exc:  # one Dutch sentence, no traceback, no English "Error:" prefix
+        click.echo(str(exc), err=True)
+        sys.exit(1)
     if result.reapplied_erasures:
         svc.db.compact()  # SQLite: the erased text leaves no copy in free pages or the WAL
     click.echo(f"Back-up teruggezet; {result.reapplied_erasures} latere wissing(en) opnieuw toegepast.")

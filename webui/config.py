@@ -10,6 +10,8 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+from engine.private_files import private_dir, private_file
+
 
 def _bool(name: str, default: bool) -> bool:
     value = os.environ.get(name)
@@ -25,15 +27,14 @@ def _secret_key(instance_path: Path) -> str:
     key_file = instance_path / "secret_key"
     if key_file.exists():
         return key_file.read_text().strip()
-    instance_path.mkdir(parents=True, exist_ok=True)
+    private_dir(instance_path)
     key = secrets.token_hex(32)
-    key_file.write_text(key)
-    key_file.chmod(0o600)
+    private_file(key_file).write_text(key)  # 0600 before the key is in it
     return key
 
 
 def from_environment(instance_path: Path) -> dict[str, Any]:
-    instance_path.mkdir(parents=True, exist_ok=True)
+    private_dir(instance_path)  # 0700: it holds the secret key and, by default, the database
     base_url = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
     return {
         "DATABASE_URL": os.environ.get("DATABASE_URL", f"sqlite:///{instance_path / 'jobtraject.db'}"),

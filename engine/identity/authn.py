@@ -357,35 +357,45 @@ class Authn:
 
         `link_for(token)` builds the absolute link. The mail is written in the same
         transaction as the token, with the link sealed (the outbox opens it to send the mail).
+        Known or not, the address costs the same work up to the two inserts (see below).
         """
         if self.sealer is None:
             raise RuntimeError("Authn needs a sealer (SECRET_KEY) to mail reset links")
         now = self.clock.now()
+        # Known or unknown, the same work up to the last two inserts: token, digest, link and
+        # text, the lookup, the per-account count and the update (on no rows for a stranger),
+        # so the answer's timing does not tell which addresses have an account.
         token = secrets.token_urlsafe(32)
+        digest = sha256(token)
+        minutes = int(self.settings.reset_valid.total_seconds() // 60)
+        link = link_for(token)
+        text = (f"U (of iemand anders) vroeg een nieuw wachtwoord aan voor jobtraject.\n\n"
+                f"Kies een nieuw wachtwoord via deze link (geldig {minutes} minuten, één keer te gebruiken):\n"
+                f"{SECRET_PLACEHOLDER}\n\nVroeg u dit niet aan? Dan kunt u deze mail negeren; uw wachtwoord blijft "
+                "hetzelfde.\n")
         with self.db.write() as s:
             user = s.scalars(select(User).where(func.lower(User.email) == email.strip().lower())).first()
-            if user is None or not user.active:
+            known = user is not None and user.active
+            uid = user.id if known else 0  # ids start at 1: the statements below match nothing
+            recent = s.scalar(select(func.count()).select_from(PasswordResetToken).where(
+                PasswordResetToken.user_id == uid,
+                PasswordResetToken.created_at > now - self.settings.failure_window))
+            flooded = recent >= 3  # nobody's mailbox is flooded through this form
+            # Earlier links end when a new one is sent; when none is sent they stay valid.
+            s.execute(update(PasswordResetToken).where(PasswordResetToken.user_id == (0 if flooded else uid),
+                                                       PasswordResetToken.used_at.is_(None)).values(used_at=now))
+            if not known:
                 log.info("password reset asked for an unknown address %s", account_key(email)[:12])
                 return
-            recent = s.scalar(select(func.count()).select_from(PasswordResetToken).where(
-                PasswordResetToken.user_id == user.id,
-                PasswordResetToken.created_at > now - self.settings.failure_window))
-            if recent >= 3:  # nobody's mailbox is flooded through this form
+            if flooded:
                 log.warning("password reset refused (too many): user %s", user.id)
                 return
             log.info("password reset mail queued: user %s", user.id)
-            s.execute(update(PasswordResetToken).where(PasswordResetToken.user_id == user.id,
-                                                       PasswordResetToken.used_at.is_(None)).values(used_at=now))
             expires_at = now + self.settings.reset_valid
-            s.add(PasswordResetToken(user_id=user.id, token_hash=sha256(token), created_at=now,
-                                     expires_at=expires_at))
-            minutes = int(self.settings.reset_valid.total_seconds() // 60)
-            text = (f"U (of iemand anders) vroeg een nieuw wachtwoord aan voor jobtraject.\n\n"
-                    f"Kies een nieuw wachtwoord via deze link (geldig {minutes} minuten, één keer te gebruiken):\n"
-                    f"{SECRET_PLACEHOLDER}\n\n"
-                    f"Vroeg u dit niet aan? Dan kunt u deze mail negeren; uw wachtwoord blijft hetzelfde.\n")
+            s.execute(insert(PasswordResetToken), [{"user_id": user.id, "token_hash": digest, "created_at": now,
+                                                    "expires_at": expires_at}])
             queue_secret_mail(s, self.sealer, now=now, to_user_id=user.id, to_addr=user.email,
-                              subject="Nieuw wachtwoord instellen", body_text=text, secret=link_for(token),
+                              subject="Nieuw wachtwoord instellen", body_text=text, secret=link,
                               expires_at=expires_at)
 
     def reset_token_valid(self, token: str) -> bool:

@@ -16,6 +16,7 @@ such entries exist and no `reapply` is given, the restore is refused before it s
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import sqlite3
@@ -29,10 +30,16 @@ from sqlalchemy import MetaData, Table, insert, inspect, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+from engine.private_files import private_dir, private_file
 from engine.store.db import Database
+
+log = logging.getLogger(__name__)
 
 ERASURE_LOG = "erasure_log"
 Reapply = Callable[[Session, list[dict[str, Any]]], None]
+
+
+DAMAGED = "Het back-upbestand is beschadigd of geen back-up van jobtraject; er is niets teruggezet."
 
 
 class BackupError(Exception):
@@ -60,6 +67,7 @@ def _integrity(conn: sqlite3.Connection) -> list[str]:
 def _sqlite_backup(db: Database, target: Path) -> None:
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)
+    private_file(partial)  # 0600 from the start; SQLite's journal beside it follows this mode
     live = sqlite3.connect(_sqlite_path(db), timeout=30)
     copy = sqlite3.connect(partial)
     try:
@@ -73,14 +81,24 @@ def _sqlite_backup(db: Database, target: Path) -> None:
     os.replace(partial, target)
 
 
+def _check_sqlite_backup(src: sqlite3.Connection) -> None:
+    """Refuse a damaged file before anything is replaced (a garbled header or schema makes
+    SQLite raise rather than report, so that counts as damaged too)."""
+    try:
+        intact = _integrity(src) == ["ok"]
+        tables = {r[0] for r in src.execute("SELECT name FROM sqlite_master WHERE type='table'")} if intact else set()
+    except sqlite3.DatabaseError:
+        intact = False
+    if not intact:
+        raise BackupError(DAMAGED)
+    if "wf_case" not in tables:
+        raise BackupError("Dit bestand is geen back-up van jobtraject; er is niets teruggezet.")
+
+
 def _sqlite_restore(db: Database, source: Path) -> None:
     src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
     try:
-        if _integrity(src) != ["ok"]:
-            raise BackupError("Het back-upbestand is beschadigd (integrity_check); er is niets teruggezet.")
-        tables = {r[0] for r in src.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        if "wf_case" not in tables:
-            raise BackupError("Dit bestand is geen back-up van jobtraject; er is niets teruggezet.")
+        _check_sqlite_backup(src)
         db.dispose()
         live = sqlite3.connect(_sqlite_path(db), timeout=30)
         try:
@@ -112,25 +130,33 @@ def _pg_target(db: Database) -> tuple[str, dict[str, str]]:
     return plain.render_as_string(hide_password=False), env
 
 
-def _run(cmd: list[str], env: dict[str, str], what: str) -> None:
+def _run(cmd: list[str], env: dict[str, str], what: str, message: str | None = None) -> None:
     result = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=3600)
     if result.returncode != 0:
         # stderr of the PostgreSQL tools names objects, not row data.
-        raise BackupError(f"{what} is mislukt: {result.stderr.strip()[-500:]}")
+        detail = " ".join(result.stderr.split())[-500:]
+        if message is not None:
+            log.debug("%s failed: %s", what, detail)  # the operator sees one sentence
+        raise BackupError(message or f"{what} is mislukt: {detail}")
 
 
 def _pg_backup(db: Database, target: Path) -> None:
     dsn, env = _pg_target(db)
     partial = target.with_name(target.name + ".partial")
+    partial.unlink(missing_ok=True)
+    private_file(partial)  # pg_dump truncates and keeps the mode
     _run([_pg_tool("pg_dump"), "--format=custom", "--no-owner", f"--file={partial}", dsn], env, "pg_dump")
     os.replace(partial, target)
 
 
 def _pg_restore(db: Database, source: Path) -> None:
     dsn, env = _pg_target(db)
+    _run([_pg_tool("pg_restore"), "--list", str(source)], env, "pg_restore --list", DAMAGED)
     db.dispose()
+    # One transaction: an archive that breaks halfway leaves the database as it was.
     _run([_pg_tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "--single-transaction",
-          "--exit-on-error", f"--dbname={dsn}", str(source)], env, "pg_restore")
+          "--exit-on-error", f"--dbname={dsn}", str(source)], env, "pg_restore",
+         "Het terugzetten is halverwege mislukt; er is niets teruggezet.")
     db.dispose()
 
 
@@ -166,7 +192,8 @@ def _reapply_erasures(db: Database, before: list[dict[str, Any]], reapply: Reapp
 def backup(db: Database, target: Path | str) -> Path:
     """Write a consistent copy of the whole database to `target` (replaced only when complete)."""
     target = Path(target).resolve()
-    target.parent.mkdir(parents=True, exist_ok=True)
+    if not target.parent.exists():
+        private_dir(target.parent)
     if db.sqlite:
         _sqlite_backup(db, target)
     else:

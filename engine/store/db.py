@@ -15,10 +15,12 @@ from contextlib import contextmanager, suppress
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from engine.errors import DatabaseBusy, DatabaseUnavailable
+from engine.private_files import private_sqlite
 from engine.store import crypto
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -42,6 +44,9 @@ def make_engine(url: str, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS, **kw
     """
     kwargs.setdefault("hide_parameters", True)
     if is_sqlite(url):
+        path = make_url(url).database
+        if path and path != ":memory:" and not path.startswith("file:"):
+            private_sqlite(path)  # 0600 before SQLite creates it (and its -wal/-shm alike)
         connect_args = kwargs.pop("connect_args", {})
         connect_args.setdefault("timeout", busy_timeout_ms / 1000)
         connect_args.setdefault("check_same_thread", False)

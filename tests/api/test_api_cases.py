@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import json
 
+from sqlalchemy import func, inspect, select, table
+
 from engine.store.models import Case
 from tests.api.conftest import assert_error, audit_count, case_of
 from tests.helpers import count
+from workflows.domain.company_trajectory import WORKFLOW as COMPANY_TRAJECTORY
+from workflows.storage.models import Candidate
 
 KORENAAR, GROEN, BONGERD, DRUKKERIJ = ("Bakkerij De Korenaar", "Hoveniersbedrijf Groen & Zo",
                                        "Tuincentrum De Bongerd", "Drukkerij Het Gulden Boek")
@@ -183,21 +187,48 @@ def test_a_body_over_one_mebibyte_is_413(client, bearer):
     assert_error(response, 413, "payload_too_large")
 
 
-def test_a_candidate_plan_is_started_through_the_plan_use_case(client, bearer, svc, org_id):
-    from sqlalchemy import select
-
-    from workflows.storage.models import Candidate
-
+def row_counts(svc) -> dict[str, int]:
+    """Rows per table, every table of the schema: 'nothing was written' means none changed."""
+    names = inspect(svc.db.engine).get_table_names()
     with svc.db.read() as s:
-        candidate_id = s.scalar(select(Candidate.id).order_by(Candidate.id.desc()))
-    body = {"workflow": "candidate_plan", "organisation_id": org_id(GROEN),
-            "data": {"candidate_id": candidate_id, "start_date": "2026-12-07", "contract_hours": 24,
-                     "fulltime": False}}
-    response = client.post("/api/v1/cases", headers=bearer("sanne@job.example"), json=body)
-    assert response.status_code == 201, response.get_data(as_text=True)
-    assert response.get_json()["workflow"] == "candidate_plan"
-    # PlanServices decides who may start a plan: only JoB.
-    assert_error(client.post("/api/v1/cases", headers=bearer("lisa@wsp-nijmegen.example"), json=body), 403)
-    wrong = {**body, "data": {**body["data"], "colour": "red"}}
-    assert "data.colour" in assert_error(
-        client.post("/api/v1/cases", headers=bearer("sanne@job.example"), json=wrong), 400)["details"]["errors"]
+        return {name: s.scalar(select(func.count()).select_from(table(name))) for name in names}
+
+
+def hire_label() -> str:
+    return next(t.label for t in COMPANY_TRAJECTORY.transitions if t.trigger == "hire_candidate")
+
+
+def test_a_candidate_plan_is_not_started_over_the_api_but_by_the_hire(client, bearer, svc, org_id):
+    # The probe's reproduction: a JoB token, any candidate, any employer, a start date long gone.
+    body = {"workflow": "candidate_plan", "organisation_id": 5,
+            "data": {"candidate_id": 1, "start_date": "2000-01-01", "contract_hours": 24, "fulltime": False}}
+    job, wsp = bearer("sanne@job.example"), bearer("lisa@wsp-nijmegen.example")
+    before = row_counts(svc)
+    error = assert_error(client.post("/api/v1/cases", headers=job, json=body), 422, "start_refused")
+    assert hire_label() in error["message"] and "bedrijfstraject" in error["message"]
+    # The same reason for every role and whatever the data: the rule comes before the payload.
+    for headers, data in ((wsp, body["data"]), (job, {"colour": "red"}), (job, {})):
+        again = {**body, "organisation_id": org_id(GROEN), "data": data}
+        assert_error(client.post("/api/v1/cases", headers=headers, json=again), 422, "start_refused")
+    assert row_counts(svc) == before
+
+
+def test_over_the_api_a_plan_starts_with_the_hire_in_the_company_trajectory(client, bearer, svc, org_id):
+    trajectory = case_of(svc, org_id(BONGERD))
+    with svc.db.read() as s:
+        sophie = next(c.id for c in s.scalars(select(Candidate)) if c.first_name == "Sophie")  # names are sealed
+    headers = bearer("sanne@job.example")
+    for trigger, payload in (
+        ("start_interviews", {}),
+        ("record_interview", {"candidate_id": sophie, "date": "2026-11-20", "harrie_present": True}),
+        ("hire_candidate", {"candidate_id": sophie, "start_date": "2026-12-01", "contract_hours": 20,
+                            "fulltime": False}),
+    ):
+        response = client.post(f"/api/v1/cases/{trajectory}/transitions", headers=headers,
+                               json={"trigger": trigger, "payload": payload})
+        assert response.status_code == 200, response.get_data(as_text=True)
+    with svc.db.read() as s:
+        plan = s.scalars(select(Case).where(Case.parent_id == trajectory, Case.workflow == "candidate_plan")).one()
+    assert plan.data["candidate_id"] == sophie and plan.organisation_id == org_id(BONGERD)
+    shown = client.get(f"/api/v1/cases/{plan.id}", headers=headers).get_json()
+    assert shown["workflow"] == "candidate_plan" and shown["parent_id"] == trajectory

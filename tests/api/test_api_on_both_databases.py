@@ -12,6 +12,7 @@ from engine.store.models import AuditEntry, Case, Organisation, User
 from tests.api.conftest import assert_error, audit_count, make_app
 from tests.helpers import snapshot
 from workflows.demo import load_demo
+from workflows.storage.models import Candidate
 
 
 @pytest.fixture
@@ -96,15 +97,20 @@ def test_out_of_range_ids_and_dates_in_payloads_are_422_never_a_server_error(bot
     headers = _bearer(svc, users["sanne@job.example"])
     with svc.db.read() as s:
         werving = s.scalar(select(Case.id).where(Case.state == "werving"))
-        employer = s.scalar(select(Organisation.id).where(Organisation.kind == "employer"))
+        candidate = s.scalar(select(Candidate.id).order_by(Candidate.id))
     before = audit_count(svc)
     for candidate_id in (2**31, 2**63 - 1, 2**70):
         assert_error(client.post(f"/api/v1/cases/{werving}/transitions", headers=headers,
                                  json={"trigger": "propose_candidate", "payload": {"candidate_id": candidate_id}}),
                      422, "invalid_payload")
-    for start in ("0001-01-01", "9999-12-31"):
-        body = {"workflow": "candidate_plan", "organisation_id": employer,
-                "data": {"candidate_id": 1, "start_date": start, "contract_hours": 24, "fulltime": False}}
-        error = assert_error(client.post("/api/v1/cases", headers=headers, json=body), 422, "invalid_payload")
+    assert audit_count(svc) == before
+    started = client.post(f"/api/v1/cases/{werving}/transitions", headers=headers,
+                          json={"trigger": "start_interviews", "payload": {}})
+    assert started.status_code == 200, started.get_data(as_text=True)
+    before = audit_count(svc)
+    for start in ("0001-01-01", "9999-12-31"):  # a plan starts with the hire, which checks the date
+        hire = {"candidate_id": candidate, "start_date": start, "contract_hours": 24, "fulltime": False}
+        error = assert_error(client.post(f"/api/v1/cases/{werving}/transitions", headers=headers,
+                                         json={"trigger": "hire_candidate", "payload": hire}), 422, "invalid_payload")
         assert "start_date" in error["details"]["errors"]
     assert audit_count(svc) == before

@@ -88,3 +88,18 @@ def test_another_organisations_task_is_404_and_stays_open(client, bearer, svc, o
     assert_error(client.post(f"/api/v1/tasks/{2**64}/complete", headers=bearer("marieke@korenaar.example")), 404)
     with svc.db.read() as s:
         assert s.get(Task, task.id).status == "open"
+
+
+def test_due_before_takes_exactly_what_the_document_says_an_rfc3339_date_or_date_time(client, bearer):
+    from webui.api.schemas import TASK_QUERY
+
+    schema = next(p.openapi()["schema"] for p in TASK_QUERY if p.name == "due_before")
+    assert {alt["format"] for alt in schema["anyOf"]} == {"date", "date-time"}
+    headers = bearer("sanne@job.example")
+    for value in ("2026-11-23", "2026-11-23T09:00:00Z", "2026-11-23T09:00:00.5%2B01:00", "2026-11-23t09:00:00z"):
+        response = client.get(f"/api/v1/tasks?due_before={value}", headers=headers)
+        assert response.status_code == 200, value
+    for value in ("2026-11-23T09:00:00", "2026-11-23%2009:00:00Z", "%202026-11-23", "20261123", "2026-W48-1",
+                  "2026-11-23T09:00Z", "morgen"):
+        error = assert_error(client.get(f"/api/v1/tasks?due_before={value}", headers=headers), 400)
+        assert "due_before" in error["details"]["errors"], value

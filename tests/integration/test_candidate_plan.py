@@ -10,7 +10,15 @@ from sqlalchemy import select
 
 from engine.audit import verify_all
 from engine.clock import ensure_utc
-from engine.errors import CaseNotFound, GuardRejected, InvalidPayload, NotFound, NotPermitted
+from engine.errors import (
+    CaseNotFound,
+    GuardRejected,
+    InvalidPayload,
+    NotFound,
+    NotPermitted,
+    StartRefused,
+)
+from engine.runtime import create_case
 from engine.store.models import AuditEntry, Case, Task, Timer
 from tests.helpers import snapshot
 from tests.plan_world import make_world, run_due_timers
@@ -65,29 +73,18 @@ def test_a_plan_starts_in_preparation_with_a_task_to_draft_it(world, db):
     assert task.role == "job" and ensure_utc(task.due_at) == plan.end_of_day(START)
 
 
-@pytest.mark.parametrize("changes, field", [
-    ({"contract_hours": 0}, "contract_hours"), ({"contract_hours": "veel"}, "contract_hours"),
-    ({"start_date": "30-11-2026"}, "start_date"), ({"fulltime": "ja"}, "fulltime"),
-    ({"candidate_id": 999}, "candidate_id"), ({"schedule": {"evaluation_interval_weeks": 1}},
-                                              "evaluation_interval_weeks"),
-    ({"vacancy": {"workplace_profile": {"01": 5}}}, "workplace_profile"),
-])
-def test_starting_with_bad_data_is_refused_and_stores_nothing(world, db, changes, field):
+def test_a_plan_is_never_started_on_its_own_only_by_a_hire_and_nothing_is_stored(world, db):
+    """The hire's checks (candidate, Harrie, hours, one running plan) make a plan legitimate."""
+    data = {"candidate_id": world.candidate_id, "start_date": "2000-01-01", "contract_hours": 32.0,
+            "fulltime": True}
     before = everything(db)
-    with pytest.raises(InvalidPayload) as info:
-        world.start(**changes)
-    assert field in info.value.errors
-    assert everything(db) == before
-
-
-def test_harrie_must_work_at_the_employer_and_only_job_starts_a_plan(world, db):
-    before = everything(db)
-    with pytest.raises(InvalidPayload) as info:
-        world.start(harrie_user_id=world.other_harrie.user_id)
-    assert info.value.errors == {"harrie_user_id": "Kies een actieve medewerker van deze werkgever."}
-    with pytest.raises(NotPermitted):
-        world.plans.start_plan(world.boss, world.employer, candidate_id=world.candidate_id,
-                               start_date="2026-11-30", contract_hours=32, fulltime=True)
+    for actor in (world.job, world.admin, world.boss):
+        with pytest.raises(StartRefused) as info:
+            world.services.start_case(actor, plan.NAME, data, organisation_id=world.employer)
+        assert "start u niet los" in info.value.message
+    with pytest.raises(StartRefused), db.write() as s:  # below the use cases too: no parent, no plan
+        create_case(s, world.services.registry, plan.NAME, data, actor=world.job, now=world.clock.now(),
+                    organisation_id=world.employer)
     assert everything(db) == before
 
 

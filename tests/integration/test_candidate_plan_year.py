@@ -47,7 +47,7 @@ def test_a_plan_runs_from_day_0_to_month_12_by_advancing_time_and_the_sweep_only
         tasks = s.scalars(select(Task).where(Task.case_id == case.id)).all()
         timers = s.scalars(select(Timer).where(Timer.case_id == case.id)).all()
         checked, problems = verify_all(s, world.services.registry)
-    assert problems == [] and checked == 1
+    assert problems == [] and checked == 2  # the plan and the trajectory whose hire started it
 
     # The phases followed the calendar: each boundary crossed once, at the start of its day.
     phase_moves = [(e.trigger, ensure_utc(e.at)) for e in trail if e.trigger.startswith("begin_")]

@@ -276,6 +276,20 @@ def test_reset_link_sets_a_new_password_once_and_ends_every_session(client, auth
     assert other.get(link).status_code == 404  # used up
 
 
+def test_a_fourth_reset_request_within_the_window_sends_nothing_and_the_last_link_still_works(
+        client, auth, app, smtp_server):
+    for _ in range(3):
+        _forgot(client, auth, "marieke@korenaar.example")
+        third = _reset_link(app, smtp_server)
+    fourth = _forgot(client, auth, "marieke@korenaar.example")
+    unknown = _forgot(client, auth, "niemand@job.example")
+    strip = lambda r: re.sub(r'value="[^"]+"', "", r.get_data(as_text=True))  # noqa: E731 - csrf tokens differ
+    assert fourth.status_code == unknown.status_code == 200 and strip(fourth) == strip(unknown)
+    with app.extensions["jobtraject"].db.read() as s:
+        assert s.scalar(select(func.count()).select_from(PasswordResetToken)) == 3
+    assert send_queued_mail(app, smtp_server) == 0 and client.get(third).status_code == 200
+
+
 def test_reset_link_expires_after_thirty_minutes(client, auth, app, smtp_server):
     _forgot(client, auth, "marieke@korenaar.example")
     link = _reset_link(app, smtp_server)

@@ -20,6 +20,7 @@ from engine.errors import InvalidPayload
 from engine.spec import Actor
 from engine.store.models import User
 from tests.conftest import demo_app
+from tests.hire import hire_into_plan
 from tests.plan_steps import PlanSteps as PlanServices
 from tests.security.conftest import Auth
 from webui.scheduling import build_sweeps
@@ -59,18 +60,11 @@ def test_a_candidates_personal_data_never_reaches_a_log_line_or_a_mail(mail_app,
     app = mail_app
     svc = app.extensions["jobtraject"]
     sanne, ahmed = _actor(svc, "sanne@job.example"), _actor(svc, "ahmed@job.example")
-    with svc.db.read() as s:
-        from engine.store.models import Organisation
-
-        korenaar = s.scalar(select(Organisation.id).where(Organisation.name == "Bakkerij De Korenaar"))
-        harrie = s.scalar(select(User.id).where(User.email == "harrie@korenaar.example"))
-
     cid = CompanyServices(svc).register_candidate(ahmed, first_name=FIRST, last_name=LAST, email=EMAIL,
                                                   date_of_birth="2000-01-01", target_group="wajong",
                                                   in_doelgroepregister=True, register_checked_on="2026-11-01")
     plans = PlanServices(svc)
-    plan = plans.start_plan(sanne, korenaar, candidate_id=cid, start_date=date(2026, 11, 23), contract_hours=24,
-                            fulltime=False, harrie_user_id=harrie)
+    plan = hire_into_plan(svc, "Tuincentrum De Bongerd", cid, start_date=date(2026, 11, 23))
     with pytest.raises(InvalidPayload) as refused:
         plans.update_document(sanne, plan.id, coaching_need=f"BSN {BSN}, {DIAGNOSIS}")
     assert BSN_MESSAGE in refused.value.errors.values()

@@ -9,6 +9,7 @@ import pytest
 from engine.errors import InvalidPayload
 from engine.registry import Registry
 from engine.spec import ANY_STATE, SYSTEM, SYSTEM_ACTOR, Actor, CaseView, Ctx
+from engine.starting import start_refusal
 from workflows.domain import candidate_plan as plan
 from workflows.domain.roles import HARRIE, JOB, OPDRACHTGEVER
 from workflows.usecases.catalog import build_registry
@@ -27,6 +28,16 @@ def _ctx(data: dict, payload: dict | None = None, actor: Actor = JOB_ACTOR, stat
 def test_the_table_is_valid_and_registered_in_the_catalogue():
     Registry().register(plan.WORKFLOW)
     assert plan.NAME in build_registry().names()
+
+
+def test_a_plan_is_started_by_the_hire_in_a_company_trajectory_and_the_refusal_names_it():
+    registry = build_registry()
+    parent, trigger = plan.WORKFLOW.started_by
+    hire = next(t for t in registry.latest(parent).spec.transitions if t.trigger == trigger)
+    assert hire.effect is not None and hire.label
+    refusal = start_refusal(registry, plan.NAME)
+    assert refusal is not None and hire.label in refusal.message
+    assert start_refusal(registry, parent) is None  # the company trajectory itself starts directly
 
 
 def test_phases_follow_the_seed_from_preparation_to_month_12():

@@ -17,8 +17,9 @@ from sqlalchemy import select
 from engine.clock import FixedClock
 from engine.jobs.timers import TimerSweep
 from engine.spec import Actor
-from engine.store.models import AuditEntry, Case, Organisation, User
+from engine.store.models import AuditEntry, Case, User
 from tests.helpers import T0, snapshot
+from tests.hire import hire_into_plan
 from tests.plan_steps import PlanSteps as PlanServices
 from tests.sessions import sign_in
 from webui import create_app
@@ -37,7 +38,8 @@ from workflows.storage.plan_models import (
 
 JOB, BOSS, HARRIE, WSP = "sanne@job.example", "marieke@korenaar.example", "harrie@korenaar.example", \
     "lisa@wsp-nijmegen.example"
-OUTSIDERS = ["bert@debongerd.example", "ingrid@debongerd.example", "tom@wsp-gelderland.example"]
+GARDEN_BOSS, GARDEN_HARRIE = "ingrid@debongerd.example", "bert@debongerd.example"
+OUTSIDERS = [GARDEN_HARRIE, GARDEN_BOSS, "tom@wsp-gelderland.example"]
 TODAY = date(2026, 11, 23)
 
 
@@ -303,14 +305,12 @@ def test_job_offers_the_plan_and_the_employer_signs_the_action_plan(web):
 
 @pytest.fixture
 def fresh_plan(web):
-    """Kevin's plan at the bakery, 40 days in: the proefplaatsing decision is still open."""
+    """Kevin's plan at the garden centre, hired to start 40 days ago: the proefplaatsing decision is open."""
     svc = web.app.extensions["jobtraject"]
     with web.db.read() as s:
-        kevin = next(c.id for c in s.scalars(select(Candidate)) if c.first_name == "Kevin")
-        bakery = s.scalar(select(Organisation.id).where(Organisation.name == "Bakkerij De Korenaar"))
-    case = PlanServices(svc).start_plan(web.actor(JOB), bakery, candidate_id=kevin,
-                                        start_date=(TODAY - timedelta(days=40)).isoformat(), contract_hours=20,
-                                        fulltime=False, harrie_user_id=web.actor(HARRIE).user_id)
+        kevin = next(c.id for c in s.scalars(select(Candidate)) if c.first_name == "Kevin")  # names are sealed
+    case = hire_into_plan(svc, "Tuincentrum De Bongerd", kevin, start_date=TODAY - timedelta(days=40),
+                          contract_hours=20)
     sweep = TimerSweep(svc.db, svc.registry, svc.clock, worker_id="test")
     while sweep.sweep().claimed:
         pass
@@ -318,7 +318,7 @@ def fresh_plan(web):
 
 
 def test_the_employer_decides_against_a_contract_and_the_plan_ends(web, fresh_plan):
-    web.login(BOSS)
+    web.login(GARDEN_BOSS)
     assert "Besluit vastleggen" in web.page(fresh_plan)
     done(web.post(fresh_plan, "contract", {"decision": "nee", "reason": "werk_past_niet"}), fresh_plan, "acties")
     with web.db.read() as s:
@@ -408,7 +408,7 @@ def test_roles_without_the_action_are_refused_and_nothing_changes(web, email):
 
 
 def test_harrie_cannot_decide_about_the_contract(web, fresh_plan):
-    web.login(HARRIE)
+    web.login(GARDEN_HARRIE)
     before = web.everything()
     response = web.post(fresh_plan, "contract", {"decision": "ja"})
     assert response.status_code == 403

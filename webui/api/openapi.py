@@ -116,7 +116,8 @@ def document(registry: Registry, starters: dict[str, tuple[dict[str, Any], Any]]
             "post": {
                 "operationId": "createCase", "summary": "Start a case",
                 "description": "`company_trajectory`: one open trajectory per employer, started empty. "
-                               "`candidate_plan`: a one-year plan for a registered candidate (JoB only).",
+                               "`candidate_plan` is refused (422 `start_refused`): a plan starts with the hire "
+                               "(`hire_candidate`) in a company trajectory.",
                 "requestBody": _body(create),
                 "responses": {"201": _ok("The new case", "Case"),
                               **_errors("400", "401", "403", "404", "413", "422", "503")},

@@ -39,23 +39,6 @@ COMPANY_TRAJECTORY_DATA: dict[str, Any] = {
     "description": "A company trajectory starts empty in 'adviesgesprek'; record each phase with a transition.",
 }
 
-CANDIDATE_PLAN_DATA: dict[str, Any] = {
-    "type": "object",
-    "additionalProperties": False,
-    "required": ["candidate_id", "start_date", "contract_hours", "fulltime"],
-    "properties": {
-        "candidate_id": SMALL_ID,
-        "start_date": {"type": "string", "format": "date", "maxLength": 10},
-        "contract_hours": {"type": "number", "minimum": 1, "maximum": 60},
-        "fulltime": {"type": "boolean"},
-        "harrie_user_id": {**SMALL_ID, "type": ["integer", "null"]},
-        "vacancy": {"type": "object"},
-        "schedule": {"type": "object"},
-    },
-    "description": "A one-year plan on its own (a hire in a company trajectory starts one by itself).",
-}
-
-
 def create_case_schema(data_schemas: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """`POST /cases`: one alternative per startable workflow, each with its own `data`."""
     return {
@@ -399,6 +382,11 @@ def integral(value: Any) -> Any:
 # -- query parameters ---------------------------------------------------------------------
 
 
+# What `format: date` / `format: date-time` mean (RFC 3339), checked where the value is parsed.
+RFC3339_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+RFC3339_DATE_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?([Zz]|[+-][0-9]{2}:[0-9]{2})")
+
+
 @dataclass(frozen=True)
 class QueryParam:
     name: str
@@ -443,9 +431,10 @@ TASK_QUERY = (
     QueryParam("assignee", {"type": "string", "enum": ["me", "role", "any"], "default": "me"},
                "`me`: assigned to you; `role`: your role's unassigned queue; `any`: every task you may see."),
     QueryParam("status", {"type": "string", "enum": ["open", "done", "cancelled", "all"], "default": "open"}),
-    QueryParam("due_before", {"type": "string", "maxLength": 40},
-               "Only tasks due before it: an ISO 8601 date (the start of that day, Europe/Amsterdam) "
-               "or date-time (UTC when no offset is given)."),
+    QueryParam("due_before", {"type": "string", "maxLength": 40,
+                              "anyOf": [{"format": "date"}, {"format": "date-time"}]},
+               "Only tasks due before it: an RFC 3339 date (the start of that day, Europe/Amsterdam) "
+               "or date-time with its offset (`Z` for UTC)."),
     LIMIT,
     CURSOR,
 )

@@ -17,6 +17,7 @@ from engine.registry import Registry
 from engine.runtime import TriggerOption
 from engine.services import CaseSnapshot, Services, TaskSnapshot
 from engine.spec import Actor, Workflow
+from engine.starting import refuse_direct_start, started_by_actions
 from engine.store.models import AuditEntry
 from engine.task_services import TaskServices
 from engine.workdays import AMSTERDAM
@@ -24,10 +25,11 @@ from webui.api import bp, openapi
 from webui.api.auth import api_actor, token_required
 from webui.api.errors import ApiError, api_error, database_error, engine_error, request_id
 from webui.api.schemas import (
-    CANDIDATE_PLAN_DATA,
     CASE_QUERY,
     COMPANY_TRAJECTORY_DATA,
     MAX_ID,
+    RFC3339_DATE,
+    RFC3339_DATE_TIME,
     TASK_QUERY,
     TRANSITION_REQUEST,
     QueryParam,
@@ -38,10 +40,8 @@ from webui.api.schemas import (
 )
 from webui.auth import public
 from webui.extensions import services
-from workflows.domain.candidate_plan import NAME as CANDIDATE_PLAN
 from workflows.domain.company_trajectory import NAME as COMPANY_TRAJECTORY
 from workflows.usecases.company_services import CompanyServices
-from workflows.usecases.plan_services import PlanServices
 
 # -- starting a case: per workflow, the data it takes and the use case the UI calls ----------
 
@@ -53,19 +53,8 @@ def _start_trajectory(svc: Services, actor: Actor, organisation_id: int, _data: 
     return CompanyServices(svc).start_trajectory(actor, organisation_id, request_id=rid)
 
 
-def _start_plan(svc: Services, actor: Actor, organisation_id: int, data: dict[str, Any],
-                rid: str) -> CaseSnapshot:
-    return PlanServices(svc).start_plan(
-        actor, organisation_id, candidate_id=integral(data["candidate_id"]), start_date=data["start_date"],
-        contract_hours=data["contract_hours"], fulltime=data["fulltime"],
-        harrie_user_id=integral(data.get("harrie_user_id")), vacancy=data.get("vacancy"),
-        schedule=data.get("schedule"), request_id=rid,
-    )
-
-
 STARTERS: dict[str, tuple[dict[str, Any], Starter]] = {
     COMPANY_TRAJECTORY: (COMPANY_TRAJECTORY_DATA, _start_trajectory),
-    CANDIDATE_PLAN: (CANDIDATE_PLAN_DATA, _start_plan),
 }
 
 
@@ -177,16 +166,16 @@ def _cursor(raw: str | None) -> int | None:
 
 
 def _due_before(raw: str | None) -> datetime | None:
-    """A date means the start of that day in Amsterdam (as the UI shows due dates); a
-    date-time without an offset is UTC."""
+    """A date (RFC 3339 full-date) means the start of that day in Amsterdam, as the UI shows due
+    dates; a date-time needs its offset (RFC 3339), exactly what the OpenAPI document says."""
     if raw is None:
         return None
-    text = raw.strip()
     try:
-        if len(text) == 10:
-            return datetime.combine(date.fromisoformat(text), time(0), tzinfo=AMSTERDAM).astimezone(UTC)
-        value = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        if RFC3339_DATE.fullmatch(raw):
+            return datetime.combine(date.fromisoformat(raw), time(0), tzinfo=AMSTERDAM).astimezone(UTC)
+        if not RFC3339_DATE_TIME.fullmatch(raw):
+            raise ValueError(raw)
+        return datetime.fromisoformat(raw[:-1] + "+00:00" if raw[-1] in "Zz" else raw).astimezone(UTC)
     except (ValueError, OverflowError):  # e.g. year 1 with a positive offset falls before year 1 in UTC
         raise ApiError(400, "invalid_request", "Het verzoek klopt niet met het schema.",
                        errors={"due_before": "Gebruik een datum (2026-11-23) of datum-tijd volgens ISO 8601."}) from None
@@ -242,7 +231,10 @@ def list_cases():
 def create_case():
     _args()
     body = _body()
-    check(create_case_envelope(list(STARTERS)), body)
+    registry = services().registry
+    # A workflow only an action starts (a plan: the hire) is named, to be refused with the reason.
+    check(create_case_envelope([*STARTERS, *started_by_actions(registry)]), body)
+    refuse_direct_start(registry, body["workflow"])
     data_schema, start = STARTERS[body["workflow"]]
     data = body.get("data") or {}
     check({"type": "object", "properties": {"data": data_schema}}, {"data": data})

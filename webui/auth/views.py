@@ -21,6 +21,7 @@ from wtforms.validators import DataRequired, EqualTo, Length
 from engine.errors import InvalidPayload
 from engine.identity.passwords import MAX_LENGTH
 from webui.auth import authn, bp, login_required, public
+from webui.next_url import safe_next
 
 PENDING_SECONDS = 300
 LOGIN_FAILED = "Onbekende combinatie van e-mailadres en wachtwoord. Na te veel pogingen moet u een kwartier wachten."
@@ -70,9 +71,7 @@ def _ip() -> str:
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("inbox.index")
+    return safe_next(target) or url_for("inbox.index")
 
 
 def _pending_uid() -> int | None:

@@ -20,6 +20,7 @@ from engine.inbox import PARKED, TaskCounts
 from engine.task_services import MAX_REASON, TaskServices
 from webui.auth import current_actor, login_required
 from webui.extensions import services
+from webui.next_url import safe_next
 from workflows.usecases.task_inbox import INBOX_PAGE, TaskFilter, TaskInbox, task_ids
 
 bp = Blueprint("inbox", __name__)
@@ -119,10 +120,7 @@ def _filter_form() -> tuple[FilterForm, TaskFilter]:
 
 
 def _back(default: str) -> str:
-    target = request.form.get("next") or ""
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for(default)
+    return safe_next(request.form.get("next")) or url_for(default)
 
 
 def task_counts() -> TaskCounts | None:

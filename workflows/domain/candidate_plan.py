@@ -410,4 +410,5 @@ WORKFLOW = Workflow(
     tasks=TASKS,
     actions=ACTIONS,
     description="Het trajectplan van één jaar voor een aangenomen kandidaat",
+    started_by=("company_trajectory", "hire_candidate"),  # the hire's checks make the plan legitimate
 )

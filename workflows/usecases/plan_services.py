@@ -22,16 +22,15 @@ from sqlalchemy.orm.exc import StaleDataError
 from engine.actions import Invalid
 from engine.errors import CaseNotFound, InvalidPayload, NotFound, NotPermitted, StaleCase
 from engine.registry import Registry
-from engine.runtime import create_case
-from engine.services import CaseSnapshot, Services
+from engine.services import Services
 from engine.spec import Actor
 from engine.store.models import Case, Organisation, User
 from workflows.domain import candidate_plan as plan
 from workflows.domain import coaching, invra
-from workflows.domain.concepts import CONTRACT_HOURS, DAY, LINE, clean_id
+from workflows.domain.concepts import LINE, clean_id
 from workflows.domain.plan_actions import GOAL_OWNERS, GOAL_STATUSES, SKIP_REASONS  # noqa: F401 (pages use them)
-from workflows.domain.roles import ADMIN, HARRIE, JOB, ORG_EMPLOYER
-from workflows.domain.rules import CoachingRules, clean_schedule, clean_settings
+from workflows.domain.roles import ADMIN, JOB
+from workflows.domain.rules import CoachingRules, clean_settings
 from workflows.storage.models import Candidate
 from workflows.storage.plan_models import (
     CoachingEntry,
@@ -126,69 +125,6 @@ class PlanServices:
         if user is None or not user.active or user.role not in roles or user.organisation_id != organisation_id:
             raise InvalidPayload({field: "Kies een actieve medewerker van deze werkgever."})
         return user
-
-    # starting ----------------------------------------------------------------------------
-    def start_plan(
-        self,
-        actor: Actor,
-        organisation_id: int,
-        *,
-        candidate_id: int,
-        start_date: Any,
-        contract_hours: Any,
-        fulltime: bool,
-        harrie_user_id: int | None = None,
-        vacancy: Mapping[str, Any] | None = None,
-        schedule: Mapping[str, Any] | None = None,
-        request_id: str | None = None,
-    ) -> CaseSnapshot:
-        """A plan on its own (the company trajectory starts one as a child case on a hire)."""
-        if actor.role != JOB or not self.services.policy.can_start(actor, plan.NAME, organisation_id):
-            raise NotPermitted("Alleen JoB kan een trajectplan starten.")
-        errors: dict[str, str] = {}
-        start = _check(errors, DAY, "start_date", start_date)
-        try:
-            hours = CONTRACT_HOURS.clean(contract_hours)
-        except Invalid as exc:
-            errors["contract_hours"] = str(exc)
-        if not isinstance(fulltime, bool):
-            errors["fulltime"] = "Kies voltijd of deeltijd."
-        workplace: dict[str, int] = {}
-        vacancy = dict(vacancy or {})
-        if vacancy.get("workplace_profile"):
-            try:
-                workplace = invra.clean_profile(vacancy["workplace_profile"])
-            except InvalidPayload as exc:
-                errors["workplace_profile"] = next(iter(exc.errors.values()))
-        try:
-            own_schedule = clean_schedule(dict(schedule or {}))
-        except InvalidPayload as exc:
-            errors.update(exc.errors)
-            own_schedule = {}
-        _raise(errors)
-        with self._write() as s:
-            org = s.get(Organisation, organisation_id) if _id(organisation_id) else None
-            if org is None or org.kind != ORG_EMPLOYER:
-                raise InvalidPayload({"organisation_id": "Kies een bestaande werkgever."})
-            candidate = s.get(Candidate, candidate_id) if _id(candidate_id) else None
-            if candidate is None or candidate.erased_at is not None:
-                raise InvalidPayload({"candidate_id": "Kies een bestaande kandidaat."})
-            if harrie_user_id is not None:
-                self._employer_user(s, harrie_user_id, org.id, (HARRIE,), "harrie_user_id")
-            data = {
-                "candidate_id": candidate.id,
-                "start_date": start,
-                "contract_hours": hours,
-                "fulltime": fulltime,
-                "harrie_user_id": harrie_user_id,
-                "vacancy": {**vacancy, "workplace_profile": workplace},
-            }
-            if own_schedule:
-                data["schedule"] = own_schedule
-            case = create_case(s, self.registry, plan.NAME, data, actor=actor, now=self.services.clock.now(),
-                               organisation_id=org.id, request_id=request_id)
-            s.flush()
-            return CaseSnapshot.of(case)
 
     def hours_log(self, actor: Actor, case_id: int) -> list[HoursLine]:
         with self.services.db.read() as s:
