@@ -25,7 +25,7 @@ from engine.versioning import MIGRATION_TRIGGER
 from engine.workdays import add_working_days
 from tests.helpers import T0
 from tests.plan_v2 import BRIEFING, OPENS_AT, PLAN_V2, deploy_v2
-from tests.plan_world import make_world, run_due_timers
+from tests.plan_world import PARENT, make_world, run_due_timers
 from webui import create_app
 from webui.cli import main
 from webui.filters import nl_datetime
@@ -47,6 +47,7 @@ def world(db, clock):
 @pytest.fixture
 def app(db_url, world):
     app = create_app({"DATABASE_URL": db_url, "SECRET_KEY": "test", "TESTING": True}, clock=world.clock)
+    app.extensions["jobtraject"].registry.register(PARENT)  # the stand-in trajectory that hires the plans
     yield app
     app.extensions["jobtraject"].db.dispose()
 
@@ -169,7 +170,7 @@ def test_a_plan_migrated_mid_year_finishes_its_year_on_version_2_with_every_mile
         data_a, data_c = s.get(Case, a.id).data, s.get(Case, c.id).data
         state_a = s.get(Case, a.id).state
         checked, problems = verify_all(s, world.services.registry)
-    assert problems == [] and checked == 3
+    assert problems == [] and checked == 6  # three plans and the stand-in trajectories that hired them
 
     # Plan A: every milestone opened exactly once, at midnight on version 1 and at 07:00 on version 2.
     milestones = plan.schedule(data_a)
@@ -236,6 +237,7 @@ def test_a_migration_row_without_a_registered_migration_fails_audit_verification
     bare = Registry()  # both tables, but not the migration between them
     bare.register(plan.WORKFLOW)
     bare.register(PLAN_V2)
+    bare.register(PARENT)
     with db.read() as s:
         assert verify_all(s, world.services.registry)[1] == []
         _, problems = verify_all(s, bare)
