@@ -24,11 +24,9 @@ author), due date, case number and link, and at most the label a `case_label` ho
 
 from __future__ import annotations
 
-import html
 import logging
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -40,79 +38,25 @@ from engine import inbox
 from engine.access import AccessPolicy
 from engine.clock import Clock, ensure_utc
 from engine.errors import InvalidPayload, NotFound
+from engine.jobs.reminder_mails import (  # noqa: F401 - re-exported: the pages and tests use them here
+    DAYS,
+    MONTHS,
+    NOTIFY_CHOICES,
+    CaseLabeler,
+    Line,
+    Mail,
+    ReminderReport,
+    ReminderSettings,
+    ReminderTexts,
+    nl_date,
+    nl_datetime,
+)
 from engine.spec import Actor
 from engine.store.db import Database
 from engine.store.models import Case, NotificationLog, OutboxMessage, Task, User
 from engine.workdays import AMSTERDAM, is_working_day, working_days_between
 
 log = logging.getLogger("jobtraject.reminders")
-
-NOTIFY_CHOICES: dict[str, str] = {
-    "digest": "Alleen de dagelijkse samenvatting",
-    "all": "Elke herinnering en de dagelijkse samenvatting",
-    "none": "Geen mail",
-}
-
-DAYS = ["ma", "di", "wo", "do", "vr", "za", "zo"]
-MONTHS = ["jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"]
-
-CaseLabeler = Callable[[Session, Sequence[int]], Mapping[int, str]]
-
-
-def nl_date(value: datetime | date) -> str:
-    if isinstance(value, datetime):
-        value = ensure_utc(value).astimezone(AMSTERDAM).date()
-    return f"{DAYS[value.weekday()]} {value.day} {MONTHS[value.month - 1]} {value.year}"
-
-
-def nl_datetime(value: datetime) -> str:
-    local = ensure_utc(value).astimezone(AMSTERDAM)
-    return f"{nl_date(local.date())} {local:%H:%M}"
-
-
-@dataclass(frozen=True)
-class ReminderSettings:
-    base_url: str = "http://127.0.0.1:5000"
-    case_path: str = "/zaken/{id}"
-    settings_path: str = "/meldingen"
-    escalation_working_days: int = 3
-    digest_hour: int = 7
-    digest_max_items: int = 50
-
-    def case_url(self, case_id: int) -> str:
-        return self.base_url.rstrip("/") + self.case_path.format(id=case_id)
-
-    @property
-    def settings_url(self) -> str:
-        return self.base_url.rstrip("/") + self.settings_path
-
-
-@dataclass
-class ReminderReport:
-    reminders: int = 0
-    escalations: int = 0
-    digests: int = 0
-    mails: int = 0
-
-
-@dataclass(frozen=True)
-class _Line:
-    """One task in a mail: what the recipient may see of it."""
-
-    title: str
-    due_at: datetime | None
-    case_id: int
-    label: str = ""
-
-
-@dataclass
-class _Mail:
-    user: User
-    subject: str
-    text: str
-    html: str
-    dedupe_key: str
-
 
 def actor_of(user: User) -> Actor:
     return Actor(user_id=user.id, role=user.role, organisation_id=user.organisation_id, name=user.name)
@@ -149,7 +93,7 @@ def _due_stamp(due: datetime) -> int:
     return int(ensure_utc(due).timestamp())
 
 
-class ReminderSweep:
+class ReminderSweep(ReminderTexts):
     """Queues reminder, escalation and digest mails in the outbox, each exactly once."""
 
     def __init__(
@@ -190,7 +134,7 @@ class ReminderSweep:
         )
         return [u for u in users if self.policy.can_see(actor_of(u), case)]
 
-    def _queue(self, session: Session, now: datetime, mails: list[_Mail]) -> None:
+    def _queue(self, session: Session, now: datetime, mails: list[Mail]) -> None:
         if not mails:
             return
         session.execute(
@@ -251,7 +195,7 @@ class ReminderSweep:
             )]
             if not inserted:
                 return 0  # another worker just did it
-            line = _Line(task.title, due, case.id, self._labels(s, [case.id]).get(case.id, ""))
+            line = Line(task.title, due, case.id, self._labels(s, [case.id]).get(case.id, ""))
             mails = [self._reminder_mail(u, line, f"{keys[0]}:u{u.id}") for u in recipients]
             self._queue(s, now, mails)
             return len(mails)
@@ -296,7 +240,7 @@ class ReminderSweep:
             if not _insert_ignore(s, self.db, key=key, kind="escalation", task_id=task.id, user_id=None,
                                   created_at=now, mails=len(recipients)):
                 return 0
-            line = _Line(task.title, due, case.id, self._labels(s, [case.id]).get(case.id, ""))
+            line = Line(task.title, due, case.id, self._labels(s, [case.id]).get(case.id, ""))
             late = self.overdue_working_days(due, now)
             assigned = task.assignee_id is not None
             mails = [self._escalation_mail(u, line, late, assigned, f"{key}:u{u.id}") for u in recipients]
@@ -327,7 +271,7 @@ class ReminderSweep:
                 report.mails += sent
         return report
 
-    def digest_lines(self, session: Session, user: User, now: datetime) -> dict[str, list[_Line]]:
+    def digest_lines(self, session: Session, user: User, now: datetime) -> dict[str, list[Line]]:
         """What a user's digest lists: overdue, today, this week; escalations for coordinators.
 
         A task its assignee parked until a later day ("Later terugzien") is left out until that
@@ -356,11 +300,11 @@ class ReminderSweep:
                          self.overdue_working_days(r.due_at, now) >= self.settings.escalation_working_days]
         case_ids = [i.case_id for g in groups.values() for i in g] + [r.case_id for r in escalated]
         labels = self._labels(session, case_ids)
-        out: dict[str, list[_Line]] = {}
+        out: dict[str, list[Line]] = {}
         for name, members in groups.items():
             members.sort(key=lambda i: (ensure_utc(i.due_at) if i.due_at else now, i.task_id))
-            out[name] = [_Line(i.title, i.due_at, i.case_id, labels.get(i.case_id, "")) for i in members]
-        out["Escalaties"] = [_Line(r.title, r.due_at, r.case_id, labels.get(r.case_id, "")) for r in escalated]
+            out[name] = [Line(i.title, i.due_at, i.case_id, labels.get(i.case_id, "")) for i in members]
+        out["Escalaties"] = [Line(r.title, r.due_at, r.case_id, labels.get(r.case_id, "")) for r in escalated]
         return out
 
     def _digest(self, user_id: int, key: str, day: date, now: datetime) -> int:
@@ -388,77 +332,3 @@ class ReminderSweep:
             total.digests += part.digests
             total.mails += part.mails
         return total
-
-    # -- mail texts (Dutch) ---------------------------------------------------------------
-    def _case_ref(self, line: _Line) -> str:
-        return f"zaak #{line.case_id}" + (f" ({line.label})" if line.label else "")
-
-    def _footer(self, user: User) -> tuple[str, str]:
-        choice = NOTIFY_CHOICES.get(user.notify, "").lower()
-        url = self.settings.settings_url
-        text = f"\n--\njobtraject. U ontvangt: {choice}. Wijzigen: {url}\n"
-        markup = (f'<p style="color:#555;font-size:90%">jobtraject. U ontvangt: {html.escape(choice)}. '
-                  f'<a href="{html.escape(url)}">Wijzigen</a></p>')
-        return text, markup
-
-    def _html(self, heading: str, body: str, footer: str) -> str:
-        return (f'<!doctype html><html lang="nl"><body style="font-family:sans-serif">'
-                f"<h1 style=\"font-size:120%\">{html.escape(heading)}</h1>{body}{footer}</body></html>")
-
-    def _line_text(self, line: _Line) -> str:
-        due = f" — uiterlijk {nl_date(line.due_at)}" if line.due_at else ""
-        return f"- {line.title}{due}\n  {self._case_ref(line)}: {self.settings.case_url(line.case_id)}"
-
-    def _line_html(self, line: _Line) -> str:
-        due = f" — uiterlijk {html.escape(nl_date(line.due_at))}" if line.due_at else ""
-        url = html.escape(self.settings.case_url(line.case_id))
-        return (f'<li><a href="{url}">{html.escape(line.title)}</a>{due}'
-                f" <span style=\"color:#555\">({html.escape(self._case_ref(line))})</span></li>")
-
-    def _reminder_mail(self, user: User, line: _Line, key: str) -> _Mail:
-        assert line.due_at is not None
-        when = nl_datetime(line.due_at)
-        subject = f"Herinnering: {line.title} (uiterlijk {nl_date(line.due_at)})"
-        url = self.settings.case_url(line.case_id)
-        foot_text, foot_html = self._footer(user)
-        text = (f"Herinnering\n\nDe taak \"{line.title}\" moet uiterlijk {when} klaar zijn.\n"
-                f"{self._case_ref(line).capitalize()}: {url}\n{foot_text}")
-        body = (f"<p>De taak <strong>{html.escape(line.title)}</strong> moet uiterlijk {html.escape(when)} "
-                f"klaar zijn.</p><p><a href=\"{html.escape(url)}\">Open {html.escape(self._case_ref(line))}</a></p>")
-        return _Mail(user, subject, text, self._html("Herinnering", body, foot_html), key)
-
-    def _escalation_mail(self, user: User, line: _Line, late: int, assigned: bool, key: str) -> _Mail:
-        assert line.due_at is not None
-        who = "toegewezen aan een collega" if assigned else "nog niet toegewezen"  # names stay in the app
-        subject = f"Te laat: {line.title} ({late} werkdagen)"
-        url = self.settings.case_url(line.case_id)
-        foot_text, foot_html = self._footer(user)
-        text = (f"Escalatie\n\nDe taak \"{line.title}\" had uiterlijk {nl_date(line.due_at)} klaar moeten zijn "
-                f"en staat nog open: {late} werkdagen te laat, {who}.\n"
-                f"{self._case_ref(line).capitalize()}: {url}\n{foot_text}")
-        body = (f"<p>De taak <strong>{html.escape(line.title)}</strong> had uiterlijk "
-                f"{html.escape(nl_date(line.due_at))} klaar moeten zijn en staat nog open: "
-                f"<strong>{late} werkdagen te laat</strong>, {html.escape(who)}.</p>"
-                f"<p><a href=\"{html.escape(url)}\">Open {html.escape(self._case_ref(line))}</a></p>")
-        return _Mail(user, subject, text, self._html("Escalatie: taak te laat", body, foot_html), key)
-
-    def _digest_mail(self, user: User, day: date, lines: dict[str, list[_Line]], key: str) -> _Mail:
-        cap = self.settings.digest_max_items
-        text_parts: list[str] = [f"Uw taken voor {nl_date(day)}\n"]
-        html_parts: list[str] = []
-        for name, members in lines.items():
-            if not members:
-                continue
-            heading = f"{name} ({len(members)})"
-            text_parts.append(f"\n{heading}\n" + "\n".join(self._line_text(m) for m in members[:cap]))
-            items = "".join(self._line_html(m) for m in members[:cap])
-            more = ""
-            if len(members) > cap:
-                text_parts.append(f"\n... en nog {len(members) - cap} meer")
-                more = f"<p>... en nog {len(members) - cap} meer</p>"
-            html_parts.append(f"<h2 style=\"font-size:105%\">{html.escape(heading)}</h2><ul>{items}</ul>{more}")
-        foot_text, foot_html = self._footer(user)
-        text_parts.append(f"\n\nInbox: {self.settings.base_url.rstrip('/')}/\n{foot_text}")
-        return _Mail(user, f"Uw taken voor {nl_date(day)}", "\n".join(text_parts),
-                     self._html(f"Uw taken voor {nl_date(day)}", "".join(html_parts), foot_html), key)
-
