@@ -31,11 +31,11 @@ from engine.spec import Actor
 from engine.store.db import Database
 from engine.store.models import Case, Organisation, User
 from tests.company_payloads import ANALYSIS, CLOSING, MEETING, PROFILE, VACANCY
+from tests.company_steps import CompanySteps as CompanyServices
 from workflows.domain.roles import HARRIE, JOB, OPDRACHTGEVER, ORG_EMPLOYER, ORG_JOB, ORG_WSP, WSP
 from workflows.storage.models import Candidate, Company
 from workflows.usecases.access import JobAccessPolicy
 from workflows.usecases.catalog import build_registry, payload_checks
-from workflows.usecases.company_services import CompanyServices
 
 T0 = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 

@@ -42,7 +42,6 @@ from engine.spec import (
     TaskSpec,
     Workflow,
     WorkingDays,
-    copy_data,
 )
 from engine.starting import refuse_direct_start
 from engine.store.driver_sql import DriverStatement
@@ -256,30 +255,6 @@ class TriggerOption:
     label: str
     allowed: bool
     reason: str | None
-
-
-def available_triggers(wf: CompiledWorkflow, case: Case, actor: Actor, now: datetime) -> list[TriggerOption]:
-    """What the actor could do now, with the reason for each action that is not possible."""
-    options: list[TriggerOption] = []
-    seen: set[str] = set()
-    for t in wf.spec.transitions_from(case.state):
-        if t.trigger in seen:
-            continue
-        seen.add(t.trigger)
-        branches = wf.spec.transitions_for(case.state, t.trigger)
-        if not any(actor.role in b.by for b in branches):
-            continue
-        data = copy_data(case.data)
-        ctx = Ctx(now=now, actor=actor, trigger=t.trigger, case=view_of(case, data), payload={}, data=data)
-        reason: str | None = None
-        for b in branches:
-            reasons = [r for g in b.guards if (r := g.check(ctx.case, ctx)) is not None]
-            if not reasons:
-                reason = None
-                break
-            reason = reason or reasons[0]
-        options.append(TriggerOption(t.trigger, wf.spec.label_for(t.trigger), reason is None, reason))
-    return options
 
 
 def allowed_trigger_names(wf: Workflow, state: str, actor: Actor | None = None) -> list[str]:

@@ -18,9 +18,9 @@ from sqlalchemy import select
 from engine.services import CaseSnapshot, Services
 from engine.spec import Actor
 from engine.store.models import Case, Organisation, User
+from tests.company_steps import CompanySteps as CompanyServices
 from workflows.domain.company_records import candidate_entry
 from workflows.domain.company_trajectory import NAME as COMPANY_TRAJECTORY
-from workflows.usecases.company_services import CompanyServices
 
 COACH = "sanne@job.example"
 

@@ -15,12 +15,12 @@ from flask.cli import ScriptInfo
 from sqlalchemy import select
 
 from engine.jobs.timers import TimerSweep
+from tests.company_steps import CompanySteps as CompanyServices
 from tests.faults.harness import assert_nothing_lost, fault_log, web_app
 from tests.helpers import make_org, make_user, snapshot
 from webui.cli import main
 from workflows.domain.roles import JOB
 from workflows.storage.models import Candidate, ErasureLog
-from workflows.usecases.company_services import CompanyServices
 
 pytestmark = pytest.mark.slow
 

@@ -20,6 +20,7 @@ from engine.services import Services
 from engine.spec import SYSTEM_ACTOR
 from engine.store.models import Case, Organisation, Task, Timer
 from tests.company_payloads import ANALYSIS, CLOSING, MEETING, PROFILE, VACANCY
+from tests.company_steps import CompanySteps as CompanyServices
 from tests.helpers import make_org, make_user, snapshot
 from tests.stand_in_plan import STAND_IN_PLAN
 from workflows.domain import invra
@@ -27,7 +28,6 @@ from workflows.domain.company_trajectory import WORKFLOW
 from workflows.domain.roles import HARRIE, JOB, OPDRACHTGEVER, WSP
 from workflows.storage.models import Candidate, Company
 from workflows.usecases.access import JobAccessPolicy
-from workflows.usecases.company_services import CompanyServices
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ import transitions
 from engine.clock import FixedClock
 from engine.jobs.timers import TimerSettings, TimerSweep
 from engine.store.models import Timer
+from tests.company_steps import CompanySteps as CompanyServices
 from tests.faults.harness import registry as evaluation_registry
 from tests.faults.harness import seed_due_timers
 from tests.helpers import T0, make_org, make_user
@@ -20,7 +21,6 @@ from webui import create_app
 from workflows.domain import invra
 from workflows.domain.roles import JOB, WSP
 from workflows.usecases.catalog import build_registry
-from workflows.usecases.company_services import CompanyServices
 
 MEETING = {"date": "2026-11-19", "participants": ["job", "wsp"],
            "departments": [{"name": "Productie", "possibilities": "Inpakken"}], "support": "voldoende"}

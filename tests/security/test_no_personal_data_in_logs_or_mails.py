@@ -19,13 +19,13 @@ from sqlalchemy import select
 from engine.errors import InvalidPayload
 from engine.spec import Actor
 from engine.store.models import User
+from tests.company_steps import CompanySteps as CompanyServices
 from tests.conftest import demo_app
 from tests.hire import hire_into_plan
 from tests.plan_steps import PlanSteps as PlanServices
 from tests.security.conftest import Auth
 from webui.scheduling import build_sweeps
 from workflows.domain.security import BSN_MESSAGE
-from workflows.usecases.company_services import CompanyServices
 
 FIRST, LAST = "Canarina", "Zwaluwstaart-7f3a"
 EMAIL = "canarina.zwaluwstaart@example.nl"

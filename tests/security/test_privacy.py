@@ -15,11 +15,11 @@ from sqlalchemy import insert, select
 
 from engine.spec import SYSTEM_ACTOR
 from engine.store.models import OutboxMessage, ReadAccess
+from tests.company_steps import CompanySteps as CompanyServices
 from tests.plan_steps import PlanSteps as PlanServices
 from webui.cli import main
 from workflows.domain.roles import JOB
 from workflows.storage.models import Candidate
-from workflows.usecases.company_services import CompanyServices
 from workflows.usecases.privacy import PrivacyServices
 
 PLAN_CASE, CANDIDATE = 2, 1  # demo: Daan Verhoeven's plan at Bakkerij De Korenaar

@@ -275,7 +275,7 @@ def fire(case_id: int, trigger: str):
         return _render_company(case_id, form, trigger, 400)
     form.reason = reason_mode(spec, case.state, trigger, cls)
     try:
-        CompanyServices(services()).fire(
+        services().perform(
             actor, case_id, trigger, form.payload(), expected_version=_version(form.expected_version.data),
             reason=form.why.data if form.reason else None, request_id=_request_id(),
         )

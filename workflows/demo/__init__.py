@@ -147,9 +147,9 @@ class _Demo:
         s.fire(sanne, "open_recruitment")
         s.day(38)
         for cid in candidates:
-            s.company.propose_candidate(ahmed, s.case_id, cid)
+            s.fire(ahmed, "propose_candidate", {"candidate_id": cid})
         s.day(40)
-        s.company.name_harrie(marieke, s.case_id, self.p["harrie"].user_id)
+        s.fire(marieke, "name_harrie", {"harrie_user_id": self.p["harrie"].user_id})
         s.fire(sanne, "start_interviews")
         interview = s.day(45)
         for cid in candidates:
@@ -159,8 +159,8 @@ class _Demo:
             return
         s.day(49)
         for cid, hours in ((candidates[0], 24), (candidates[1], 32)):
-            s.company.hire_candidate(marieke, s.case_id, cid, start_date=s.date_of(56), contract_hours=hours,
-                                     fulltime=False)
+            s.fire(marieke, "hire_candidate", {"candidate_id": cid, "start_date": s.date_of(56),
+                                               "contract_hours": hours, "fulltime": False})
         s.fire(marieke, "reject_candidate", {"candidate_id": candidates[2], "reason": "andere_kandidaat_gekozen"})
         s.fire(sanne, "start_trajectplan")
         s.take_task(sanne, "support_hr")
@@ -296,8 +296,8 @@ class _Demo:
         s.fire(tom, "open_recruitment")
         s.day(36)
         for cid in candidates:
-            s.company.propose_candidate(tom, s.case_id, cid)
-        s.company.name_harrie(ingrid, s.case_id, self.p["bert"].user_id)
+            s.fire(tom, "propose_candidate", {"candidate_id": cid})
+        s.fire(ingrid, "name_harrie", {"harrie_user_id": self.p["bert"].user_id})
 
     def logistics(self) -> None:
         """Logistiek Centrum Arnhem: eindgesprek, vacancy written, werkplekprofiel half done."""

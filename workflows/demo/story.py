@@ -56,7 +56,7 @@ class Story:
         self.case_id = self.company.start_trajectory(actor, organisation_id).id
 
     def fire(self, actor: Actor, trigger: str, payload: dict[str, Any] | None = None, **kw: Any) -> None:
-        self.company.fire(actor, self.case_id, trigger, payload, **kw)
+        self.services.perform(actor, self.case_id, trigger, payload or {}, **kw)
 
     def take_task(self, actor: Actor, key: str) -> None:
         """The actor takes an open task of their role from the queue (shows in 'Mijn taken')."""

@@ -259,31 +259,6 @@ class CompanyServices:
             s.flush()
             return CaseSnapshot.of(case)
 
-    def fire(
-        self,
-        actor: Actor,
-        case_id: int,
-        trigger: str,
-        payload: dict[str, Any] | None = None,
-        **kw: Any,
-    ) -> CaseSnapshot:
-        """Fire a trigger; the people its payload names are checked in the same transaction."""
-        return self.services.fire_trigger(actor, case_id, trigger, payload, **kw)
-
-    def propose_candidate(self, actor: Actor, case_id: int, candidate_id: int, **kw: Any) -> CaseSnapshot:
-        return self.fire(actor, case_id, "propose_candidate", {"candidate_id": candidate_id}, **kw)
-
-    def name_harrie(self, actor: Actor, case_id: int, harrie_user_id: int, **kw: Any) -> CaseSnapshot:
-        return self.fire(actor, case_id, "name_harrie", {"harrie_user_id": harrie_user_id}, **kw)
-
-    def hire_candidate(
-        self, actor: Actor, case_id: int, candidate_id: int, *, start_date: date | str, contract_hours: float,
-        fulltime: bool, **kw: Any,
-    ) -> CaseSnapshot:
-        payload = {"candidate_id": candidate_id, "start_date": _iso(start_date), "contract_hours": contract_hours,
-                   "fulltime": fulltime}
-        return self.fire(actor, case_id, "hire_candidate", payload, **kw)
-
     # -- helpers -----------------------------------------------------------------------
     def _load_case(self, s: Session, actor: Actor, case_id: int, *, for_update: bool = False) -> Case:
         if not isinstance(case_id, int) or isinstance(case_id, bool):
