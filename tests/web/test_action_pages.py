@@ -8,6 +8,8 @@ import re
 
 import pytest
 
+from engine.identity import tokens
+
 from tests.web.test_plan_page import BOSS, HARRIE, JOB, app, client, demo_file, web  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.usefixtures("app")
@@ -127,3 +129,27 @@ def test_the_inbox_button_of_an_action_task_opens_the_action_page(web):
     link = re.search(r'href="(/zaken/\d+/acties/sign)">Ondertekenen', html)
     assert link, html
     assert web.client.get(link.group(1)).status_code == 200
+
+
+# -- who reads what: JoB's money and the interview notes -------------------------------------------
+
+
+@pytest.mark.parametrize("email, sees", [(JOB, True), (BOSS, False), (HARRIE, False)])
+def test_the_rate_the_uwv_money_and_the_interview_notes_are_for_job_only(web, email, sees):
+    from workflows.storage.plan_models import PlanEvaluation
+
+    case_id = web.plan_of("Daan")
+    with web.db.write() as s:  # an interview note, as the INVRA observation records it
+        ev = s.query(PlanEvaluation).filter_by(plan_case_id=case_id).first()
+        ev.interview_candidate, ev.interview_harrie = "Ik vind de vroege dienst zwaar", "Hij leert snel"
+    web.login(email)
+    html = web.page(case_id)
+    for text in ("Uurtarief JoB", "€ 40,00", "Vergoed door UWV", "Ik vind de vroege dienst zwaar", "Hij leert snel"):
+        assert (text in html) == sees, text
+    secret = tokens.create_token(web.db, web.app.extensions["jobtraject"].clock, web.actor(email).user_id,
+                                 "test").secret
+    api = web.client.get(f"/api/v1/cases/{case_id}", headers={"Authorization": f"Bearer {secret}"})
+    assert api.status_code == 200
+    body = api.get_data(as_text=True)  # the API's plan has no money or notes for anyone (case data only)
+    for text in ("hourly_rate", "40.0", "Ik vind de vroege dienst zwaar", "Hij leert snel"):
+        assert text not in body, text
