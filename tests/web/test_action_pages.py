@@ -9,10 +9,11 @@ import re
 import pytest
 
 from engine.identity import tokens
+from tests.web import test_plan_page as plan_page
+from tests.web.test_plan_page import BOSS, HARRIE, JOB
 
-from tests.web.test_plan_page import BOSS, HARRIE, JOB, app, client, demo_file, web  # noqa: F401 - fixtures
-
-pytestmark = pytest.mark.usefixtures("app")
+# The plan page's fixtures: the demo with running plans, a fresh copy per test, a logged-in client.
+demo_file, app, client, web = plan_page.demo_file, plan_page.app, plan_page.client, plan_page.web
 
 
 def csrf(html: str) -> str:
