@@ -63,10 +63,10 @@ def _load(case_id: int, name: str) -> tuple[CaseSnapshot, Action, ActionOption |
 def page(case_id: int, name: str):
     case, action, option = _load(case_id, name)
     if option is None:  # not this role's, or not in this phase: say so, no form
-        status = 403 if current_actor().role not in action.roles else 409
+        status = 403 if current_actor().role not in action.roles else 422
         return _render(case, action, None, status=status,
-                       problem="U kunt deze actie nu niet uitvoeren." if status == 403
-                       else "Deze actie is in deze fase van de zaak niet (meer) mogelijk.")
+                       problem="Uw rol kan deze actie niet uitvoeren." if status == 403
+                       else "Deze actie is in deze fase niet mogelijk.")
     if not action.declared:
         return _derived(case, action, option)
     offer = offer_for(case, action, current_actor())
@@ -125,6 +125,8 @@ def _refused(case: CaseSnapshot, action: Action, option: ActionOption | None, in
     summary = gen.attach(inputs, errors) if not isinstance(inputs, ActionForm) else _form_summary(inputs, errors)
     if problem:
         summary = [("", problem), *[s for s in summary if s[1] != problem]]
+    if status == 409 and isinstance(inputs, ActionForm):  # input kept; sending it again is on purpose
+        inputs.expected_version.data = str(services().get_case(current_actor(), case.id).version)
     return _render(case, action, option, inputs, summary=summary, status=status,
                    version=version if status != 409 else None)
 
