@@ -205,7 +205,7 @@ ACTIONS: tuple[Action, ...] = (
            confirm="Het planjaar van {naam} wordt afgesloten.",
            hint="Het planjaar wordt afgesloten; dit is niet terug te draaien."),
     Action("log_hours", "Begeleidingsuren schrijven", (JOB,), fires="log_hours", records=True,
-           preconditions=(plausible_date("worked_on", future=False),),
+           preconditions=(plausible_date("worked_on"),),  # a day ahead: the recorder says why
            fields=(Field("worked_on", "Datum", DAY, required=True),
                    Field("hours", "Uren", COACHING_HOURS, required=True),
                    Field("activity", "Activiteit", choice("activity", coaching.ACTIVITIES, "Kies een activiteit."),
