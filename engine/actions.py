@@ -39,16 +39,25 @@ class Concept:
     clean: Callable[[Any], Any]
     schema: Mapping[str, Any]
     description: str = ""
+    choices: Mapping[str, str] | None = None  # code -> Dutch label, for a concept that is a choice
+    items: Mapping[str, tuple[Concept, bool, str]] | None = None  # a list of records: key -> (concept, required, label)
 
 
 @dataclass(frozen=True)
 class Field:
+    """One input of an action; `hidden_from` names the roles that may not read what was entered
+    (the page and the API leave the value out for them)."""
+
     name: str
     label: str
     concept: Concept
     required: bool = False
     hint: str = ""
     required_if: Callable[[Mapping[str, Any]], bool] | None = None  # e.g. only for one milestone
+    hidden_from: tuple[str, ...] = ()
+
+    def visible_to(self, role: str) -> bool:
+        return role not in self.hidden_from
 
 
 @dataclass(frozen=True)
@@ -65,6 +74,7 @@ class Action:
     records: bool = False
     irreversible: bool = False
     reason_required: bool = False
+    confirm: str = ""  # what happens, in one Dutch sentence; "{naam}" is the case's subject
 
     @property
     def trigger(self) -> str:

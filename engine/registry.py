@@ -23,7 +23,7 @@ def _guard_condition(g: Guard):
         reason = g.check(ctx.case, ctx)
         if reason is None:
             return True
-        ctx.rejections.append((g.name, reason))
+        ctx.rejections.append((g.name, reason, g.field))
         return False
 
     condition.__name__ = g.name

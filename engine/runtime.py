@@ -319,7 +319,9 @@ def apply_transition(
     ok = wf.machine.events[trigger].trigger(case, ctx=ctx)
     if not ok:
         case.state = from_state  # transitions never moved it; be explicit for the reader
-        name, why = ctx.rejections[0] if ctx.rejections else ("", "Deze actie is nu niet mogelijk.")
+        name, why, field = ctx.rejections[0] if ctx.rejections else ("", "Deze actie is nu niet mogelijk.", "")
+        if field:  # a guard about one field: its reason goes next to that field
+            raise InvalidPayload({field: why}, why)
         raise GuardRejected(trigger, why, name)
     taken = next(
         b for b in branches if (b.dest or from_state) == case.state and actor.role in b.by

@@ -89,7 +89,7 @@ class Ctx:
     data: dict[str, Any]
     reason: str | None = None
     request_id: str | None = None
-    rejections: list[tuple[str, str]] = field(default_factory=list)
+    rejections: list[tuple[str, str, str]] = field(default_factory=list)  # (guard, reason, field)
     spawns: list[SpawnRequest] = field(default_factory=list)
     follow_ups: list[FollowUp] = field(default_factory=list)
     mails: list[Mail] = field(default_factory=list)

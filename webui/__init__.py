@@ -50,6 +50,7 @@ def create_app(config: dict[str, Any] | None = None, *, clock: Clock | None = No
         sql_log.setLevel(logging.WARNING)
 
     from webui import (
+        actions,
         api,
         auth,
         cases,
@@ -74,6 +75,7 @@ def create_app(config: dict[str, Any] | None = None, *, clock: Clock | None = No
     app.register_blueprint(auth.bp)
     app.register_blueprint(inbox.bp)
     app.register_blueprint(cases.bp)
+    app.register_blueprint(actions.bp)
     app.register_blueprint(companies.bp)
     app.register_blueprint(ical.bp)
     app.register_blueprint(dashboard.bp)

@@ -136,6 +136,8 @@ GUARD_EXAMPLES: dict[str, tuple[tuple[dict, dict], tuple[dict, dict]]] = {
     "harrie_named": (({"harrie_user_id": 12}, {}), ({"harrie_user_id": None}, {})),
     "interview_held": (({"candidates": [cand("gesprek", interview={"date": "2026-11-23"})]}, {"candidate_id": 5}),
                        ({"candidates": [cand("voorgesteld")]}, {"candidate_id": 5})),
+    "date_plausible": (({}, {"date": "2026-11-30"}), ({}, {"date": "1999-05-01"})),  # no adviesgesprek in 1999
+    "start_date_plausible": (({}, {"start_date": "2026-12-01"}), ({}, {"start_date": "2099-01-01"})),
     "someone_hired": (({"candidates": [cand("aangenomen")]}, {}), ({"candidates": [cand("gesprek")]}, {})),
     "every_candidate_decided": (({"candidates": [cand("aangenomen")]}, {}), ({"candidates": [cand("gesprek")]}, {})),
     "no_plan_running": (({"candidates": [cand("aangenomen", plan="afgerond")]}, {}),

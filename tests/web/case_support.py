@@ -64,8 +64,9 @@ def version_on_page(html: str) -> int:
 
 
 def post_action(client, case_id: int, trigger: str, fields: dict[str, Any] | None = None, *,
-                version: int | None = None, csrf: bool = True, reason: str | None = None):
-    """Post one action's form with its prefixed field names, as the browser sends it."""
+                version: int | None = None, csrf: bool = True, reason: str | None = None, confirmed: bool = True):
+    """Post one action's form with its prefixed field names, as the browser sends it; `confirmed`:
+    as from the confirmation page of an irreversible step (tests/web/test_action_pages.py tests it)."""
     html = client.get(f"/zaken/{case_id}").get_data(as_text=True)
     data: dict[str, Any] = {f"{trigger}-{k}": v for k, v in (fields or {}).items()}
     data[f"{trigger}-expected_version"] = str(version if version is not None else version_on_page(html))
@@ -73,6 +74,8 @@ def post_action(client, case_id: int, trigger: str, fields: dict[str, Any] | Non
         data[f"{trigger}-why"] = reason
     if csrf:
         data[f"{trigger}-csrf_token"] = any_csrf(html)
+    if confirmed:
+        data["bevestigd"] = "1"
     return client.post(f"/zaken/{case_id}/acties/{trigger}", data=data)
 
 

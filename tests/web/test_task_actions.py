@@ -98,7 +98,7 @@ def test_the_inbox_button_of_an_action_task_opens_its_case_and_doing_the_action_
     case_id = task(app, tid).case_id
     inbox = client.get("/").get_data(as_text=True)
     assert f"/taken/{tid}/afronden" not in inbox
-    assert f'href="/zaken/{case_id}">Ondertekenen' in inbox
+    assert f'href="/zaken/{case_id}/acties/sign">Ondertekenen' in inbox
     round_ = services(app).get_case(actor(app, MARIEKE), case_id).data["signoff"]["round"]
     r = post(client, f"/plannen/{case_id}/tekenen", {"tekenen-party": "opdrachtgever", "tekenen-round": str(round_),
                                                     "tekenen-csrf_token": csrf(client, f"/plannen/{case_id}")})

@@ -4,33 +4,22 @@ A company trajectory gets its own page (`company_case.html`) with one small form
 action (`webui.cases.forms`); any other workflow gets the generic page (`case.html`). Both
 use the shared includes `_diagram.html` and `_audit.html`; `case_extras()` builds what they need.
 
-Views stay thin: form -> `CompanyServices.fire` -> map the engine's error to the form ->
-redirect (post/redirect/get). A refused action re-shows the page with that form open, the
-input kept and the Dutch message beside it; the database is unchanged.
+Each form posts to its action's own page (`webui.actions`: `Services.perform`, the error
+summary, the confirmation of what cannot be undone); this module only shows the case.
 """
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, TextAreaField
 from wtforms.validators import Length, Optional
 
-from engine.errors import (
-    EngineError,
-    GuardRejected,
-    InvalidPayload,
-    NotFound,
-    NotPermitted,
-    StaleCase,
-    TransitionNotAllowed,
-    UnknownTrigger,
-)
+from engine.errors import InvalidPayload, NotFound
 from engine.services import CaseSnapshot
 from engine.spec import Actor, Workflow
 from webui.auth import current_actor, login_required
@@ -247,54 +236,6 @@ def mermaid_text(case_id: int):
                     headers={"Content-Disposition": f'attachment; filename="{case.workflow}.mmd"'})
 
 
-def _request_id() -> str:
-    return request.headers.get("X-Request-Id") or uuid.uuid4().hex
-
-
-def _version(raw: str | None) -> int | None:
-    try:
-        return int(raw) if raw else None
-    except ValueError:
-        return None
-
-
-@bp.route("/<int:case_id>/acties/<trigger>", methods=["POST"])
-@login_required
-def fire(case_id: int, trigger: str):
-    actor = current_actor()
-    case = services().get_case(actor, case_id)  # unknown or invisible: 404 before anything else
-    spec = _spec(case)
-    if trigger not in spec.triggers:
-        abort(404)
-    if case.workflow != COMPANY_TRAJECTORY:
-        return _fire_generic(case_id, trigger)
-    cls = form_class(trigger)
-    form = cls(prefix=trigger)
-    if not form.validate_on_submit():
-        form.error = "Het formulier is verlopen of ongeldig. Probeer het opnieuw."
-        return _render_company(case_id, form, trigger, 400)
-    form.reason = reason_mode(spec, case.state, trigger, cls)
-    try:
-        services().perform(
-            actor, case_id, trigger, form.payload(), expected_version=_version(form.expected_version.data),
-            reason=form.why.data if form.reason else None, request_id=_request_id(),
-        )
-    except StaleCase as exc:
-        form.error = exc.message
-        return _render_company(case_id, form, trigger, 409, exc.message)
-    except InvalidPayload as exc:
-        _attach_errors(form, exc)
-        return _render_company(case_id, form, trigger, 422)
-    except GuardRejected as exc:
-        form.error = exc.reason
-        return _render_company(case_id, form, trigger, 422)
-    except (TransitionNotAllowed, NotPermitted, UnknownTrigger):
-        form.error = NOT_POSSIBLE
-        return _render_company(case_id, form, trigger, 422, NOT_POSSIBLE)
-    flash(f"Vastgelegd: {spec.label_for(trigger)}.")
-    return redirect(url_for("cases.show", case_id=case_id))
-
-
 def _attach_errors(form: ActionForm, exc: InvalidPayload) -> None:
     fields = set(form.payload_fields)
     rest = []
@@ -306,22 +247,3 @@ def _attach_errors(form: ActionForm, exc: InvalidPayload) -> None:
         else:
             rest.append(message)
     form.error = " ".join(rest) if rest else "Controleer de gemarkeerde velden."
-
-
-def _fire_generic(case_id: int, trigger: str):
-    form = TriggerForm()
-    if not form.validate_on_submit():
-        return _render_generic(case_id, form, 400, trigger, "Het formulier is niet goed ingevuld.")
-    try:
-        services().fire_trigger(
-            current_actor(), case_id, trigger, {}, expected_version=_version(form.expected_version.data),
-            reason=form.reason.data, request_id=_request_id(),
-        )
-    except StaleCase as exc:
-        return _render_generic(case_id, form, 409, trigger, exc.message)
-    except EngineError as exc:
-        if exc.code == "not_found":
-            raise
-        return _render_generic(case_id, form, 422, trigger, exc.message)
-    flash("De actie is uitgevoerd.")
-    return redirect(url_for("cases.show", case_id=case_id))

@@ -30,6 +30,7 @@ from webui.extensions import services
 from webui.plans import forms as f
 from workflows.domain import candidate_plan as plan
 from workflows.domain import coaching, invra
+from workflows.domain.plan_actions import hidden_fields
 from workflows.domain.roles import HARRIE, OPDRACHTGEVER
 from workflows.usecases.plan_services import GOAL_STATUSES, PlanOverview, PlanServices
 
@@ -159,7 +160,7 @@ def _render(page: Page, status: int = 200, error: str | None = None, failed: str
         "plan.html", page=page, o=page.overview, forms=page.forms, error=error, failed=failed,
         hours_log=plans.hours_log(page.actor, page.case_id), rules=rules,
         uwv_share=rules.uwv_share(1), plan_status=PLAN_STATUS.get(page.overview.state, "lopend"),
-        case=case, **case_extras(page.actor, case), goal_text={g.id: g.specific for g in page.overview.goals},
+        case=case, **case_extras(page.actor, case), hidden=hidden_fields(page.actor.role), goal_text={g.id: g.specific for g in page.overview.goals},
         goal_statuses=GOAL_STATUSES, last_day=page.overview.end_date - timedelta(days=1), **_charts(page),
     ), status
 

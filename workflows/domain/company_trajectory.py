@@ -44,6 +44,7 @@ from workflows.domain.company_records import (
     running_plans,
     today,
 )
+from workflows.domain.concepts import plausible_date
 from workflows.domain.roles import JOB, OPDRACHTGEVER, WSP
 
 NAME = "company_trajectory"
@@ -182,7 +183,7 @@ T = Transition
 TRANSITIONS = (
     # 1. adviesgesprek -------------------------------------------------------------------
     T("record_advisory_meeting", "adviesgesprek", None, by=(WSP, JOB),
-      label="Adviesgesprek vastleggen",
+      label="Adviesgesprek vastleggen", guards=(plausible_date("date"),),
       payload=rec.clean_advisory_meeting, effect=rec.record_advisory_meeting),
     T("start_company_analysis", "adviesgesprek", "bedrijfsanalyse", by=(WSP, JOB),
       guards=(advisory_meeting_dated, advisory_meeting_held, possibilities_noted, support_assessed),
@@ -200,7 +201,7 @@ TRANSITIONS = (
       label="Bedrijfsanalyse afronden", payload=rec.no_fields),
     # 3. eindgesprek ---------------------------------------------------------------------
     T("record_closing_meeting", "eindgesprek", None, by=(WSP, JOB),
-      label="Eindgesprek en gekozen taken vastleggen",
+      label="Eindgesprek en gekozen taken vastleggen", guards=(plausible_date("date"),),
       payload=rec.clean_closing_meeting, effect=rec.record_closing_meeting),
     T("record_vacancy", "eindgesprek", None, by=(WSP, JOB),
       label="Vacature vastleggen",
@@ -223,10 +224,10 @@ TRANSITIONS = (
       label="Harrie aanwijzen",
       payload=rec.clean_harrie, effect=rec.name_harrie),
     T("record_interview", "sollicitatie", None, by=(JOB, OPDRACHTGEVER),
-      label="Sollicitatiegesprek vastleggen",
+      label="Sollicitatiegesprek vastleggen", guards=(plausible_date("date"),),
       payload=rec.clean_interview, effect=rec.record_interview),
     T("hire_candidate", "sollicitatie", None, by=(OPDRACHTGEVER, JOB),
-      guards=(harrie_named, interview_held),
+      guards=(harrie_named, interview_held, plausible_date("start_date")),
       label="Kandidaat aannemen (start trajectplan)",
       payload=rec.clean_hire, effect=rec.hire_candidate),
     T("reject_candidate", ("werving", "sollicitatie"), None, by=(OPDRACHTGEVER, JOB),

@@ -9,12 +9,14 @@ Schema the API publishes for it. No database here: checks against rows happen in
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from engine.actions import Concept, Invalid
 from engine.errors import InvalidPayload
+from engine.spec import CaseView, Ctx, Guard
+from engine.workdays import AMSTERDAM
 from workflows.domain import coaching, invra
 from workflows.domain.rules import SCHEDULE_SETTINGS, ScheduleSetting
 from workflows.domain.security import BSN_MESSAGE, contains_bsn
@@ -66,6 +68,39 @@ def clean_date(value: Any) -> str:
 
 
 DAY = Concept("date", clean_date, {"type": "string", "format": "date"}, "Een datum als jjjj-mm-dd.")
+
+# A date someone types for something that happened or is planned lies near today: not an
+# adviesgesprek in 1999, not an evaluation in 2099. Stated once; each date field that needs it
+# gets the guard `plausible_date(field)` (next to that field in the form and the API's errors).
+PLAUSIBLE_PAST_YEARS, PLAUSIBLE_FUTURE_YEARS = 2, 1
+
+
+def implausible(on: date, today: date, *, future: bool = True) -> str | None:
+    """Why `on` is not a plausible date seen from `today`, or None."""
+    if on > today and not future:
+        return "De datum ligt in de toekomst."
+    if on < today - timedelta(days=365 * PLAUSIBLE_PAST_YEARS):
+        return f"De datum ligt meer dan {PLAUSIBLE_PAST_YEARS} jaar in het verleden."
+    if on > today + timedelta(days=365 * PLAUSIBLE_FUTURE_YEARS):
+        return f"De datum ligt meer dan {PLAUSIBLE_FUTURE_YEARS} jaar in de toekomst."
+    return None
+
+
+def plausible_date(key: str, *, future: bool = True) -> Guard:
+    """A guard on one date field: within the plausible window (and not after today if `future` is False)."""
+
+    def why(case: CaseView, ctx: Ctx) -> str | None:
+        value = ctx.payload.get(key)
+        if not isinstance(value, str):
+            return None
+        try:
+            on = date.fromisoformat(value)
+        except ValueError:
+            return None  # the concept or cleaner said so already
+        return implausible(on, ctx.now.astimezone(AMSTERDAM).date(), future=future)
+
+    return Guard(fn=lambda case, ctx: why(case, ctx) is None, reason=lambda case, ctx: why(case, ctx) or "",
+                 name=f"{key}_plausible", field=key)
 
 
 def clean_id(value: Any) -> int:
@@ -128,7 +163,7 @@ def choice(name: str, options: Mapping[str, str], message: str = "Kies een van d
         return value
 
     return Concept(name, clean, {"type": "string", "enum": list(options)}, "; ".join(
-        f"{k}: {v}" for k, v in options.items()))
+        f"{k}: {v}" for k, v in options.items()), choices=dict(options))
 
 
 def clean_competence(value: Any) -> str:
@@ -176,8 +211,11 @@ def schedule_number(setting: ScheduleSetting) -> Concept:
 SCHEDULE = {s.key: schedule_number(s) for s in SCHEDULE_SETTINGS}
 
 
-def records_of(name: str, fields: Mapping[str, tuple[Concept, bool]]) -> Concept:
-    """A list of small records, each field checked by its own concept; errors name the row."""
+def records_of(name: str, fields: Mapping[str, tuple[Concept, bool, str]]) -> Concept:
+    """A list of small records, each field checked by its own concept; errors name the row.
+
+    `fields`: key -> (concept, required, the Dutch word for it in a message: "kies een status").
+    """
 
     def clean(value: Any) -> list[dict[str, Any]]:
         if not isinstance(value, list) or len(value) > 100:
@@ -187,11 +225,11 @@ def records_of(name: str, fields: Mapping[str, tuple[Concept, bool]]) -> Concept
             if not isinstance(row, Mapping) or set(row) - set(fields):
                 raise Invalid(f"Regel {i}: onbekende of ontbrekende velden.")
             item: dict[str, Any] = {}
-            for key, (concept, required) in fields.items():
+            for key, (concept, required, word) in fields.items():
                 raw = row.get(key)
                 if raw in (None, ""):
                     if required:
-                        raise Invalid(f"Regel {i}: vul {key} in.")
+                        raise Invalid(f"Regel {i}: {missing(concept, word)}")
                     item[key] = None
                     continue
                 try:
@@ -203,8 +241,13 @@ def records_of(name: str, fields: Mapping[str, tuple[Concept, bool]]) -> Concept
 
     return Concept(name, clean, {"type": "array", "maxItems": 100, "items": {
         "type": "object", "additionalProperties": False,
-        "properties": {k: dict(c.schema) for k, (c, _r) in fields.items()},
-        "required": [k for k, (_c, r) in fields.items() if r]}})
+        "properties": {k: dict(c.schema) for k, (c, _r, _w) in fields.items()},
+        "required": [k for k, (_c, r, _w) in fields.items() if r]}}, items=dict(fields))
+
+
+def missing(concept: Concept, word: str) -> str:
+    """The Dutch message for an empty required part: 'kies een status.' or 'vul de datum in.'"""
+    return f"kies {word}." if concept.choices is not None else f"vul {word} in."
 
 
 def check(concept: Concept, value: Any, key: str) -> Any:

@@ -31,9 +31,10 @@ from workflows.domain.concepts import (
     SCHEDULE,
     TEXT,
     choice,
+    plausible_date,
     records_of,
 )
-from workflows.domain.roles import JOB, OPDRACHTGEVER
+from workflows.domain.roles import HARRIE, JOB, OPDRACHTGEVER
 from workflows.domain.rules import SCHEDULE_SETTINGS
 
 GOAL_OWNERS: dict[str, str] = {"kandidaat": "Kandidaat", "harrie": "Harrie", "job": "JoB",
@@ -46,6 +47,23 @@ SKIP_REASONS: dict[str, str] = {
     "niet_nodig": "In overleg niet nodig",
 }
 MILESTONES = {k.key: k.label for k in plan.MILESTONE_KINDS}
+
+# What the employer's side (the contact person and Harrie) does not read: what the candidate
+# and Harrie said in the INVRA interviews, and JoB's money (`PLAN_FIGURES`).
+NOT_FOR_EMPLOYER: tuple[str, ...] = (HARRIE, OPDRACHTGEVER)
+
+# The plan's money figures, each with the roles that may not see it (the page and the API).
+PLAN_FIGURES: dict[str, tuple[str, ...]] = {
+    "hourly_rate": NOT_FOR_EMPLOYER,  # JoB's hourly rate
+    "invoiced": NOT_FOR_EMPLOYER,  # hours invoiced and their cost
+    "uwv_reimbursement": NOT_FOR_EMPLOYER,  # what UWV reimburses, and its maximum
+}
+
+
+def hidden_fields(role: str) -> frozenset[str]:
+    """Every plan field and figure this role may not read (one answer for the page and the API)."""
+    fields = {f.name for a in ACTIONS for f in (a.fields or ()) if not f.visible_to(role)}
+    return frozenset(fields | {k for k, roles in PLAN_FIGURES.items() if role in roles})
 
 
 # -- preconditions about the fields (shown next to the field) -----------------------------------
@@ -103,8 +121,10 @@ def signed_after_offer(case: CaseView, ctx: Ctx) -> bool:
 
 # -- the table ----------------------------------------------------------------------------------
 
-REVIEW = records_of("goal_reviews", {"goal_id": (ROW_ID, True), "status": (choice("goal_status", GOAL_STATUSES), True),
-                                     "note": (NOTE, False)})
+REVIEW = records_of("goal_reviews", {"goal_id": (ROW_ID, True, "een doel"),
+                                     "status": (choice("goal_status", GOAL_STATUSES, "Kies een status."), True,
+                                                "een status"),
+                                     "note": (NOTE, False, "een toelichting")})
 
 ACTIONS: tuple[Action, ...] = (
     Action("update_plan", "Trajectplan bijwerken", (JOB,), fires="update_plan", records=True,
@@ -127,7 +147,7 @@ ACTIONS: tuple[Action, ...] = (
                    Field("status", "Status", choice("goal_status", GOAL_STATUSES, "Kies een status."),
                          required=True))),
     Action("record_observation", "INVRA-observatie vastleggen", (JOB,), fires="record_observation", records=True,
-           preconditions=(observed_not_in_future,),
+           preconditions=(observed_not_in_future, plausible_date("observed_on", future=False)),
            fields=(Field("observed_on", "Datum van de observatie", DAY, required=True),
                    Field("scores", "Niveau per competentie (1-3)", INVRA_PROFILE, required=True),
                    Field("notes", "Toelichting", TEXT))),
@@ -139,12 +159,13 @@ ACTIONS: tuple[Action, ...] = (
                    Field("discussed", "Wat is besproken", TEXT, required=True),
                    Field("next_steps", "Afspraken en vervolgstappen", TEXT),
                    Field("interview_candidate", "Interview kandidaat", TEXT, required_if=_invra_observation,
-                         hint="Verplicht bij de INVRA-observatie."),
+                         hint="Verplicht bij de INVRA-observatie.", hidden_from=NOT_FOR_EMPLOYER),
                    Field("interview_harrie", "Interview Harrie", TEXT, required_if=_invra_observation,
-                         hint="Verplicht bij de INVRA-observatie."),
+                         hint="Verplicht bij de INVRA-observatie.", hidden_from=NOT_FOR_EMPLOYER),
                    Field("goal_reviews", "Stand per doel", REVIEW))),
     Action("skip_evaluation", "Evaluatie overslaan", (JOB,), fires="skip_evaluation", records=True,
            preconditions=(plan.milestone_pending,), irreversible=True,
+           confirm="De evaluatie van {naam} wordt overgeslagen en de taken ervan sluiten.",
            hint="De taken van deze evaluatie sluiten; dit is niet terug te draaien.",
            fields=(Field("milestone", "Evaluatie", choice("milestone", MILESTONES, "Kies een evaluatie uit het plan."),
                          required=True),
@@ -152,9 +173,11 @@ ACTIONS: tuple[Action, ...] = (
                          required=True))),
     Action("offer_contract", "Besluit: wel een contract", (OPDRACHTGEVER, JOB), fires="offer_contract",
            preconditions=(plan.contract_undecided,), irreversible=True,
+           confirm="{naam} krijgt na de proefplaatsing een contract; dit besluit is definitief.",
            hint="Na de proefplaatsing gaat het plan door met een contract. Dit besluit is definitief."),
     Action("no_contract", "Besluit: geen contract", (OPDRACHTGEVER, JOB), fires="no_contract",
            preconditions=(plan.contract_undecided,), irreversible=True,
+           confirm="{naam} krijgt geen contract en het plan stopt.",
            hint="Het plan stopt; dit is niet terug te draaien.",
            fields=(Field("reason", "Reden", choice("no_contract_reason", plan.NO_CONTRACT_REASONS, "Kies een reden."),
                          required=True),)),
@@ -174,12 +197,15 @@ ACTIONS: tuple[Action, ...] = (
                          required=True),)),
     Action("resume", "Plan hervatten", (JOB,), fires="resume"),
     Action("stop", "Plan stoppen", (JOB,), fires="stop", irreversible=True,
+           confirm="Het plan van {naam} stopt voorgoed.",
            hint="Het plan stopt voorgoed; dit is niet terug te draaien.",
            fields=(Field("reason", "Reden", choice("stop_reason", plan.STOP_REASONS, "Kies een reden."),
                          required=True),)),
     Action("close_plan", "Trajectplan afsluiten", (JOB,), fires="close_plan", irreversible=True,
+           confirm="Het planjaar van {naam} wordt afgesloten.",
            hint="Het planjaar wordt afgesloten; dit is niet terug te draaien."),
     Action("log_hours", "Begeleidingsuren schrijven", (JOB,), fires="log_hours", records=True,
+           preconditions=(plausible_date("worked_on"),),  # a day ahead: the recorder says why
            fields=(Field("worked_on", "Datum", DAY, required=True),
                    Field("hours", "Uren", COACHING_HOURS, required=True),
                    Field("activity", "Activiteit", choice("activity", coaching.ACTIVITIES, "Kies een activiteit."),
