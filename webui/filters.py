@@ -30,7 +30,13 @@ def nl_datetime(value: datetime | None) -> str:
     return f"{nl_date(local.date())} {local:%H:%M}"
 
 
+def nl_time(value: datetime | None) -> str:
+    """Only the clock time (14:32), for notices on the day itself."""
+    return "—" if value is None else f"{ensure_utc(value).astimezone(AMSTERDAM):%H:%M}"
+
+
 def init_app(app: Flask) -> None:
+    app.jinja_env.filters["nl_time"] = nl_time
     app.jinja_env.filters["nl_date"] = nl_date
     app.jinja_env.filters["nl_datetime"] = nl_datetime
     app.jinja_env.filters["role_label"] = role_label
