@@ -19,7 +19,8 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Page
 
-from tests.e2e.conftest import login, screenshot
+from tests.e2e.conftest import SCREENSHOTS, login, screenshot
+
 
 pytestmark = pytest.mark.e2e
 
@@ -33,9 +34,27 @@ ROLES = {
     "marieke": "marieke@korenaar.example",  # opdrachtgever
     "harrie": "harrie@korenaar.example",  # Harrie
 }
-SKIP = re.compile(r"/uitloggen|/logout|\.mmd$|\.ics|/api/|/agenda|/export|/download|\.svg$|\.pdf$")
+SKIP = re.compile(r"/uitloggen|/logout|\.mmd$|\.ics|\.json$|\.csv$|/api/|/agenda|/export|/download|\.svg$|\.pdf$")
 PER_SHAPE = 2  # pages of the same shape (digits replaced) checked per role
 MAX_PAGES = 40
+
+
+@pytest.fixture
+def new_page(browser, live_server):
+    """Like conftest's, but the page lets Playwright inject axe-core as an inline script: the
+    app's CSP (script-src 'self') would refuse it. Only this test browser bypasses the CSP."""
+    contexts = []
+
+    def make(viewport: dict[str, int] | None = None):
+        ctx = browser.new_context(base_url=live_server.url, viewport=viewport or WIDE, locale="nl-NL",
+                                  bypass_csp=True)
+        ctx.set_default_timeout(15_000)
+        contexts.append(ctx)
+        return ctx.new_page()
+
+    yield make
+    for ctx in contexts:
+        ctx.close()
 
 
 def _axe_violations(page: Page) -> list[str]:
@@ -82,7 +101,8 @@ def _crawl(page: Page, base: str) -> dict[str, list[str]]:
         response = page.goto(path)
         if response is None or response.status != 200 or "text/html" not in response.headers.get("content-type", ""):
             continue
-        found[path] = _axe_violations(page)
+        final = urlsplit(page.url).path  # /zaken/# of a plan redirects to /plannen/#
+        found[path if final == path.split("?")[0] else f"{path} -> {final}"] = _axe_violations(page)
         todo.extend(p for p in _links(page, base) if p not in seen)
     return found
 
@@ -93,6 +113,8 @@ def test_every_page_of_every_demo_role_has_no_axe_violations(live_server, new_pa
     login(page, ROLES[who])
     found = _crawl(page, live_server.url)
     assert len(found) >= 4, f"only {list(found)} reached"
+    SCREENSHOTS.mkdir(exist_ok=True)  # which pages were checked, for a person to read
+    (SCREENSHOTS / f"axe-{who}.txt").write_text("\n".join(f"{p}\t{len(v)}" for p, v in found.items()) + "\n")
     bad = {path: v for path, v in found.items() if v}
     assert not bad, f"axe-core violations for {who}: {bad}"
 
@@ -119,11 +141,11 @@ def test_on_a_phone_the_first_task_is_on_the_first_screen(live_server, new_page,
     page = new_page(PHONE)
     login(page, ROLES[who])
     page.goto("/")
-    first = page.locator("table.tasks tbody tr").first
-    if first.count() == 0:
-        pytest.skip(f"{who} has no open task in the demo data")
+    rows = page.locator("table.tasks tbody tr")
+    # The first task, or the line that says there is none, is on the first screen.
+    first = rows.first if rows.count() else page.locator(".empty-groups").first
     box = first.bounding_box()
-    assert box is not None and box["y"] < PHONE["height"] - 60, box
+    assert box is not None and box["y"] + 40 < PHONE["height"], box
 
 
 def test_the_phone_menu_opens_without_a_script(live_server, new_page):
