@@ -463,3 +463,7 @@ def keys_rotate() -> None:
 from webui.cli_workflows import workflows  # noqa: E402 - the `workflows` group lives in its own module
 
 main.add_command(workflows)
+
+from webui.cli_invra import invra  # noqa: E402 - the `invra` group lives in its own module
+
+main.add_command(invra)

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 
 from engine.clock import ensure_utc
+from workflows.domain import invra
 from workflows.domain.roles import role_label
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -40,3 +41,4 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["nl_date"] = nl_date
     app.jinja_env.filters["nl_datetime"] = nl_datetime
     app.jinja_env.filters["role_label"] = role_label
+    app.jinja_env.globals["invra_categories"] = invra.CATEGORIES  # named where labels are missing

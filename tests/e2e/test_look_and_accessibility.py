@@ -21,7 +21,6 @@ from playwright.sync_api import Page
 
 from tests.e2e.conftest import SCREENSHOTS, login, screenshot
 
-
 pytestmark = pytest.mark.e2e
 
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"

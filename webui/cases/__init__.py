@@ -50,6 +50,7 @@ from workflows.domain.company_records import (
 from workflows.domain.company_trajectory import NAME as COMPANY_TRAJECTORY
 from workflows.usecases.company_services import CompanyServices
 from workflows.usecases.directory import Directory
+from workflows.usecases.plan_services import PlanServices
 
 bp = Blueprint("cases", __name__, url_prefix="/zaken")
 
@@ -195,7 +196,8 @@ def _render_company(case_id: int, failed: ActionForm | None = None, failed_trigg
         page_error=page_error,
         labels=LABELS,
         invra_groups=[(c.label, [f"{n:02d}" for n in range(c.first, c.last + 1)]) for c in invra.CATEGORIES],
-        invra_labels=invra.labels(),
+        invra_labels=(labels := PlanServices(svc).invra_labels()),
+        invra_loaded=any(labels[c.code] != c.placeholder_label for c in invra.COMPETENCES),
         **extras,
     ), status
 
