@@ -83,9 +83,7 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def inject_user() -> dict[str, Any]:
-        ends_at = _session_ends_at()
-        left = int((authn().settings.idle_timeout - timedelta(minutes=1)).total_seconds())
-        return {"current_user": g.get("user"), "session_ends_at": ends_at, "session_seconds_left": left}
+        return {"current_user": g.get("user"), "session_ends_at": _session_ends_at()}
 
 
 def _session_ends_at() -> datetime | None:
