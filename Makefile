@@ -6,7 +6,12 @@ STAMP  := $(VENV)/.installed
 INSTANCE := instance
 export DATABASE_URL ?= sqlite:///$(CURDIR)/$(INSTANCE)/jobtraject.db
 
-.PHONY: run test test-fast lint bench bench-pg install browser wrk migration-reset clean
+.PHONY: run test test-fast lint bench bench-pg install assets browser wrk migration-reset clean
+
+# Web assets from the npm registry (pinned in package-lock.json; never a CDN, never committed):
+# NL Design System (Utrecht) CSS and tokens for the look, axe-core for the accessibility test.
+NODE_STAMP := node_modules/.installed
+VENDOR     := webui/static/vendor
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,9 +19,24 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "npm is missing: install Node.js 20 (apt-get install nodejs npm)"; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
 
-run: $(STAMP)
+# Copy the third-party files the pages load into the static folder (git-ignored).
+$(VENDOR)/.copied: $(NODE_STAMP)
+	mkdir -p $(VENDOR)
+	cp node_modules/@utrecht/component-library-css/dist/index.css $(VENDOR)/utrecht-components.css
+	cp node_modules/@utrecht/component-library-css/dist/html.css $(VENDOR)/utrecht-html.css
+	cp node_modules/@nl-design-system-unstable/voorbeeld-design-tokens/dist/theme.css $(VENDOR)/nlds-voorbeeld-tokens.css
+	touch $(VENDOR)/.copied
+
+assets: $(VENDOR)/.copied
+
+install: $(STAMP) assets
+
+run: $(STAMP) assets
 	mkdir -p $(INSTANCE)
 	$(BIN)/jobtraject migrate
 	$(BIN)/jobtraject demo-data --if-empty
@@ -35,11 +55,11 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 # The browser tests need Debian's chromium: `browser` installs it when missing.
-test: $(STAMP) lint browser
+test: $(STAMP) assets lint browser
 	$(BIN)/pytest -q
 
 # The inner loop: SQLite only, no browser, no multi-process fault tests.
-test-fast: $(STAMP)
+test-fast: $(STAMP) assets
 	JOBTRAJECT_SKIP_POSTGRES=1 $(BIN)/pytest -q -x -m "not e2e and not slow"
 
 bench: $(STAMP) wrk
@@ -61,4 +81,4 @@ command.revision(alembic_config('sqlite:////tmp/jobtraject-migration.db'), messa
 	mv /tmp/jobtraject-later-migrations/*.py webui/migrations/versions/
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache node_modules $(VENDOR)

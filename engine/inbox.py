@@ -211,7 +211,7 @@ def group_items(items: list[InboxItem], now: datetime) -> dict[str, list[InboxIt
 @dataclass(frozen=True)
 class TaskCounts:
     mine: int  # open tasks assigned to me
-    late: int  # of those: late and not parked for later
+    late: int  # of those: late, parked for later or not (parking a task does not make it less late)
     queue: int  # open, unassigned tasks of my role that I may see (counted up to QUEUE_COUNT_CAP + 1)
 
     @property
@@ -259,7 +259,7 @@ def task_counts(session: Session, policy: AccessPolicy, actor: Actor, now: datet
     mine = Task.assignee_id == actor.user_id
     row = session.execute(select(
         count(mine),
-        count(mine, overdue_clause(now), not_parked_clause(now)),
+        count(mine, overdue_clause(now)),
         # `assignee_id + 0`: the same test, but SQLite's planner no longer picks the
         # assignee index (every unassigned task of every role, each row fetched) over
         # the covering ix_task_queue (40x faster at 100,000 cases).

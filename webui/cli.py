@@ -320,9 +320,10 @@ def audit_verify() -> None:
     click.echo(f"OK: {checked} of {total} cases verified, no problems.")
 
 
+from webui.cli_invra import invra  # noqa: E402
 from webui.cli_people import candidate, keys, token  # noqa: E402 - groups in their own modules
 from webui.cli_workflows import workflows  # noqa: E402
 
 main.add_command(workflows)
-for _group in (token, candidate, keys):
+for _group in (token, candidate, keys, invra):
     main.add_command(_group)

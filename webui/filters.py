@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 
 from engine.clock import ensure_utc
+from workflows.domain import invra
 from workflows.domain.roles import role_label
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -30,7 +31,14 @@ def nl_datetime(value: datetime | None) -> str:
     return f"{nl_date(local.date())} {local:%H:%M}"
 
 
+def nl_time(value: datetime | None) -> str:
+    """Only the clock time (14:32), for notices on the day itself."""
+    return "—" if value is None else f"{ensure_utc(value).astimezone(AMSTERDAM):%H:%M}"
+
+
 def init_app(app: Flask) -> None:
+    app.jinja_env.filters["nl_time"] = nl_time
     app.jinja_env.filters["nl_date"] = nl_date
     app.jinja_env.filters["nl_datetime"] = nl_datetime
     app.jinja_env.filters["role_label"] = role_label
+    app.jinja_env.globals["invra_categories"] = invra.CATEGORIES  # named where labels are missing

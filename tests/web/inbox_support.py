@@ -103,24 +103,46 @@ def state(app) -> dict:
     return {**snapshot(services(app).db), "task_event": events(app, after_demo=False)}
 
 
+def folded(html: str) -> list[str]:
+    """The empty groups of Mijn taken, folded into one line ("Geen taken: Vandaag, Later.")."""
+    m = re.search(r'<p class="muted empty-groups">Geen taken: ([^<]*)\.</p>', html)
+    parked = '<p class="muted empty-groups">Geen taken die u later wilt terugzien.</p>' in html
+    return (m.group(1).split(", ") if m else []) + (["Later terugzien"] if parked else [])
+
+
 def section(html: str, heading: str) -> str:
-    """The HTML of the <section> whose <h2> starts with `heading`."""
+    """The HTML of the <section> whose <h2> starts with `heading` ("" for an empty, folded group)."""
     for part in html.split("<section")[1:]:
         body = part.split("</section>")[0]
         m = re.search(r"<h2[^>]*>(.*?)</h2>", body, re.S)
         if m and re.sub(r"<[^>]+>", "", m.group(1)).strip().startswith(heading):
             return body
+    if heading in folded(html):
+        return ""
     raise AssertionError(f"no section {heading!r}")
 
 
 def heading_count(html: str, heading: str) -> int:
-    m = re.search(r"<h2[^>]*>" + re.escape(heading) + r' <span class="count">(\d+)</span></h2>', html)
+    m = re.search(r"<h2[^>]*>" + re.escape(heading) + r' <span class="count[^"]*">(\d+)</span>', html)
+    if m is None and heading in folded(html):
+        return 0
     assert m, heading
     return int(m.group(1))
 
 
 def nav(html: str) -> str:
-    return html.split('<nav aria-label="Hoofdmenu">')[1].split("</nav>")[0]
+    """The main menu bar (the wide-screen one; the phone's menu holds the same links)."""
+    return html.split('<nav class="utrecht-nav-bar job-nav-bar" aria-label="Hoofdmenu">')[1].split("</nav>")[0]
+
+
+def nav_counts(html: str) -> tuple[int, int, str]:
+    """(my open tasks, of those late, the queue's label) as the menu shows them."""
+    menu = nav(html)
+    mine = re.search(r'Mijn taken <span class="utrecht-badge-counter job-count">(\d+)<', menu)
+    late = re.search(r'job-count--late">(\d+) te laat<', menu)
+    queue = re.search(r'Wachtrij <span class="utrecht-badge-counter job-count">([^<]+)<', menu)
+    assert mine and queue, menu
+    return int(mine.group(1)), int(late.group(1)) if late else 0, queue.group(1)
 
 
 def at(text: str) -> datetime:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, Flask, abort, current_app, g, redirect, request, session, url_for
@@ -82,4 +83,15 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def inject_user() -> dict[str, Any]:
-        return {"current_user": g.get("user")}
+        return {"current_user": g.get("user"), "session_ends_at": _session_ends_at()}
+
+
+def _session_ends_at() -> datetime | None:
+    """When this session ends if the person does nothing more (shown in the page's footer).
+
+    The session's last request is recorded at most once a minute (authn.session_user), so the
+    notice names the earliest moment it can end: now + the idle timeout - one minute.
+    """
+    if g.get("user") is None:
+        return None
+    return authn().clock.now() + authn().settings.idle_timeout - timedelta(minutes=1)

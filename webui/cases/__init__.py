@@ -39,6 +39,7 @@ from workflows.domain.company_records import (
 from workflows.domain.company_trajectory import NAME as COMPANY_TRAJECTORY
 from workflows.usecases.company_services import CompanyServices
 from workflows.usecases.directory import Directory
+from workflows.usecases.plan_services import PlanServices
 
 bp = Blueprint("cases", __name__, url_prefix="/zaken")
 
@@ -184,7 +185,9 @@ def _render_company(case_id: int, failed: ActionForm | None = None, failed_trigg
         page_error=page_error,
         labels=LABELS,
         invra_groups=[(c.label, [f"{n:02d}" for n in range(c.first, c.last + 1)]) for c in invra.CATEGORIES],
-        invra_labels=invra.labels(),
+        # The organisation's labels are read only when the page shows INVRA (a workplace profile).
+        invra_labels=(labels := PlanServices(svc).invra_labels() if _shows_invra(case, actions) else invra.labels()),
+        invra_loaded=any(labels[c.code] != c.placeholder_label for c in invra.COMPETENCES),
         **extras,
     ), status
 
@@ -214,6 +217,13 @@ def _render_generic(case_id: int, form: TriggerForm | None = None, status: int =
         error=error,
         **case_extras(actor, case),
     ), status
+
+
+def _shows_invra(case, actions: list) -> bool:
+    """The page has a workplace profile to show or a form to record one."""
+    data = case.data or {}
+    return bool(data.get("workplace_profile")) or any(
+        a.trigger == "record_workplace_profile" and a.allowed for a in actions)
 
 
 @bp.route("/<int:case_id>")

@@ -21,7 +21,7 @@ from engine.task_services import MAX_REASON, TaskServices
 from webui.auth import current_actor, login_required
 from webui.extensions import services
 from webui.next_url import safe_next
-from workflows.usecases.task_inbox import INBOX_PAGE, TaskFilter, TaskInbox, task_ids
+from workflows.usecases.task_inbox import INBOX_PAGE, SORTS, TaskFilter, TaskInbox, task_ids
 
 bp = Blueprint("inbox", __name__)
 
@@ -119,6 +119,12 @@ def _filter_form() -> tuple[FilterForm, TaskFilter]:
     return form, _filters(form)
 
 
+def _sort() -> tuple[str, bool]:
+    """The table's sort column (`?sorteer=taak`) and direction (`&richting=af`); urgency by default."""
+    sort = request.args.get("sorteer", "")
+    return (sort if sort in SORTS else "uiterlijk"), request.args.get("richting") == "af"
+
+
 def _back(default: str) -> str:
     return safe_next(request.form.get("next")) or url_for(default)
 
@@ -141,11 +147,13 @@ def task_counts() -> TaskCounts | None:
 def _render_inbox(follow_form: FollowUpForm | None = None, failed_task: int | None = None, status: int = 200):
     actor = current_actor()
     filter_form, filters = _filter_form()
-    mine = _read().mine(actor, filters, _int(request.args.get("pagina")) or 1)
+    sort, descending = _sort()
+    mine = _read().mine(actor, filters, _int(request.args.get("pagina")) or 1, sort, descending)
     return render_template(
         "inbox.html", inbox=mine, page_size=INBOX_PAGE, parked_label=PARKED, fform=filter_form, filters=filters,
         now=services().clock.now(), post_form=PostForm(), follow_form=follow_form, failed_task=failed_task,
         empty_follow_form=FollowUpForm(formdata=None), is_coordinator=bool(g.user.is_coordinator),
+        sort=sort, descending=descending,
     ), status
 
 
@@ -162,10 +170,11 @@ def queue():
     filter_form, filters = _filter_form()
     reader = _read()
     colleagues = reader.colleagues(actor)
-    page = reader.queue_page(actor, filters, _int(request.args.get("pagina")) or 1)
+    sort, descending = _sort()
+    page = reader.queue_page(actor, filters, _int(request.args.get("pagina")) or 1, sort, descending)
     return render_template(
         "queue.html", page=page, items=page.items, fform=filter_form, filters=filters,
-        now=services().clock.now(), post_form=PostForm(), colleagues=colleagues,
+        now=services().clock.now(), post_form=PostForm(), colleagues=colleagues, sort=sort, descending=descending,
     )
 
 
@@ -186,7 +195,7 @@ def take(task_id: int):
     if form.validate_on_submit():
         try:
             _write().take(current_actor(), task_id)
-            flash("De taak staat nu in uw inbox.")
+            flash("De taak staat nu bij Mijn taken.")
         except NotFound:
             raise
         except EngineError as exc:

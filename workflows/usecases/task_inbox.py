@@ -34,6 +34,23 @@ QUEUE_PAGE = 50  # rows per queue page (each row has two forms)
 ARCHIVE_PAGE = 25
 MAX_SEARCH = 100
 
+# Column sorts of the task tables (`?sorteer=`): the default is urgency (due date first).
+SORTS = ("uiterlijk", "taak", "zaak", "fase")
+
+
+def _sort_key(sort: str):
+    """A Python key for sorting the lines of one page (names are sealed, so not in SQL)."""
+    far = datetime.max.replace(tzinfo=None)
+    return {
+        "taak": lambda t: (t.title.lower(), t.task_id),
+        "zaak": lambda t: (t.case_name.lower(), t.task_id),
+        "fase": lambda t: (t.phase_label.lower(), t.task_id),
+    }.get(sort, lambda t: (ensure_utc(t.due_at).replace(tzinfo=None) if t.due_at else far, t.task_id))
+
+
+def sort_lines(lines: list[TaskLine], sort: str, descending: bool = False) -> list[TaskLine]:
+    return sorted(lines, key=_sort_key(sort), reverse=descending)
+
 
 @dataclass(frozen=True)
 class TaskFilter:
@@ -108,6 +125,12 @@ class Page:
     items: list[TaskLine]
     number: int
     has_next: bool
+    total: int | None = None  # all rows on all pages, when the list counts them (the archive)
+    size: int = 0  # rows per page
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.size)) if self.total is not None and self.size else self.number
 
     @property
     def has_previous(self) -> bool:
@@ -197,7 +220,8 @@ class TaskInbox:
         return out
 
     # lists -------------------------------------------------------------------------------
-    def mine(self, actor: Actor, f: TaskFilter | None = None, page: int = 1) -> Inbox:
+    def mine(self, actor: Actor, f: TaskFilter | None = None, page: int = 1, sort: str = "uiterlijk",
+             descending: bool = False) -> Inbox:
         """One page of my open tasks by urgency; those I parked for later apart, by their follow-up day.
 
         Pages of INBOX_PAGE rows in due order (the groups follow that order), so a coach with
@@ -225,6 +249,9 @@ class TaskInbox:
         groups: dict[str, list[TaskLine]] = {g: [] for g in inbox.GROUPS}
         for line in lines[start:start + INBOX_PAGE]:
             groups[line.group(now)].append(line)
+        if sort != "uiterlijk" or descending:  # within each urgency group, on this page
+            groups = {g: sort_lines(items, sort, descending) for g, items in groups.items()}
+            parked = sort_lines(parked, sort, descending)
         return Inbox(groups=groups, parked=parked, total=sum(counts.values()), counts=counts,
                      parked_total=parked_total, number=page, has_next=len(lines) > start + INBOX_PAGE)
 
@@ -253,7 +280,8 @@ class TaskInbox:
         with self.services.db.read() as s:
             return inbox.urgent_first(lambda q: self._lines(s, q), self._select(actor, "queue", f), MAX_LIST)
 
-    def queue_page(self, actor: Actor, f: TaskFilter | None = None, page: int = 1) -> Page:
+    def queue_page(self, actor: Actor, f: TaskFilter | None = None, page: int = 1, sort: str = "uiterlijk",
+                   descending: bool = False) -> Page:
         """One page of the queue, most urgent first.
 
         Pages because every queue row carries two forms (take, assign to one of the
@@ -262,8 +290,15 @@ class TaskInbox:
         """
         page = max(1, min(page, MAX_LIST // QUEUE_PAGE))
         upto = page * QUEUE_PAGE + 1
+        stmt = self._select(actor, "queue", f)
+        columns = {"taak": [Task.title], "fase": [Case.workflow, Case.state],
+                   "zaak": [Organisation.name, Case.id]}.get(sort)  # candidates' names are sealed
         with self.services.db.read() as s:
-            lines = inbox.urgent_first(lambda q: self._lines(s, q), self._select(actor, "queue", f), upto)
+            if columns is None and not descending:
+                lines = inbox.urgent_first(lambda q: self._lines(s, q), stmt, upto)
+            else:
+                order = [c.desc() if descending else c for c in (columns or [Task.due_at])] + [Task.id]
+                lines = self._lines(s, stmt.order_by(*order).limit(upto))
         start = (page - 1) * QUEUE_PAGE
         return Page(items=lines[start:start + QUEUE_PAGE], number=page, has_next=len(lines) > start + QUEUE_PAGE)
 
@@ -276,12 +311,16 @@ class TaskInbox:
             return inbox.urgent_first(lambda q: self._lines(s, q), stmt, MAX_LIST)
 
     def archive(self, actor: Actor, page: int = 1) -> Page:
+        """One page of my closed tasks, newest first, with how many there are in all (page numbers)."""
         page = max(1, page)
-        stmt = inbox.newest_first(self._select(actor, "archive", None))
-        stmt = stmt.offset((page - 1) * ARCHIVE_PAGE).limit(ARCHIVE_PAGE + 1)
+        base = self._select(actor, "archive", None)
+        stmt = inbox.newest_first(base).offset((page - 1) * ARCHIVE_PAGE).limit(ARCHIVE_PAGE + 1)
+        counted = inbox.select_tasks(self.services.policy, actor, "archive").with_only_columns(Task.id)
         with self.services.db.read() as s:
             lines = self._lines(s, stmt)
-        return Page(items=lines[:ARCHIVE_PAGE], number=page, has_next=len(lines) > ARCHIVE_PAGE)
+            total = s.scalar(select(func.count()).select_from(counted.order_by(None).subquery()))
+        return Page(items=lines[:ARCHIVE_PAGE], number=page, has_next=len(lines) > ARCHIVE_PAGE,
+                    total=int(total or 0), size=ARCHIVE_PAGE)
 
     def counts(self, actor: Actor) -> inbox.TaskCounts:
         with self.services.db.read() as s:
