@@ -123,6 +123,21 @@ def web(app, client):
     return Web(app, client)
 
 
+def act(web, case_id: int, action: str, data: dict, *, confirmed: bool = True):
+    """An action on its own page (`/zaken/<id>/acties/<action>`), as confirmed on its confirmation page."""
+    html = web.client.get(f"/zaken/{case_id}/acties/{action}").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    form = {"csrf_token": token.group(1) if token else "", "expected_version": str(web.version(case_id)), **data}
+    if confirmed:
+        form["bevestigd"] = "1"
+    return web.client.post(f"/zaken/{case_id}/acties/{action}", data=form)
+
+
+def acted(response, case_id: int) -> None:
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    assert f"/plannen/{case_id}" in response.headers["Location"]
+
+
 def done(response, case_id: int, anchor: str) -> None:
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     assert response.headers["Location"].endswith(f"/plannen/{case_id}#{anchor}")
@@ -155,8 +170,8 @@ def test_everyone_of_the_plan_sees_header_timeline_radar_and_hours(web, email):
 
 
 @pytest.mark.parametrize("email, forms", [
-    (JOB, {"doel", "doelstatus", "observatie", "uren", "evaluatie", "overslaan", "aanbieden", "document",
-           "planning", "pauzeren", "stoppen"}),
+    (JOB, {"doel", "doelstatus", "observatie", "uren", "evaluatie", "aanbieden", "document",
+           "planning", "pauzeren"}),  # skipping and stopping cannot be undone: their own pages confirm
     (BOSS, {"tekenen"}),
     (HARRIE, set()),
     (WSP, set()),
@@ -251,8 +266,7 @@ def test_job_records_the_due_evaluation_with_goal_statuses(web):
 def test_job_skips_the_due_evaluation_with_a_reason(web):
     web.login(JOB)
     case_id = web.plan_of("Daan")
-    done(web.post(case_id, "overslaan", {"milestone": "evaluatie_1", "reason": "samengevoegd"}), case_id,
-         "evaluaties")
+    acted(act(web, case_id, "skip_evaluation", {"milestone": "evaluatie_1", "reason": "samengevoegd"}), case_id)
     with web.db.read() as s:
         last = s.scalars(select(AuditEntry).where(AuditEntry.case_id == case_id).order_by(AuditEntry.seq.desc())).first()
     assert (last.trigger, last.reason) == ("skip_evaluation", "Samengevoegd met een andere evaluatie")
@@ -289,7 +303,7 @@ def test_job_pauses_resumes_and_stops_a_plan(web):
     done(web.post(daan, "pauzeren", {"reason": "verlof"}), daan, "acties")
     with web.db.read() as s:
         assert (s.get(Case, noor).state, s.get(Case, daan).state) == ("vervolg", "gepauzeerd")
-    done(web.post(noor, "stoppen", {"reason": "ander_werk"}), noor, "acties")
+    acted(act(web, noor, "stop", {"reason": "ander_werk"}), noor)
     assert ">gestopt<" in web.page(noor)
 
 
@@ -321,8 +335,8 @@ def fresh_plan(web):
 
 def test_the_employer_decides_against_a_contract_and_the_plan_ends(web, fresh_plan):
     web.login(GARDEN_BOSS)
-    assert "Besluit vastleggen" in web.page(fresh_plan)
-    done(web.post(fresh_plan, "contract", {"decision": "nee", "reason": "werk_past_niet"}), fresh_plan, "acties")
+    assert "Besluit: geen contract…" in web.page(fresh_plan)
+    acted(act(web, fresh_plan, "no_contract", {"reason": "werk_past_niet"}), fresh_plan)
     with web.db.read() as s:
         assert s.get(Case, fresh_plan).state == "geen_contract"
     assert "gestopt (geen contract)" in web.page(fresh_plan)
@@ -368,7 +382,7 @@ def test_an_evaluation_that_is_not_open_is_refused_with_the_reason(web):
     html = response.get_data(as_text=True)
     assert response.status_code == 422 and "Evaluatie actieplan 2 staat nog niet open" in html
     assert "Te vroeg" in html
-    response = web.post(case_id, "afsluiten", {})
+    response = act(web, case_id, "close_plan", {})
     assert response.status_code == 422 and "niet mogelijk" in response.get_data(as_text=True)
     assert web.everything() == before
 
@@ -412,7 +426,7 @@ def test_roles_without_the_action_are_refused_and_nothing_changes(web, email):
 def test_harrie_cannot_decide_about_the_contract(web, fresh_plan):
     web.login(GARDEN_HARRIE)
     before = web.everything()
-    response = web.post(fresh_plan, "contract", {"decision": "ja"})
+    response = act(web, fresh_plan, "offer_contract", {})
     assert response.status_code == 403
     assert web.everything() == before
 

@@ -220,18 +220,6 @@ def _evaluation(form: Any) -> tuple[str, dict[str, Any]]:
         interview_harrie=form.interview_harrie.data, goal_reviews=form.goal_reviews() or None)
 
 
-def _skip(form: Any) -> tuple[str, dict[str, Any]]:
-    return "skip_evaluation", _given(milestone=form.milestone.data, reason=form.reason.data)
-
-
-def _contract(form: Any) -> tuple[str, dict[str, Any]]:
-    if form.decision.data not in ("ja", "nee"):
-        raise InvalidPayload({"decision": "Kies wel of geen contract."})
-    if form.decision.data == "ja":
-        return "offer_contract", {}
-    return "no_contract", _given(reason=form.reason.data)
-
-
 def _offer(form: Any) -> tuple[str, dict[str, Any]]:
     return "offer_for_signature", _given(document=form.document.data)
 
@@ -264,6 +252,7 @@ def _hours(form: Any) -> tuple[str, dict[str, Any]]:
                                note=form.note.data)
 
 
+IRREVERSIBLE = frozenset(a.name for a in plan.WORKFLOW.actions if a.irreversible)
 FORMS: dict[str, Form] = {
     "document": Form(("update_plan",), f.DocumentForm, _document, "Het trajectplan is bijgewerkt.", "plan-document"),
     "doel": Form(("add_goal",), f.GoalForm, _goal, "Het SMART-doel is toegevoegd.", "doelen"),
@@ -273,9 +262,6 @@ FORMS: dict[str, Form] = {
                        "De INVRA-observatie is vastgelegd.", "invra", {"profile": "observed_on"}),
     "evaluatie": Form(("record_evaluation",), f.EvaluationForm, _evaluation, "De evaluatie is vastgelegd.",
                       "evaluaties"),
-    "overslaan": Form(("skip_evaluation",), f.SkipForm, _skip, "De evaluatie is overgeslagen.", "evaluaties"),
-    "contract": Form(("offer_contract", "no_contract"), f.ContractForm, _contract,
-                     "Het besluit over het contract is vastgelegd.", "acties"),
     "aanbieden": Form(("offer_for_signature",), f.OfferForm, _offer,
                       "Het document is ter ondertekening aangeboden.", "ondertekening"),
     "tekenen": Form(("sign",), f.SignForm, _sign, "De handtekening is vastgelegd.", "ondertekening"),
@@ -283,9 +269,6 @@ FORMS: dict[str, Form] = {
     "pauzeren": Form(("pause",), f.pause_form, _reason_only("pause"), "Het plan is gepauzeerd.", "acties"),
     "hervatten": Form(("resume",), f.EmptyForm, _nothing("resume"),
                       "Het plan loopt weer; alle data zijn opgeschoven met de duur van de pauze.", "acties"),
-    "stoppen": Form(("stop",), f.stop_form, _reason_only("stop"), "Het plan is gestopt.", "acties"),
-    "afsluiten": Form(("close_plan",), f.EmptyForm, _nothing("close_plan"), "Het trajectplan is afgesloten.",
-                      "acties"),
     "uren": Form(("log_hours",), f.HoursForm, _hours, "De uren zijn geschreven.", "uren",
                  {"hours": "hours"}),
 }
@@ -384,6 +367,8 @@ def act(case_id: int, name: str):
         return _refused(case_id, name, form, 422, "Het formulier is niet goed ingevuld.")
     try:  # one write transaction: the plan is read, checked and changed inside it (no reads before)
         chosen, payload = action.payload(form)
+        if chosen in IRREVERSIBLE:  # never in one click: its own page asks for confirmation
+            return redirect(url_for("actions.page", case_id=case_id, name=chosen), 303)
         seen = form.expected_version.data
         done = services().perform(actor, case_id, chosen, payload, workflow=plan.NAME,
                                   expected_version=int(seen) if seen and seen.isdigit() else None)
