@@ -52,8 +52,8 @@ def test_an_empty_evaluation_is_refused_with_a_summary_linking_each_field_and_th
     assert r.status_code == 422
     summary = re.search(r'<div class="error-summary".*?</div>', html, re.S).group(0)
     assert 'tabindex="-1" autofocus' in summary and "Er is een probleem" in summary
-    assert '<a href="#veld-held_on">Dit veld is verplicht.</a>' in summary
-    assert '<a href="#veld-discussed">Dit veld is verplicht.</a>' in summary
+    assert '<a href="#veld-held_on">Gehouden op: dit veld is verplicht.</a>' in summary  # the field named
+    assert '<a href="#veld-discussed">Wat is besproken: dit veld is verplicht.</a>' in summary
     assert 'id="veld-held_on-fout"' in html and 'aria-invalid="true"' in html
     assert ">Volgende week weer</textarea>" in html  # what was typed stays
     assert web.everything() == before
@@ -107,7 +107,8 @@ def test_a_date_far_in_the_past_is_refused_next_to_its_field(web):
     case_id = web.plan_of("Daan")
     r = send(web, case_id, "log_hours", {"worked_on": "1999-05-01", "hours": "2", "activity": "werkvloer"})
     assert r.status_code == 422
-    assert '<a href="#veld-worked_on">De datum ligt meer dan 2 jaar in het verleden.</a>' in r.get_data(as_text=True)
+    assert '<a href="#veld-worked_on">Datum: de datum ligt meer dan 2 jaar in het verleden.</a>' in r.get_data(
+        as_text=True)
 
 
 def test_the_employer_signs_on_the_sign_page_with_only_her_own_party(web):

@@ -184,7 +184,8 @@ def _form_summary(form: ActionForm, errors: dict[str, str]) -> list[tuple[str, s
         target = form.why if key == "why" else form._fields.get(key)
         if key == "levels":
             target = form._fields.get("c01")
-        out.append((getattr(target, "id", ""), message))
+        label = target.label.text if target is not None and hasattr(target, "label") else ""
+        out.append((getattr(target, "id", ""), gen.named(label, message)))
     if form.error and form.error != "Controleer de gemarkeerde velden.":
         out.append(("", form.error))
     return out

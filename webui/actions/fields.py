@@ -204,10 +204,12 @@ def row_errors(action: Action, inputs: list[Input | Group]) -> dict[str, str]:
 def attach(inputs: list[Input | Group], errors: Mapping[str, str]) -> list[tuple[str, str]]:
     """Put each message on its input; returns the summary: (link target id or '', message)."""
     by_name: dict[str, Input | Group] = {}
+    in_group: set[str] = set()
     for item in inputs:
         by_name[item.name] = item
         if isinstance(item, Group):
             by_name.update({i.name: i for i in item.inputs()})
+            in_group.update(i.name for i in item.inputs())
     summary: list[tuple[str, str]] = []
     for key, message in errors.items():
         target = by_name.get(key)
@@ -217,5 +219,14 @@ def attach(inputs: list[Input | Group], errors: Mapping[str, str]) -> list[tuple
         if target.error is None or target.error != message:
             target.error = message
         first = target.inputs()[0] if isinstance(target, Group) and target.inputs() else target
-        summary.append((first.id, message))
+        # a row's message names its row already ("Doel 'Kratten wassen': kies een status.")
+        label = "" if isinstance(target, Group) or key in in_group else target.label
+        summary.append((first.id, named(label, message)))
     return summary
+
+
+def named(label: str, message: str) -> str:
+    """'Contracturen per week: dit veld is verplicht.': the summary says which field a message is about."""
+    if not label or message.startswith(label):
+        return message
+    return f"{label}: {message[:1].lower()}{message[1:]}"
