@@ -154,8 +154,8 @@ def test_everyone_of_the_plan_sees_header_timeline_radar_and_hours(web, email):
 
 @pytest.mark.parametrize("email, forms", [
     (JOB, {"doel", "doelstatus", "observatie", "uren", "evaluatie", "overslaan", "aanbieden", "document",
-           "planning", "pauzeren", "stoppen"}),
-    (BOSS, {"tekenen"}),
+           "planning", "pauzeren", "stoppen", "instrument", "periode", "werkniveau", "opleiding"}),
+    (BOSS, {"tekenen", "instrument"}),  # the employer applies for its own instruments
     (HARRIE, set()),
     (WSP, set()),
 ])
