@@ -66,7 +66,7 @@ class Line:
     entry: Entry
     plan_year: int
     billable_minutes: int  # 0 in the proefplaatsing
-    uwv_minutes: int  # of the billable minutes, those within the year's cap
+    uwv_minutes: Decimal  # of the billable minutes, those within the year's cap (a cap need not be whole minutes)
 
     @property
     def hours(self) -> Decimal:
@@ -106,6 +106,10 @@ class Statement:
         return self.cost_eur - self.uwv_eur
 
 
+def _hours(minutes: Decimal) -> Decimal:
+    return (minutes / 60).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
 def cap_hours(rules: CoachingRules, year: int, contract_hours: Decimal) -> Decimal:
     return (rules.uwv_share(year) * contract_hours * rules.working_weeks_per_year).quantize(CENT)
 
@@ -114,14 +118,14 @@ def allocate(entries: Iterable[Entry], *, start: date, contract_hours: Decimal, 
              rules: CoachingRules) -> list[Line]:
     """Every entry with its plan year, billable and UWV minutes (UWV in date order up to each cap)."""
     proef_end = add_months(start, proefplaatsing_months)
-    left: dict[int, int] = {}
+    left: dict[int, Decimal] = {}
     out = []
     for e in sorted(entries, key=lambda x: (x.on, x.id)):
         year = coaching.plan_year(start, e.on)
         if year not in left:
-            left[year] = int((cap_hours(rules, year, contract_hours) * 60).to_integral_value(ROUND_HALF_UP))
+            left[year] = cap_hours(rules, year, contract_hours) * 60
         billable = e.minutes if e.on >= proef_end else 0
-        uwv = min(billable, left[year])
+        uwv = min(Decimal(billable), left[year])
         left[year] -= uwv
         out.append(Line(e, year, billable, uwv))
     return out
@@ -136,7 +140,7 @@ def statement(month: str, entries: Sequence[Entry], *, start: date, contract_hou
     mine = tuple(ln for ln in lines if first <= ln.entry.on < after)
     hours = coaching.minutes_to_hours(sum(ln.entry.minutes for ln in mine))
     billable = coaching.minutes_to_hours(sum(ln.billable_minutes for ln in mine))
-    uwv = coaching.minutes_to_hours(sum(ln.uwv_minutes for ln in mine))
+    uwv = _hours(sum((ln.uwv_minutes for ln in mine), Decimal(0)))
     rate = rules.hourly_rate_eur
     years = sorted({ln.plan_year for ln in mine} or {coaching.plan_year(start, max(first, start))})
     states = tuple(YearState(y, cap_hours(rules, y, contract_hours), coaching.minutes_to_hours(
@@ -187,7 +191,7 @@ def csv_rows(st: Statement, *, candidate: str, employer: str) -> list[list[str]]
     for ln in st.lines:
         rows.append([ln.entry.on.isoformat(), str(ln.plan_year), nl_number(ln.hours),
                      nl_number(coaching.minutes_to_hours(ln.billable_minutes)),
-                     nl_number(coaching.minutes_to_hours(ln.uwv_minutes)),
+                     nl_number(_hours(ln.uwv_minutes)),
                      coaching.ACTIVITIES.get(ln.entry.activity, ln.entry.activity), ln.entry.coach])
     rows += [
         [],
