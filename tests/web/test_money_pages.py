@@ -12,10 +12,13 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from engine.store.models import Organisation
-from tests.web.test_plan_page import BOSS, JOB, app, client, demo_file, done, web  # noqa: F401 - fixtures
+from tests.web import test_plan_page as plan_page
+from tests.web.test_plan_page import BOSS, JOB, done
 from workflows.storage.money_models import HoursPeriod, PlacementInstrument
 
 ADMIN = "beheer@job.example"
+# The plan page's fixtures: the demo with running plans, four months into their year.
+demo_file, app, client, web = plan_page.demo_file, plan_page.app, plan_page.client, plan_page.web
 
 
 def _num(text: str) -> Decimal:
