@@ -136,6 +136,10 @@ GUARD_EXAMPLES: dict[str, tuple[tuple[dict, dict], tuple[dict, dict]]] = {
     "harrie_named": (({"harrie_user_id": 12}, {}), ({"harrie_user_id": None}, {})),
     "interview_held": (({"candidates": [cand("gesprek", interview={"date": "2026-11-23"})]}, {"candidate_id": 5}),
                        ({"candidates": [cand("voorgesteld")]}, {"candidate_id": 5})),
+    "harrie_took_part": (
+        ({"candidates": [cand("gesprek", interview={"date": "2026-11-23", "harrie_present": True})]}, {"candidate_id": 5}),
+        ({"candidates": [cand("gesprek", interview={"date": "2026-11-23", "harrie_present": False})]},
+         {"candidate_id": 5})),
     "someone_hired": (({"candidates": [cand("aangenomen")]}, {}), ({"candidates": [cand("gesprek")]}, {})),
     "every_candidate_decided": (({"candidates": [cand("aangenomen")]}, {}), ({"candidates": [cand("gesprek")]}, {})),
     "no_plan_running": (({"candidates": [cand("aangenomen", plan="afgerond")]}, {}),
