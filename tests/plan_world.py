@@ -23,6 +23,7 @@ from workflows.domain.candidate_plan import WORKFLOW as PLAN
 from workflows.domain.roles import ADMIN, HARRIE, JOB, OPDRACHTGEVER
 from workflows.storage.models import Candidate
 from workflows.usecases.access import JobAccessPolicy
+from workflows.usecases.money_records import MONEY_RECORDERS
 from workflows.usecases.plan_records import RECORDERS
 
 
@@ -82,7 +83,7 @@ def make_world(db: Database, clock: FixedClock) -> World:
 
     registry = Registry()
     registry.register(PLAN)
-    registry.bind_recorders(PLAN.name, RECORDERS)
+    registry.bind_recorders(PLAN.name, {**RECORDERS, **MONEY_RECORDERS})
     registry.register(PARENT)
     job_org = make_org(db, "JoB Jobcoaching", "job")
     wsp = make_org(db, "WSP Rijk van Nijmegen", "wsp")

@@ -101,6 +101,9 @@ class World:
         with self.db.read() as s:
             return list(s.scalars(select(Case).where(Case.parent_id == case_id).order_by(Case.id)))
 
+    def open_tasks(self, case_id: int) -> list[Task]:
+        return [t for t in self.tasks(case_id) if t.status == "open"]
+
     def tasks(self, case_id: int) -> list[Task]:
         with self.db.read() as s:
             return list(s.scalars(select(Task).where(Task.case_id == case_id).order_by(Task.id)))
@@ -263,6 +266,8 @@ def test_sollicitatie_requires_a_harrie_of_the_employer_before_hiring(world):
     for not_a_harrie in (w.other_harrie.user_id, w.boss.user_id, 999_999):
         refused(w, InvalidPayload, w.boss, case_id, "name_harrie", {"harrie_user_id": not_a_harrie})
     w.company.name_harrie(w.boss, case_id, w.harrie.user_id)
+    refused(w, GuardRejected, w.boss, case_id, "hire_candidate", hire, match="Harrie was niet bij het sollicitatiegesprek")
+    w.fire(w.boss, case_id, "record_interview", {"candidate_id": w.daan, "date": "2026-11-24", "harrie_present": True})
     w.fire(w.boss, case_id, "hire_candidate", hire)
     assert len(w.children(case_id)) == 1
     err = refused(w, InvalidPayload, w.boss, case_id, "hire_candidate", hire)
@@ -393,7 +398,7 @@ def test_the_harrie_task_only_opens_when_no_harrie_is_named_yet(world):
     w.company.name_harrie(w.boss, case_id, w.harrie.user_id)
     w.fire(w.job, case_id, "start_interviews")
     keys = {t.key for t in w.tasks(case_id) if t.status == "open"}
-    assert keys == {"plan_interviews", "decide_candidates"}
+    assert keys == {"plan_interviews", "decide_candidates", "harrie_interviews"}  # Harrie: join the interviews
 
 
 def test_the_employers_harrie_task_is_done_as_soon_as_a_harrie_is_named(world):
@@ -470,3 +475,16 @@ def test_the_engines_own_fire_trigger_checks_the_people_a_payload_names(world):
         w.services.fire_trigger(w.job, case_id, "propose_candidate", {"candidate_id": 999_999})
     assert info.value.errors == {"candidate_id": "Deze kandidaat bestaat niet."}
     assert snapshot(w.db) == before
+
+
+def test_the_named_harrie_gets_a_task_to_join_the_interviews_that_closes_when_he_took_part(world):
+    w = world
+    case_id = w.to_sollicitatie(w.daan)
+    assert not [t for t in w.open_tasks(case_id) if t.key == "harrie_interviews"]  # no Harrie named yet
+    w.company.name_harrie(w.boss, case_id, w.harrie.user_id)
+    task = next(t for t in w.open_tasks(case_id) if t.key == "harrie_interviews")
+    assert (task.role, task.assignee_id) == ("harrie", w.harrie.user_id)
+    w.fire(w.boss, case_id, "record_interview", {"candidate_id": w.daan, "date": "2026-11-23"})
+    assert [t for t in w.open_tasks(case_id) if t.key == "harrie_interviews"]  # he was not there
+    w.fire(w.boss, case_id, "record_interview", {"candidate_id": w.daan, "date": "2026-11-24", "harrie_present": True})
+    assert not [t for t in w.open_tasks(case_id) if t.key == "harrie_interviews"]

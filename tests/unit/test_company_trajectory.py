@@ -138,6 +138,10 @@ GUARD_EXAMPLES: dict[str, tuple[tuple[dict, dict], tuple[dict, dict]]] = {
                        ({"candidates": [cand("voorgesteld")]}, {"candidate_id": 5})),
     "date_plausible": (({}, {"date": "2026-11-30"}), ({}, {"date": "1999-05-01"})),  # no adviesgesprek in 1999
     "start_date_plausible": (({}, {"start_date": "2026-12-01"}), ({}, {"start_date": "2099-01-01"})),
+    "harrie_took_part": (
+        ({"candidates": [cand("gesprek", interview={"date": "2026-11-23", "harrie_present": True})]}, {"candidate_id": 5}),
+        ({"candidates": [cand("gesprek", interview={"date": "2026-11-23", "harrie_present": False})]},
+         {"candidate_id": 5})),
     "someone_hired": (({"candidates": [cand("aangenomen")]}, {}), ({"candidates": [cand("gesprek")]}, {})),
     "every_candidate_decided": (({"candidates": [cand("aangenomen")]}, {}), ({"candidates": [cand("gesprek")]}, {})),
     "no_plan_running": (({"candidates": [cand("aangenomen", plan="afgerond")]}, {}),

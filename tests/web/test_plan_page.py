@@ -171,8 +171,9 @@ def test_everyone_of_the_plan_sees_header_timeline_radar_and_hours(web, email):
 
 @pytest.mark.parametrize("email, forms", [
     (JOB, {"doel", "doelstatus", "observatie", "uren", "evaluatie", "aanbieden", "document",
-           "planning", "pauzeren"}),  # skipping and stopping cannot be undone: their own pages confirm
-    (BOSS, {"tekenen"}),
+           "planning", "pauzeren", "instrument", "periode", "werkniveau", "opleiding"}),  # skipping and stopping
+    # cannot be undone: their own pages confirm (closing a period is sent there too)
+    (BOSS, {"tekenen", "instrument"}),  # the employer applies for its own instruments
     (HARRIE, set()),
     (WSP, set()),
 ])

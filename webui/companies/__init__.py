@@ -18,9 +18,10 @@ from webui.auth import current_actor, login_required, roles_required
 from webui.cases.forms import Choice, IsoDate, Number, Text, YesNo, options
 from webui.extensions import services
 from workflows.domain.company_trajectory import NAME as COMPANY_TRAJECTORY
-from workflows.domain.roles import JOB, WSP
+from workflows.domain.roles import ADMIN, JOB, WSP
 from workflows.usecases.company_services import TARGET_GROUPS, CompanyServices
 from workflows.usecases.directory import Directory
+from workflows.usecases.money_services import MoneyServices
 
 bp = Blueprint("companies", __name__)
 
@@ -137,8 +138,11 @@ def show(organisation_id: int):
     company = d.company(actor, organisation_id)
     may_start = (actor.role in REGISTRARS and company.line.open_trajectory is None
                  and services().policy.can_start(actor, COMPANY_TRAJECTORY, organisation_id))
+    quota = None
+    if actor.role in (JOB, ADMIN) or actor.organisation_id == organisation_id:
+        quota = MoneyServices(services()).quota(actor, organisation_id)
     return render_template("company.html", company=company, placements=d.placements(actor, organisation_id),
-                           may_start=may_start, start_form=StartForm(), registry=services().registry,
+                           quota=quota, may_start=may_start, start_form=StartForm(), registry=services().registry,
                            workflow=COMPANY_TRAJECTORY)
 
 

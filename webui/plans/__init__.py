@@ -10,13 +10,15 @@ from `Services.actions_for`, which reads the same declaration the write path enf
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from engine.errors import CaseNotFound, EngineError, InvalidPayload, StaleCase
@@ -29,9 +31,10 @@ from webui.cases import case_extras
 from webui.extensions import services
 from webui.plans import forms as f
 from workflows.domain import candidate_plan as plan
-from workflows.domain import coaching, invra
+from workflows.domain import coaching, hours_periods, invra, plan_money
 from workflows.domain.plan_actions import hidden_fields
 from workflows.domain.roles import HARRIE, OPDRACHTGEVER
+from workflows.usecases.money_services import MoneyServices
 from workflows.usecases.plan_services import GOAL_STATUSES, PlanOverview, PlanServices
 
 bp = Blueprint("plans", __name__, url_prefix="/plannen")
@@ -156,12 +159,17 @@ def _render(page: Page, status: int = 200, error: str | None = None, failed: str
             page.forms[name] = _make_form(name, page, bound=False)
     case = svc.get_case(page.actor, page.case_id)
     rules = plans.coaching_rules()
+    money = MoneyServices(svc)
     return render_template(
         "plan.html", page=page, o=page.overview, forms=page.forms, error=error, failed=failed,
         hours_log=plans.hours_log(page.actor, page.case_id), rules=rules,
         uwv_share=rules.uwv_share(1), plan_status=PLAN_STATUS.get(page.overview.state, "lopend"),
         case=case, **case_extras(page.actor, case), hidden=hidden_fields(page.actor.role), goal_text={g.id: g.specific for g in page.overview.goals},
         goal_statuses=GOAL_STATUSES, last_day=page.overview.end_date - timedelta(days=1), **_charts(page),
+        instrument_lines=money.instruments(page.actor, page.case_id), statements=money.statements(
+            page.actor, page.case_id), work_levels=plan_money.WORK_LEVELS, training_routes=plan_money.TRAINING_ROUTES,
+        boris_levels=plan_money.BORIS_LEVELS, training_statuses=plan_money.TRAINING_STATUSES,
+        plan_data=case.data,
     ), status
 
 
@@ -252,6 +260,26 @@ def _hours(form: Any) -> tuple[str, dict[str, Any]]:
                                note=form.note.data)
 
 
+def _instrument(form: Any) -> tuple[str, dict[str, Any]]:
+    return "update_instrument", _given(kind=form.kind.data, status=form.status.data, apply_by=form.apply_by.data,
+                                       applied_on=form.applied_on.data, decided_on=form.decided_on.data,
+                                       starts_on=form.starts_on.data, ends_on=form.ends_on.data,
+                                       amount_eur=form.amount_eur.data)
+
+
+def _period(form: Any) -> tuple[str, dict[str, Any]]:
+    return "close_period", _given(month=form.month.data)
+
+
+def _work_level(form: Any) -> tuple[str, dict[str, Any]]:
+    return "set_work_level", _given(level=form.level.data, since=form.since.data)
+
+
+def _training(form: Any) -> tuple[str, dict[str, Any]]:
+    return "record_training", _given(route=form.route.data, level=form.level.data, status=form.status.data,
+                                     on=form.on.data)
+
+
 IRREVERSIBLE = frozenset(a.name for a in plan.WORKFLOW.actions if a.irreversible)
 FORMS: dict[str, Form] = {
     "document": Form(("update_plan",), f.DocumentForm, _document, "Het trajectplan is bijgewerkt.", "plan-document"),
@@ -271,6 +299,13 @@ FORMS: dict[str, Form] = {
                       "Het plan loopt weer; alle data zijn opgeschoven met de duur van de pauze.", "acties"),
     "uren": Form(("log_hours",), f.HoursForm, _hours, "De uren zijn geschreven.", "uren",
                  {"hours": "hours"}),
+    "instrument": Form(("update_instrument",), f.InstrumentForm, _instrument, "Het instrument is bijgewerkt.",
+                       "instrumenten"),
+    "periode": Form(("close_period",), f.PeriodForm, _period, "De periode is afgesloten.", "verantwoording"),
+    "werkniveau": Form(("set_work_level",), f.WorkLevelForm, _work_level, "Het werkniveau is vastgelegd.",
+                       "ontwikkeling"),
+    "opleiding": Form(("record_training",), f.TrainingForm, _training, "De opleiding is vastgelegd.",
+                      "ontwikkeling"),
 }
 
 
@@ -401,6 +436,24 @@ def _refused(case_id: int, name: str, form: f.PlanForm, status: int, message: st
         message = f"Deze actie is niet mogelijk in de fase '{page.overview.state_label}'."
     page.forms[name] = form
     return _render(page, status, message, name)
+
+
+@bp.route("/<int:case_id>/uren/<month>.csv")
+@login_required
+def statement_csv(case_id: int, month: str):
+    """The month's hours statement for UWV or the employer (the same figures as the page)."""
+    if hours_periods.parse_month(month) != month:
+        abort(404)
+    try:
+        st, candidate, employer = MoneyServices(services()).statement(current_actor(), case_id, month)
+    except EngineError:
+        abort(404)
+    out = io.StringIO()
+    csv.writer(out, delimiter=";", lineterminator="\r\n").writerows(
+        hours_periods.csv_rows(st, candidate=candidate, employer=employer))
+    return Response("\ufeff" + out.getvalue(), mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="urenverantwoording-{case_id}-{month}.csv"',
+        "Cache-Control": "no-store"})
 
 
 # -- money and numbers the Dutch way ---------------------------------------------------------------

@@ -15,7 +15,7 @@ from wtforms.i18n import get_translations
 from wtforms.validators import DataRequired, Length, Optional
 
 from workflows.domain import candidate_plan as plan
-from workflows.domain import coaching, invra
+from workflows.domain import coaching, instruments, invra, plan_money
 from workflows.domain.rules import SCHEDULE_SETTINGS
 from workflows.usecases.plan_services import GOAL_OWNERS, GOAL_STATUSES, SKIP_REASONS
 
@@ -184,3 +184,35 @@ class HoursForm(PlanForm):
                         render_kw={"inputmode": "decimal"})
     activity = _select("Activiteit", coaching.ACTIVITIES)
     note = TextAreaField("Toelichting (optioneel)", validators=[Length(max=coaching.MAX_NOTE)])
+
+
+# -- money and rules (workflows.domain.plan_money) ------------------------------------------
+
+
+class InstrumentForm(PlanForm):
+    kind = _select("Instrument", instruments.KIND_LABELS)
+    status = _select("Status", instruments.STATUSES)
+    apply_by = _date(instruments.DATE_LABELS["apply_by"], required=False)
+    applied_on = _date(instruments.DATE_LABELS["applied_on"], required=False)
+    decided_on = _date(instruments.DATE_LABELS["decided_on"], required=False)
+    starts_on = _date(instruments.DATE_LABELS["starts_on"], required=False)
+    ends_on = _date(instruments.DATE_LABELS["ends_on"], required=False)
+    amount_eur = StringField("Bedrag in euro (optioneel)", validators=[Optional(), Length(max=16)],
+                             render_kw={"inputmode": "decimal"})
+
+
+class PeriodForm(PlanForm):
+    month = StringField("Maand (jjjj-mm)", validators=[DataRequired(REQUIRED), Length(max=7)],
+                        render_kw={"type": "month"})
+
+
+class WorkLevelForm(PlanForm):
+    level = _select("Werkniveau", plan_money.WORK_LEVELS)
+    since = _date("Sinds")
+
+
+class TrainingForm(PlanForm):
+    route = _select("Opleiding", plan_money.TRAINING_ROUTES)
+    level = _select("BORIS-niveau (alleen bij BORIS)", plan_money.BORIS_LEVELS, blank="— geen —")
+    status = _select("Stand", plan_money.TRAINING_STATUSES)
+    on = _date("Datum")

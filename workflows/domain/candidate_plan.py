@@ -33,6 +33,7 @@ from engine.spec import (
     Transition,
     Workflow,
 )
+from workflows.domain import plan_money  # the money rows of the table (instruments, hours periods)
 from workflows.domain.plan_guards import (  # noqa: F401 - re-exported: `candidate_plan` is the plan's one namespace
     action_plan_if_month3,
     closing_evaluation_recorded,
@@ -322,6 +323,8 @@ TRANSITIONS: tuple[Transition, ...] = (
       payload=clean_reason(STOP_REASONS), effect=stop, cancels_tasks=True),
     T("close_plan", "afsluiting", "afgerond", by=(JOB,), label="Trajectplan afsluiten",
       guards=(closing_evaluation_recorded, contract_offered), payload=no_fields, effect=close),
+    # money and rules: instruments, hours periods, work level, training (plan_money) -------
+    *plan_money.transitions(ACTIVE, ALL_STATES),
 )
 
 # -- tasks: standing tasks follow the data, whatever the phase ------------------------------
@@ -395,6 +398,7 @@ TASKS: tuple[TaskSpec, ...] = (
                remind_before=REMIND, assign_to=ASSIGNEE.get(role),
                action="record_evaluation" if k.kind == EVALUATION else "offer_contract")
       for k in MILESTONE_KINDS for role, title in k.roles),
+    *plan_money.tasks(_contact, REMIND),
 )
 
 # The actions people take use the guards above: declared in their own table.
@@ -406,7 +410,7 @@ WORKFLOW = Workflow(
     label="Trajectplan",
     states=STATES,
     transitions=TRANSITIONS,
-    timers=TIMERS,
+    timers=(*TIMERS, *plan_money.TIMERS),
     tasks=TASKS,
     actions=ACTIONS,
     description="Het trajectplan van één jaar voor een aangenomen kandidaat",

@@ -45,7 +45,7 @@ from workflows.domain.company_records import (
     today,
 )
 from workflows.domain.concepts import plausible_date
-from workflows.domain.roles import JOB, OPDRACHTGEVER, WSP
+from workflows.domain.roles import HARRIE, JOB, OPDRACHTGEVER, WSP
 
 NAME = "company_trajectory"
 
@@ -122,6 +122,17 @@ def interview_held(case: CaseView, ctx: Ctx) -> bool:
         entry = candidate_entry(ctx.data, cid)
         return bool(entry and entry.get("interview"))
     return any(c.get("interview") and c["status"] in OPEN_STATUSES for c in candidates(ctx.data))
+
+
+@guard("Harrie was niet bij het sollicitatiegesprek: leg een gesprek vast waar Harrie bij was")
+def harrie_took_part(case: CaseView, ctx: Ctx) -> bool:
+    """The seed: Harrie is involved in the sollicitatie; the hire checks the interview said so."""
+    cid = ctx.payload.get("candidate_id")
+    if cid is not None:
+        entry = candidate_entry(ctx.data, cid)
+        return bool(entry and (entry.get("interview") or {}).get("harrie_present"))
+    return any((c.get("interview") or {}).get("harrie_present") and c["status"] in OPEN_STATUSES
+               for c in candidates(ctx.data))
 
 
 @guard("Er is nog niemand aangenomen")
@@ -227,7 +238,7 @@ TRANSITIONS = (
       label="Sollicitatiegesprek vastleggen", guards=(plausible_date("date"),),
       payload=rec.clean_interview, effect=rec.record_interview),
     T("hire_candidate", "sollicitatie", None, by=(OPDRACHTGEVER, JOB),
-      guards=(harrie_named, interview_held, plausible_date("start_date")),
+      guards=(harrie_named, interview_held, harrie_took_part, plausible_date("start_date")),
       label="Kandidaat aannemen (start trajectplan)",
       payload=rec.clean_hire, effect=rec.hire_candidate),
     T("reject_candidate", ("werving", "sollicitatie"), None, by=(OPDRACHTGEVER, JOB),
@@ -286,6 +297,17 @@ def _harrie_needed(case: CaseView) -> bool:
     return case.state == "sollicitatie" and not case.data.get("harrie_user_id")
 
 
+def _harrie_interviews(case: CaseView) -> bool:
+    """Open for the named Harrie while a candidate in sollicitatie had no interview with him."""
+    return case.state == "sollicitatie" and bool(case.data.get("harrie_user_id")) and any(
+        c["status"] in OPEN_STATUSES and not (c.get("interview") or {}).get("harrie_present")
+        for c in candidates(dict(case.data)))
+
+
+def _the_harrie(case: CaseView) -> int | None:
+    return case.data.get("harrie_user_id")
+
+
 TASKS = (
     TaskSpec("adviesgesprek", WSP, "Adviesgesprek plannen met werkgever en JoB", due=WorkingDays(10),
              remind_before=(timedelta(days=2),), key="plan_adviesgesprek"),
@@ -314,6 +336,9 @@ TASKS = (
     TaskSpec(ANY_STATE, OPDRACHTGEVER, "Harrie (dagelijks begeleider) aanwijzen", due=WorkingDays(5),
              remind_before=(timedelta(days=2),), key="name_harrie",
              action="name_harrie", when=_harrie_needed),
+    TaskSpec(ANY_STATE, HARRIE, "Deelnemen aan de sollicitatiegesprekken", due=WorkingDays(10),
+             remind_before=(timedelta(days=2),), key="harrie_interviews", assign_to=_the_harrie,
+             when=_harrie_interviews),
     TaskSpec("sollicitatie", OPDRACHTGEVER, "Uitkomst per kandidaat doorgeven", due=WorkingDays(15),
              key="decide_candidates"),
     TaskSpec("trajectplan", OPDRACHTGEVER, "HR-administratie nieuwe medewerker(s) afronden", due=WorkingDays(10),

@@ -17,7 +17,7 @@ from engine.actions import Concept, Invalid
 from engine.errors import InvalidPayload
 from engine.spec import CaseView, Ctx, Guard
 from engine.workdays import AMSTERDAM
-from workflows.domain import coaching, invra
+from workflows.domain import coaching, hours_periods, invra
 from workflows.domain.rules import SCHEDULE_SETTINGS, ScheduleSetting
 from workflows.domain.security import BSN_MESSAGE, contains_bsn
 
@@ -154,6 +154,42 @@ COACHING_HOURS = Concept("coaching_hours", clean_coaching_hours,
                          {"anyOf": [{"type": "number", "exclusiveMinimum": 0, "maximum": 24},
                                     {"type": "string", "pattern": r"^\s*\d{1,2}([.,]\d{1,2})?\s*$"}]},
                          "Uren begeleiding op één dag: meer dan 0, ten hoogste 24 (1,5 = anderhalf uur).")
+
+
+MAX_AMOUNT = Decimal("10000000")
+
+
+def clean_amount(value: Any) -> str:
+    """An amount in euros ('1.250,50' is not accepted: use a comma or a point for cents only)."""
+    if isinstance(value, bool):
+        raise Invalid(_AMOUNT_MESSAGE)
+    try:
+        amount = Decimal(str(value).strip().replace(",", "."))
+    except InvalidOperation:
+        raise Invalid(_AMOUNT_MESSAGE) from None
+    if not amount.is_finite() or not Decimal("0") <= amount <= MAX_AMOUNT:
+        raise Invalid(_AMOUNT_MESSAGE)
+    if amount != amount.quantize(Decimal("0.01")):
+        raise Invalid("Gebruik hoogstens twee decimalen (centen).")
+    return f"{amount.quantize(Decimal('0.01')):f}"
+
+
+_AMOUNT_MESSAGE = "Vul een bedrag in euro in, bijvoorbeeld 1250 of 1250,50."
+AMOUNT = Concept("amount_eur", clean_amount,
+                 {"anyOf": [{"type": "number", "minimum": 0, "maximum": float(MAX_AMOUNT)},
+                            {"type": "string", "pattern": r"^\s*\d{1,8}([.,]\d{1,2})?\s*$"}]},
+                 "Een bedrag in euro, ten hoogste twee decimalen.")
+
+
+def clean_month(value: Any) -> str:
+    month = hours_periods.parse_month(value)
+    if month is None:
+        raise Invalid("Vul een maand in als jjjj-mm, bijvoorbeeld 2027-01.")
+    return month
+
+
+MONTH = Concept("month", clean_month, {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"},
+                "Een maand als jjjj-mm (de periode van de urenverantwoording).")
 
 
 def choice(name: str, options: Mapping[str, str], message: str = "Kies een van de mogelijkheden.") -> Concept:

@@ -17,8 +17,9 @@ from typing import Any
 from engine.actions import Action, Field
 from engine.spec import CaseView, Ctx, guard
 from workflows.domain import candidate_plan as plan
-from workflows.domain import coaching
+from workflows.domain import coaching, instruments, plan_money
 from workflows.domain.concepts import (
+    AMOUNT,
     COACHING_HOURS,
     COMPETENCE,
     DAY,
@@ -26,6 +27,7 @@ from workflows.domain.concepts import (
     INVRA_PROFILE,
     JOB_COACH,
     LINE,
+    MONTH,
     NOTE,
     ROW_ID,
     SCHEDULE,
@@ -205,11 +207,36 @@ ACTIONS: tuple[Action, ...] = (
            confirm="Het planjaar van {naam} wordt afgesloten.",
            hint="Het planjaar wordt afgesloten; dit is niet terug te draaien."),
     Action("log_hours", "Begeleidingsuren schrijven", (JOB,), fires="log_hours", records=True,
-           preconditions=(plausible_date("worked_on"),),  # a day ahead: the recorder says why
+           preconditions=(plausible_date("worked_on"), plan_money.period_open),  # a day ahead: the recorder says why
            fields=(Field("worked_on", "Datum", DAY, required=True),
                    Field("hours", "Uren", COACHING_HOURS, required=True),
                    Field("activity", "Activiteit", choice("activity", coaching.ACTIVITIES, "Kies een activiteit."),
                          required=True),
                    Field("coach_id", "Jobcoach", JOB_COACH, hint="Leeg: uzelf."),
                    Field("note", "Toelichting", NOTE))),
+    # money and rules (workflows.domain.plan_money) ---------------------------------------
+    Action("update_instrument", "Instrument bijwerken", (JOB, OPDRACHTGEVER), fires="update_instrument",
+           records=True, hint="Status en data van één instrument; een leeg datumveld wordt leeggemaakt.",
+           fields=(Field("kind", "Instrument", choice("instrument", instruments.KIND_LABELS, "Kies een instrument."),
+                         required=True),
+                   Field("status", "Status", choice("instrument_status", instruments.STATUSES, "Kies een status."),
+                         required=True),
+                   *(Field(k, instruments.DATE_LABELS[k], DAY) for k in instruments.DATE_FIELDS),
+                   Field("amount_eur", "Bedrag (euro)", AMOUNT, hint="Alleen bij een instrument met een bedrag."))),
+    Action("close_period", "Urenperiode afsluiten", (JOB,), fires="close_period", records=True,
+           preconditions=(plan_money.period_closable,), irreversible=True,
+           hint="Daarna kunnen in deze maand geen uren meer worden geschreven of gewijzigd.",
+           fields=(Field("month", "Maand", MONTH, required=True),)),
+    Action("set_work_level", "Werkniveau vastleggen", (JOB,), fires="set_work_level",
+           fields=(Field("level", "Werkniveau", choice("work_level", plan_money.WORK_LEVELS, "Kies een werkniveau."),
+                         required=True),
+                   Field("since", "Sinds", DAY, required=True))),
+    Action("record_training", "Opleiding vastleggen", (JOB,), fires="record_training",
+           fields=(Field("route", "Opleiding", choice("training_route", plan_money.TRAINING_ROUTES,
+                                                      "Kies een opleiding."), required=True),
+                   Field("level", "BORIS-niveau", choice("boris_level", plan_money.BORIS_LEVELS, "Kies niveau 1, 2 of 3."),
+                         required_if=plan_money.boris, hint="Verplicht bij BORIS."),
+                   Field("status", "Stand", choice("training_status", plan_money.TRAINING_STATUSES, "Kies een stand."),
+                         required=True),
+                   Field("on", "Datum", DAY, required=True))),
 )

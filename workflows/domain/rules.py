@@ -88,29 +88,59 @@ def clean_schedule(raw: Mapping[str, Any]) -> dict[str, int]:
 # -- money and hours (global settings an administrator may change) --------------------------
 
 
+SEED = "Kennismaking JoB (bron: ../shared/seeds/003), hoofdstuk 'Wat van tevoren goed is om te weten'"
+PARTICIPATIEWET = date(2015, 1, 1)  # the seed: "Sinds 1 januari 2015 geldt ... de Participatiewet"
+
+
 @dataclass(frozen=True)
 class MoneySetting:
+    """A number a rule is stated in, with where it comes from and since when it holds.
+
+    `example`: the seed gives no figure; the default is an example JoB must confirm (the
+    settings page says so next to the value).
+    """
+
     key: str
     label: str
     default: Decimal
     minimum: Decimal
     maximum: Decimal
+    source: str = SEED
+    valid_from: date = PARTICIPATIEWET
+    example: bool = False
 
 
 SETTINGS: tuple[MoneySetting, ...] = (
-    MoneySetting("hourly_rate_eur", "Uurtarief JoB (euro)", Decimal("40"), Decimal("0"), Decimal("500")),
+    MoneySetting("hourly_rate_eur", "Uurtarief JoB (euro)", Decimal("40"), Decimal("0"), Decimal("500"),
+                 source=SEED + ": JoB rekent €40 per uur"),
     MoneySetting("uwv_share_year1", "UWV-vergoeding jaar 1 (deel van de werktijd)", Decimal("0.10"),
-                 Decimal("0"), Decimal("1")),
+                 Decimal("0"), Decimal("1"), source=SEED + ", 'Job coaching': eerste jaar maximaal 10%"),
     MoneySetting("uwv_share_year2", "UWV-vergoeding jaar 2 (deel van de werktijd)", Decimal("0.05"),
-                 Decimal("0"), Decimal("1")),
+                 Decimal("0"), Decimal("1"), source=SEED + ", 'Job coaching': tweede jaar maximaal 5%"),
     MoneySetting("uwv_share_year3", "UWV-vergoeding jaar 3 (deel van de werktijd)", Decimal("0.03"),
-                 Decimal("0"), Decimal("1")),
+                 Decimal("0"), Decimal("1"), source=SEED + ", 'Job coaching': derde jaar maximaal 3%"),
     MoneySetting("onboarding_fulltime_cap_hours", "Maximaal begeleidingsuren week 1-2 bij een voltijdcontract",
-                 Decimal("32"), Decimal("0"), Decimal("80")),
+                 Decimal("32"), Decimal("0"), Decimal("80"), source="Trajectplan JoB, Bijlage 4 (uitvoering)"),
     MoneySetting("working_weeks_per_year", "Werkweken per jaar (voor de werktijd)", Decimal("52"),
-                 Decimal("1"), Decimal("53")),
+                 Decimal("1"), Decimal("53"), source="Geen bron: voorbeeldwaarde, door JoB te bevestigen",
+                 example=True),
     MoneySetting("warn_share", "Waarschuwen vanaf dit deel van het maximum", Decimal("0.9"),
-                 Decimal("0.5"), Decimal("1")),
+                 Decimal("0.5"), Decimal("1"), source="Geen bron: voorbeeldwaarde, door JoB te bevestigen",
+                 example=True),
+    MoneySetting("quota_min_employees", "Quotumregeling geldt vanaf zoveel werknemers", Decimal("25"),
+                 Decimal("1"), Decimal("100000"), source=SEED + ", 'Participatiewet': bedrijven met 25 "
+                 "werknemers of meer"),
+    MoneySetting("quota_levy_eur", "Quotumheffing per niet-ingevulde arbeidsplaats (euro)", Decimal("5000"),
+                 Decimal("0"), Decimal("100000"), source=SEED + ", 'Participatiewet': heffing van € 5.000 per "
+                 "niet-ingevulde arbeidsplaats"),
+    MoneySetting("quota_share", "Quotum: deel van het aantal werknemers", Decimal("0.02"),
+                 Decimal("0"), Decimal("1"), source="Geen bron in de stukken van JoB: voorbeeldwaarde, door JoB "
+                 "te bevestigen", example=True),
+    MoneySetting("instrument_decision_weeks", "Besluit op een aanvraag verwacht binnen (weken)", Decimal("8"),
+                 Decimal("1"), Decimal("52"), source="Geen bron in de stukken van JoB: voorbeeldwaarde, door JoB "
+                 "te bevestigen", example=True),
+    MoneySetting("proefplaatsing_max_months", "Proefplaatsing ten hoogste (maanden)", Decimal("6"),
+                 Decimal("1"), Decimal("12"), source=SEED + ", 'Instrumenten': proefplaatsing van 2 tot 6 maanden"),
 )
 DEFAULTS: dict[str, Decimal] = {s.key: s.default for s in SETTINGS}
 
@@ -125,6 +155,11 @@ class CoachingRules:
     onboarding_fulltime_cap_hours: Decimal = DEFAULTS["onboarding_fulltime_cap_hours"]
     working_weeks_per_year: Decimal = DEFAULTS["working_weeks_per_year"]
     warn_share: Decimal = DEFAULTS["warn_share"]
+    quota_min_employees: Decimal = DEFAULTS["quota_min_employees"]
+    quota_levy_eur: Decimal = DEFAULTS["quota_levy_eur"]
+    quota_share: Decimal = DEFAULTS["quota_share"]
+    instrument_decision_weeks: Decimal = DEFAULTS["instrument_decision_weeks"]
+    proefplaatsing_max_months: Decimal = DEFAULTS["proefplaatsing_max_months"]
 
     def uwv_share(self, plan_year: int) -> Decimal:
         """The share for a plan year; after year 3 UWV reimburses nothing."""
@@ -139,6 +174,11 @@ def rules_from(values: Mapping[str, Decimal]) -> CoachingRules:
         onboarding_fulltime_cap_hours=v["onboarding_fulltime_cap_hours"],
         working_weeks_per_year=v["working_weeks_per_year"],
         warn_share=v["warn_share"],
+        quota_min_employees=v["quota_min_employees"],
+        quota_levy_eur=v["quota_levy_eur"],
+        quota_share=v["quota_share"],
+        instrument_decision_weeks=v["instrument_decision_weeks"],
+        proefplaatsing_max_months=v["proefplaatsing_max_months"],
     )
 
 

@@ -49,6 +49,8 @@ class PlanSetting(Base):
     value: Mapped[str] = mapped_column(String(32))
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    source: Mapped[str | None] = mapped_column(Text)  # where the changed figure comes from
+    valid_from: Mapped[date | None] = mapped_column(Date)
 
 
 class InvraLabelSet(Base):

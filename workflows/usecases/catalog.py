@@ -11,12 +11,13 @@ from workflows.domain.company_trajectory import WORKFLOW as COMPANY_TRAJECTORY
 
 def build_registry() -> Registry:
     """A fresh registry with every workflow definition validated and compiled."""
+    from workflows.usecases.money_records import MONEY_RECORDERS
     from workflows.usecases.plan_records import RECORDERS  # use cases: they write the plan's tables
 
     registry = Registry()
     for wf in all_workflows():
         registry.register(wf)
-    registry.bind_recorders(CANDIDATE_PLAN.name, RECORDERS)
+    registry.bind_recorders(CANDIDATE_PLAN.name, {**RECORDERS, **MONEY_RECORDERS})
     registry.check_recorders(COMPANY_TRAJECTORY.name)
     for migration in all_migrations():
         registry.register_migration(migration)

@@ -1,0 +1,193 @@
+"""What the pages and the API ask of the plan's money: instruments, hours statements per
+month, the settings with their sources, the dashboard's instrument lists and an employer's
+quota estimate. Reads only (writes go through `Services.perform` and its recorders), each
+through the access policy: a plan or employer the actor may not see does not exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+
+from engine.errors import CaseNotFound, InvalidPayload, NotFound, NotPermitted
+from engine.inbox import local_today
+from engine.services import Services
+from engine.spec import Actor
+from engine.store.models import Case, Organisation
+from workflows.domain import candidate_plan as plan
+from workflows.domain import hours_periods, instruments, quota
+from workflows.domain.roles import ADMIN, JOB
+from workflows.domain.rules import SETTINGS, CoachingRules, MoneySetting, add_months, clean_settings
+from workflows.storage.models import Candidate, Company
+from workflows.storage.money_models import PlacementInstrument
+from workflows.storage.plan_models import PlanSetting
+from workflows.usecases import money_records
+from workflows.usecases.plan_records import rules_of
+
+
+@dataclass(frozen=True)
+class SettingLine:
+    setting: MoneySetting
+    value: Decimal
+    source: str
+    valid_from: date
+    changed: bool  # an administrator's value, not the default
+
+    @property
+    def example(self) -> bool:
+        return self.setting.example and not self.changed
+
+
+@dataclass(frozen=True)
+class DueInstrument:
+    case_id: int
+    company: str
+    line: instruments.InstrumentLine
+    due_on: date | None
+
+
+@dataclass(frozen=True)
+class InstrumentBoard:
+    month_label: str
+    due: list[DueInstrument]  # application deadlines and ends in this month (and late ones)
+    refused: list[DueInstrument]
+
+
+def _line(row: PlacementInstrument) -> instruments.InstrumentLine:
+    return instruments.InstrumentLine(row.kind, row.status, row.apply_by, row.applied_on, row.decided_on,
+                                      row.starts_on, row.ends_on, row.amount_eur)
+
+
+class MoneyServices:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    def _plan(self, s: Any, actor: Actor, case_id: int) -> Case:
+        case = s.get(Case, case_id) if isinstance(case_id, int) else None
+        if case is None or case.workflow != plan.NAME or not self.services.policy.can_see(actor, case):
+            raise CaseNotFound(case_id)
+        return case
+
+    # the plan page ------------------------------------------------------------------------
+    def instruments(self, actor: Actor, case_id: int) -> list[instruments.InstrumentLine]:
+        with self.services.db.read() as s:
+            case = self._plan(s, actor, case_id)
+            rows = s.scalars(select(PlacementInstrument).where(PlacementInstrument.plan_case_id == case.id)).all()
+            return instruments.lines_for({r.kind: _line(r) for r in rows})
+
+    def statements(self, actor: Actor, case_id: int) -> list[hours_periods.Statement]:
+        """Every month from the plan's start up to this month (or the plan's end), newest first."""
+        today = local_today(self.services.clock.now())
+        with self.services.db.read() as s:
+            case = self._plan(s, actor, case_id)
+            data, rules = dict(case.data), rules_of(s)
+            entries = money_records.statement_entries(s, case.id)
+        last = min(today, plan.plan_end(data))
+        last = max([last, *(e.on for e in entries)])
+        months = hours_periods.months_of(plan.start_date(data), last)
+        return [self._statement(data, case_id, m, rules, entries) for m in reversed(months)]
+
+    def statement(self, actor: Actor, case_id: int, month: str) -> tuple[hours_periods.Statement, str, str]:
+        """One month's statement with the candidate's and the employer's names (for the CSV)."""
+        if hours_periods.parse_month(month) != month:
+            raise NotFound("Onbekende periode.")
+        with self.services.db.read() as s:
+            case = self._plan(s, actor, case_id)
+            data = dict(case.data)
+            st = money_records.statement_for(s, data, case.id, month, rules_of(s))
+            person = s.get(Candidate, data["candidate_id"])
+            employer = s.get(Organisation, case.organisation_id) if case.organisation_id else None
+            names = (person.display_name if person else "", employer.name if employer else "")
+        self.services.log_read(actor, case_id, plan.NAME, data, "urenverantwoording")
+        return st, *names
+
+    @staticmethod
+    def _statement(data: Mapping[str, Any], case_id: int, month: str, rules: CoachingRules,
+                   entries: list[hours_periods.Entry]) -> hours_periods.Statement:
+        return hours_periods.statement(
+            month, entries, start=plan.start_date(data), contract_hours=Decimal(str(data["contract_hours"])),
+            proefplaatsing_months=plan.schedule_value(data, "proefplaatsing_months"), rules=rules,
+            closed=month in (data.get("closed_periods") or []))
+
+    # settings -----------------------------------------------------------------------------
+    def settings(self) -> list[SettingLine]:
+        with self.services.db.read() as s:
+            stored = {r.key: r for r in s.scalars(select(PlanSetting))}
+        out = []
+        for st in SETTINGS:
+            row = stored.get(st.key)
+            out.append(SettingLine(st, Decimal(row.value) if row else st.default,
+                                   (row.source or st.source) if row else st.source,
+                                   (row.valid_from or st.valid_from) if row else st.valid_from, row is not None))
+        return out
+
+    def change_setting(self, actor: Actor, key: str, value: Any, source: Any, valid_from: Any) -> None:
+        """An administrator sets one figure, naming where it comes from and since when it holds."""
+        if actor.role != ADMIN:
+            raise NotPermitted("Alleen een beheerder kan de instellingen wijzigen.")
+        errors: dict[str, str] = {}
+        clean: dict[str, Decimal] = {}
+        try:
+            clean = clean_settings({key: value})
+        except InvalidPayload as exc:
+            errors["value"] = next(iter(exc.errors.values()))
+        text = source.strip() if isinstance(source, str) else ""
+        if not 3 <= len(text) <= 500:
+            errors["source"] = "Noem de bron van dit getal (3 tot 500 tekens)."
+        try:
+            since = date.fromisoformat(str(valid_from).strip())
+        except ValueError:
+            errors["valid_from"] = "Vul de datum in vanaf wanneer het getal geldt (jjjj-mm-dd)."
+        if errors:
+            raise InvalidPayload(errors)
+        now = self.services.clock.now()
+        with self.services.db.write() as s:
+            row = s.get(PlanSetting, key) or PlanSetting(key=key)
+            row.value, row.source, row.valid_from = str(clean[key]), text, since
+            row.updated_at, row.updated_by_id = now, actor.user_id
+            s.add(row)
+
+    # the dashboard ------------------------------------------------------------------------
+    def board(self, actor: Actor) -> InstrumentBoard:
+        """JoB: the instruments due this month (deadline or end; late ones too) and those refused."""
+        if actor.role not in (JOB, ADMIN):
+            raise NotPermitted("Alleen JoB ziet de instrumenten van alle plaatsingen.")
+        today = local_today(self.services.clock.now())
+        first = today.replace(day=1)
+        after = add_months(first, 1)
+        visible = self.services.policy.case_filter(actor)
+        P = PlacementInstrument
+        with self.services.db.read() as s:
+            rows = s.execute(
+                select(P, Organisation.name).join(Case, Case.id == P.plan_case_id)
+                .outerjoin(Organisation, Organisation.id == Case.organisation_id)
+                .where(visible, or_(
+                    P.status == instruments.REFUSED,
+                    and_(P.status == instruments.TO_APPLY, P.apply_by < after),
+                    and_(P.status == instruments.GRANTED, P.ends_on >= first, P.ends_on < after)))
+                .order_by(P.apply_by, P.ends_on, P.id)).all()
+        due, refused = [], []
+        for row, company in rows:
+            line = _line(row)
+            item = DueInstrument(row.plan_case_id, company or "", line, line.apply_by or line.ends_on)
+            (refused if row.status == instruments.REFUSED else due).append(item)
+        return InstrumentBoard(f"{hours_periods.month_label(hours_periods.month_key(today))}", due, refused)
+
+    # the company page ---------------------------------------------------------------------
+    def quota(self, actor: Actor, organisation_id: int) -> quota.QuotaEstimate:
+        """Placements that count: plans of this employer that have not stopped."""
+        with self.services.db.read() as s:
+            org = s.get(Organisation, organisation_id)
+            if org is None or actor.role not in (JOB, ADMIN) and actor.organisation_id != organisation_id:
+                raise NotFound("Onbekende werkgever.")
+            company = s.scalars(select(Company).where(Company.organisation_id == organisation_id)).first()
+            counted = s.scalar(select(func.count()).select_from(Case).where(
+                Case.workflow == plan.NAME, Case.organisation_id == organisation_id,
+                Case.state.not_in((plan.GESTOPT, plan.GEEN_CONTRACT)))) or 0
+            rules = rules_of(s)
+        return quota.estimate(company.employees if company else None, int(counted), rules)
