@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from engine.store.models import Organisation
 from tests.web import test_plan_page as plan_page
-from tests.web.test_plan_page import BOSS, JOB, done
+from tests.web.test_plan_page import BOSS, JOB, act, acted, done
 from workflows.storage.money_models import HoursPeriod, PlacementInstrument
 
 ADMIN = "beheer@job.example"
@@ -60,7 +60,7 @@ def test_a_closed_month_downloads_as_the_same_figures_and_refuses_hours(web):
     case_id = web.plan_of("Daan")
     page = web.page(case_id)
     month = re.findall(r'<tr id="periode-(\d{4}-\d{2})">', page)[-2]  # the plan's second month
-    done(web.post(case_id, "periode", {"month": month}), case_id, "verantwoording")
+    acted(act(web, case_id, "close_period", {"month": month}), case_id)  # it cannot be undone: confirmed
     page = web.page(case_id)
     cells = re.findall(r"<td>(.*?)</td>", _rows(page, month))
     assert "afgesloten" in cells[-1]
