@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 
 from engine.clock import ensure_utc
+from workflows.domain.casework import ALLOWED_TYPES, human_size
 from workflows.domain.roles import role_label
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -30,7 +31,14 @@ def nl_datetime(value: datetime | None) -> str:
     return f"{nl_date(local.date())} {local:%H:%M}"
 
 
+def doc_kind(content_type: str) -> str:
+    """The Dutch label of an accepted file type ('application/pdf' -> 'PDF')."""
+    return ALLOWED_TYPES.get(content_type, (content_type, ""))[0]
+
+
 def init_app(app: Flask) -> None:
+    app.jinja_env.filters["doc_kind"] = doc_kind
+    app.jinja_env.filters["filesize"] = human_size
     app.jinja_env.filters["nl_date"] = nl_date
     app.jinja_env.filters["nl_datetime"] = nl_datetime
     app.jinja_env.filters["role_label"] = role_label
