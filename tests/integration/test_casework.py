@@ -21,7 +21,12 @@ from webui import create_app
 from webui.migrate import upgrade
 from workflows.demo import load_demo
 from workflows.domain.casework import ALL_PARTIES, JOB_ONLY
-from workflows.storage.casework_models import CaseDocument, CaseDocumentVersion, CaseNote, CaseNoteVersion
+from workflows.storage.casework_models import (
+    CaseDocument,
+    CaseDocumentVersion,
+    CaseNote,
+    CaseNoteVersion,
+)
 from workflows.usecases.casework import CaseworkServices
 from workflows.usecases.privacy import ERASED, PrivacyServices
 

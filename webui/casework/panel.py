@@ -17,6 +17,7 @@ from flask_wtf.file import FileField
 from wtforms import HiddenField, RadioField, TextAreaField
 from wtforms.validators import Optional
 
+from engine.clock import ensure_utc
 from engine.services import CaseSnapshot
 from engine.spec import Actor
 from webui.extensions import services
@@ -78,7 +79,7 @@ def casework_context(actor: Actor, case: CaseSnapshot, audit: list[Any]) -> dict
     notes = work.notes(actor, case.id)
     documents = work.documents(actor, case.id)
     forms = getattr(g, "casework_forms", {})
-    timeline = [Entry(line.at, "audit", line) for line in audit]
+    timeline = [Entry(ensure_utc(line.at), "audit", line) for line in audit]
     timeline += [Entry(n.created_at, "note", n) for n in notes]
     timeline += [Entry(d.current.uploaded_at, "document", d) for d in documents]
     timeline.sort(key=lambda e: e.at, reverse=True)

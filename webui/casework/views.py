@@ -122,13 +122,14 @@ def upload(case_id: int):
 
 @bp.errorhandler(413)
 def upload_too_large(_exc):
-    """A file far above the limit never reaches the use case: the same message on the form."""
+    """A file far above the limit is refused before the form is read (nor the user loaded): back
+    to the case page's upload form with the same message; nothing was written."""
     case_id = (request.view_args or {}).get("case_id")
     if request.endpoint != "casework.upload" or case_id is None:
         return render_template("error.html", title="Te groot", message="De verzonden gegevens zijn te groot."), 413
-    form = DocumentForm(role=current_actor().role, formdata=None, prefix="doc")
     limit = rules.human_size(int(current_app.config["DOCUMENT_MAX_BYTES"]))
-    return _refused(case_id, form, "document", {"file": f"Het bestand is te groot: hoogstens {limit}."}, 413)
+    flash(f"Het bestand is niet opgeslagen: het is te groot (hoogstens {limit}).", "error")
+    return redirect(url_for("cases.show", case_id=case_id, _anchor="document-toevoegen"), 303)
 
 
 @bp.route("/zaken/<int:case_id>/documenten/<int:document_id>/versies/<int:version>")

@@ -89,6 +89,14 @@ def sniff(content: bytes) -> str:
     return magic.from_buffer(content, mime=True)
 
 
+MAX_ID = 2**63 - 1  # what a BIGINT holds: a larger id in a URL is simply not found
+
+
+def _id(value: Any) -> int | None:
+    ok = isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ID
+    return value if ok else None
+
+
 def _candidate_of(case: Case) -> int | None:
     cid = (case.data or {}).get("candidate_id") if case.workflow == PLAN else None
     return cid if isinstance(cid, int) and not isinstance(cid, bool) else None
@@ -113,7 +121,7 @@ class CaseworkServices:
         return self.services.db
 
     def _case(self, s: Session, actor: Actor, case_id: Any) -> Case:
-        if not isinstance(case_id, int) or isinstance(case_id, bool):
+        if _id(case_id) is None:
             raise CaseNotFound(case_id)
         case = s.get(Case, case_id)
         if case is None or not self.services.policy.can_see(actor, case):
@@ -144,7 +152,7 @@ class CaseworkServices:
         now = self.services.clock.now()
         with self.db.write() as s:
             self._case(s, actor, case_id)
-            note = s.get(CaseNote, note_id) if isinstance(note_id, int) else None
+            note = s.get(CaseNote, note_id) if _id(note_id) is not None else None
             if note is None or note.case_id != case_id or not rules.may_read(actor.role, note.visibility):
                 raise NotFound("Deze notitie bestaat niet of u heeft er geen toegang toe.")
             if note.author_id is None or note.author_id != actor.user_id:
@@ -204,7 +212,7 @@ class CaseworkServices:
             case = self._case(s, actor, case_id)
             doc = None
             if document_id is not None:
-                doc = s.get(CaseDocument, document_id) if isinstance(document_id, int) else None
+                doc = s.get(CaseDocument, document_id) if _id(document_id) is not None else None
                 if doc is None or doc.case_id != case.id or not rules.may_read(actor.role, doc.visibility):
                     raise NotFound("Dit document bestaat niet of u heeft er geen toegang toe.")
             if errors:
@@ -250,10 +258,11 @@ class CaseworkServices:
         """The bytes of one version (the newest when `version` is None); a read of a plan is logged."""
         with self.db.read() as s:
             case = self._case(s, actor, case_id)
-            doc = s.get(CaseDocument, document_id)
+            doc = s.get(CaseDocument, document_id) if _id(document_id) is not None else None
             if doc is None or doc.case_id != case.id or not rules.may_read(actor.role, doc.visibility):
                 raise NotFound("Dit document bestaat niet of u heeft er geen toegang toe.")
-            row = s.get(CaseDocumentVersion, (doc.id, version if version is not None else doc.version))
+            wanted = version if version is not None else doc.version
+            row = s.get(CaseDocumentVersion, (doc.id, wanted)) if 1 <= wanted <= 2**31 - 1 else None
             content = self.store.get(s, row.blob_key) if row is not None else None
             if row is None or content is None or row.filename is None:
                 raise NotFound("Dit document bestaat niet of u heeft er geen toegang toe.")

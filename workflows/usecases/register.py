@@ -33,6 +33,7 @@ from workflows.usecases.casework import CaseworkServices, DocumentLine, NoteLine
 from workflows.usecases.directory import Directory
 
 MAX_HITS = 25
+MAX_CANDIDATE_ID = 2**31 - 1  # candidate.id is an INTEGER
 _CASE_NUMBER = re.compile(r"^(?:zaak\s*)?#?\s*(\d{1,12})$", re.IGNORECASE)
 NOT_VISIBLE = "Deze kandidaat bestaat niet of u heeft er geen toegang toe."
 
@@ -172,7 +173,8 @@ class CandidateRegister:
     # -- the candidate page ------------------------------------------------------------------
     def page(self, actor: Actor, candidate_id: Any) -> CandidatePage:
         """Everything about one candidate JoB works with; the read is logged (AVG)."""
-        if not may_see_candidates(actor) or not isinstance(candidate_id, int) or isinstance(candidate_id, bool):
+        if (not may_see_candidates(actor) or not isinstance(candidate_id, int) or isinstance(candidate_id, bool)
+                or not 1 <= candidate_id <= MAX_CANDIDATE_ID):
             raise NotFound(NOT_VISIBLE)
         with self.db.read() as s:
             cand = s.get(Candidate, candidate_id)
