@@ -76,8 +76,7 @@ def casework(svc: Any = None) -> CaseworkServices:
 
 def casework_context(actor: Actor, case: CaseSnapshot, audit: list[Any]) -> dict[str, Any]:
     work = casework()
-    notes = work.notes(actor, case.id)
-    documents = work.documents(actor, case.id)
+    notes, documents = work.panel(actor, case.id)
     forms = getattr(g, "casework_forms", {})
     timeline = [Entry(ensure_utc(line.at), "audit", line) for line in audit]
     timeline += [Entry(n.created_at, "note", n) for n in notes]

@@ -230,6 +230,13 @@ class CaseworkServices:
                                       uploaded_by_id=actor.user_id))
             return doc.id, doc.version
 
+    def panel(self, actor: Actor, case_id: int) -> tuple[list[NoteLine], list[DocumentLine]]:
+        """What a case page shows: the notes and documents this person may read, in one read."""
+        with self.db.read() as s:
+            self._case(s, actor, case_id)
+            return (self._note_lines(s, actor, [CaseNote.case_id == case_id]),
+                    self._document_lines(s, actor, [CaseDocument.case_id == case_id]))
+
     def documents(self, actor: Actor, case_id: int) -> list[DocumentLine]:
         with self.db.read() as s:
             self._case(s, actor, case_id)
