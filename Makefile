@@ -6,9 +6,9 @@ STAMP  := $(VENV)/.installed
 INSTANCE := instance
 export DATABASE_URL ?= sqlite:///$(CURDIR)/$(INSTANCE)/jobtraject.db
 
-.PHONY: run test test-fast lint bench bench-pg install browser wrk migration-reset clean
+.PHONY: run test test-fast lint bench bench-pg install browser libmagic wrk migration-reset clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml | libmagic
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
@@ -25,6 +25,10 @@ run: $(STAMP)
 # Debian's chromium for the end-to-end tests (never a downloaded browser).
 browser:
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+
+# Debian's libmagic1: python-magic finds uploaded files' types with it (never from the name).
+libmagic:
+	@dpkg -s libmagic1 >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq libmagic1 >/dev/null)
 
 # Debian's wrk for the benchmark's requests-per-second run.
 wrk:

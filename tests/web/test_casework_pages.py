@@ -6,14 +6,15 @@ import io
 import json
 import re
 
+from click.testing import CliRunner
+from flask.cli import ScriptInfo
 from sqlalchemy import func, select
 
-from engine.spec import SYSTEM_ACTOR
 from engine.store.blobs import Blob
 from tests import casework_files as files
 from tests.conftest import demo_app
+from webui.cli import main
 from workflows.storage.casework_models import CaseDocument, CaseNote
-from workflows.usecases.privacy import PrivacyServices
 
 COMPANY_CASE, PLAN_CASE, CANDIDATE, OTHER_COMPANY_CASE = 1, 2, 1, 4
 
@@ -143,7 +144,7 @@ def test_searching_never_shows_another_organisations_case_or_any_candidate_to_an
     assert 'href="/zaken/1"' in html and 'href="/zaken/4"' not in html
 
 
-def test_after_erasure_a_plan_notes_text_is_gone_from_every_page_and_the_export(app, client, auth):
+def test_after_candidate_erase_a_plan_notes_text_is_gone_from_every_page_and_the_export(app, client, auth):
     secret_note, secret_file = "Daan sprak over zijn medicatie-QX7", "verklaring-QX7.pdf"
     auth.login("sanne@job.example")
     plan_page = f"/plannen/{PLAN_CASE}"
@@ -153,7 +154,9 @@ def test_after_erasure_a_plan_notes_text_is_gone_from_every_page_and_the_export(
     before = [client.get(p).get_data(as_text=True) for p in pages]
     assert all(secret_note in b for b in before[:2]) and secret_file in before[0]
     assert secret_note in json.loads(before[2])["case_notes"][0]["versions"][0]["text"]
-    PrivacyServices(app.extensions["jobtraject"]).erase(SYSTEM_ACTOR, CANDIDATE, allow_running=True)
+    erased = CliRunner().invoke(main, ["candidate", "erase", str(CANDIDATE), "--even-if-running"],
+                                obj=ScriptInfo(create_app=lambda: app))
+    assert erased.exit_code == 0, erased.output
     for path in [*pages, "/zaken/1"]:
         body = client.get(path).get_data(as_text=True)
         assert "QX7" not in body, path
