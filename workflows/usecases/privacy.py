@@ -289,6 +289,12 @@ class PrivacyServices:
                 data, changed = _names_only(case.data or {}, names, alias)
                 if changed:
                     case.data = data
+                C = casework_models  # notes about the company are kept; the candidate's name in them goes
+                for version in s.scalars(select(C.CaseNoteVersion).join(
+                        C.CaseNote, C.CaseNote.id == C.CaseNoteVersion.note_id).where(C.CaseNote.case_id == case.id)):
+                    renamed = _replace_names(version.text, names, alias) if version.text else version.text
+                    if renamed != version.text:
+                        version.text = renamed
                 for entry in s.scalars(select(AuditEntry).where(AuditEntry.case_id == case.id)):
                     payload, p_changed = _names_only(entry.payload or {}, names, alias)
                     reason = _replace_names(entry.reason, names, alias) if entry.reason else entry.reason
