@@ -6,14 +6,14 @@ STAMP  := $(VENV)/.installed
 INSTANCE := instance
 export DATABASE_URL ?= sqlite:///$(CURDIR)/$(INSTANCE)/jobtraject.db
 
-.PHONY: run test test-fast lint bench bench-pg install assets browser wrk migration-reset clean
+.PHONY: run test test-fast lint bench bench-pg install assets browser libmagic wrk migration-reset clean
 
 # Web assets from the npm registry (pinned in package-lock.json; never a CDN, never committed):
 # NL Design System (Utrecht) CSS and tokens for the look, axe-core for the accessibility test.
 NODE_STAMP := node_modules/.installed
 VENDOR     := webui/static/vendor
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml | libmagic
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
@@ -45,6 +45,10 @@ run: $(STAMP) assets
 # Debian's chromium for the end-to-end tests (never a downloaded browser).
 browser:
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+
+# Debian's libmagic1: python-magic finds uploaded files' types with it (never from the name).
+libmagic:
+	@dpkg -s libmagic1 >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq libmagic1 >/dev/null)
 
 # Debian's wrk for the benchmark's requests-per-second run.
 wrk:

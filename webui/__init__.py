@@ -42,6 +42,9 @@ def create_app(config: dict[str, Any] | None = None, *, clock: Clock | None = No
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=app.config.get("SESSION_MAX_HOURS", 12))
     app.extensions["jobtraject.authn"] = Authn(db, app.extensions["jobtraject"].clock, auth_settings(app.config),
                                                sealer=mail_sealer(app.config["SECRET_KEY"]))
+    from webui.casework.views import upload_limit
+
+    app.before_request(upload_limit)  # before CSRF reads the form (webui/casework/views.py)
     csrf.init_app(app)
     logging.getLogger("waitress").setLevel(logging.INFO)
     # At DEBUG SQLAlchemy logs result rows (personal data): never inherit DEBUG from the root.
@@ -66,6 +69,7 @@ def create_app(config: dict[str, Any] | None = None, *, clock: Clock | None = No
         security,
         tokens,
     )
+    from webui.casework import views as casework_views
 
     filters.init_app(app)
     errors.init_app(app)
@@ -83,6 +87,7 @@ def create_app(config: dict[str, Any] | None = None, *, clock: Clock | None = No
     app.register_blueprint(tokens.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(privacy.bp)
+    app.register_blueprint(casework_views.bp)
     api.init_app(app)  # after errors.init_app: it wraps those handlers for /api/ paths
     # `jobtraject restore` erases again whoever was erased after the backup was made.
     app.extensions["jobtraject.erasure_reapply"] = PrivacyServices(app.extensions["jobtraject"]).reapply

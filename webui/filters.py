@@ -9,6 +9,7 @@ from flask import Flask
 
 from engine.clock import ensure_utc
 from workflows.domain import invra
+from workflows.domain.casework import ALLOWED_TYPES, human_size
 from workflows.domain.roles import role_label
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -36,8 +37,15 @@ def nl_time(value: datetime | None) -> str:
     return "—" if value is None else f"{ensure_utc(value).astimezone(AMSTERDAM):%H:%M}"
 
 
+def doc_kind(content_type: str) -> str:
+    """The Dutch label of an accepted file type ('application/pdf' -> 'PDF')."""
+    return ALLOWED_TYPES.get(content_type, (content_type, ""))[0]
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["nl_time"] = nl_time
+    app.jinja_env.filters["doc_kind"] = doc_kind
+    app.jinja_env.filters["filesize"] = human_size
     app.jinja_env.filters["nl_date"] = nl_date
     app.jinja_env.filters["nl_datetime"] = nl_datetime
     app.jinja_env.filters["role_label"] = role_label

@@ -73,6 +73,8 @@ def _fill(name: str, ids: dict[str, list[int]]) -> int | str:
         return 987654  # no such row at all: still must be a 404
     if name == "trigger":
         return "stop"
+    if name == "version":  # a document's version number
+        return 1
     return "x"
 
 

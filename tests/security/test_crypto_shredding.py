@@ -22,6 +22,7 @@ from engine.spec import Actor
 from engine.store import crypto
 from engine.store import personal_data as sealing
 from engine.store.models import User
+from tests.casework_files import PDF
 from tests.helpers import T0
 from tests.plan_steps import PlanSteps as PlanServices
 from tests.security import erasure_scan
@@ -29,7 +30,9 @@ from webui import create_app
 from webui.cli import main
 from webui.migrate import upgrade
 from workflows.demo import load_demo
+from workflows.domain.casework import JOB_ONLY
 from workflows.storage.models import Candidate
+from workflows.usecases.casework import CaseworkServices
 from workflows.usecases.privacy import PrivacyServices
 
 CANDIDATE, PLAN_CASE = 1, 2  # demo: the first candidate's running plan
@@ -67,6 +70,10 @@ def _canaries(svc) -> dict[str, str]:
                    measure=f"{c['last']} doet het vijf keer", target_date=date(2027, 2, 1), owner="kandidaat")
     plans.log_hours(sanne, PLAN_CASE, worked_on="2026-11-20", hours="2", activity="werkvloer",
                     note=f"Gesprek met {c['first']} {c['last']}")
+    work = CaseworkServices(svc)  # a note (edited: two versions) and a document on the plan
+    note = work.add_note(sanne, PLAN_CASE, f"{c['first']} belde over de werktijden", JOB_ONLY)
+    work.edit_note(sanne, PLAN_CASE, note, f"{c['first']} {c['last']} belde over de werktijden")
+    work.add_document(sanne, PLAN_CASE, f"verklaring-{c['last']}.pdf", PDF, JOB_ONLY)
     return c
 
 
@@ -90,6 +97,8 @@ def test_after_erasure_no_database_file_and_no_earlier_backup_holds_the_name_or_
         export = PrivacyServices(svc).export(_sanne(svc), CANDIDATE)
         assert (export["candidate"]["first_name"], export["candidate"]["email"]) == (c["first"], c["email"])
         assert c["last"] in export["plans"][0]["plan_document"][0]["coaching_need"]
+        assert c["last"] in export["case_notes"][0]["versions"][1]["text"]
+        assert export["case_documents"][0]["versions"][0]["filename"] == f"verklaring-{c['last']}.pdf"
         before = tmp_path / "before-erasure.backup"
         backup(svc.db, before)
         assert sum(erasure_scan.hits(_backup_text(before, svc.db.sqlite), needles).values()) == 0

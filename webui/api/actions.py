@@ -3,7 +3,7 @@
 `POST /cases/{id}/actions/{action}` runs the same `Services.perform` as the web form; the
 action's payload schema comes from its declaration (`GET /cases/{id}` lists them per case,
 with `allowed` and the Dutch reason when not). Plus the reads a client needs to fill those
-payloads: organisations, candidates (JoB), the token's own user, and a plan's schedule.
+payloads: organisations, candidates and one candidate's page (JoB), the token's own user, and a plan's schedule.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from webui.extensions import services
 from workflows.domain.candidate_plan import NAME as CANDIDATE_PLAN
 from workflows.usecases.directory import Directory
 from workflows.usecases.plan_services import PlanServices
+from workflows.usecases.register import CandidateRegister
 
 
 def case_with_actions(case_id: int) -> dict[str, Any]:
@@ -85,6 +86,32 @@ def list_candidates():
     return _json({"items": [{"id": c.id, "name": c.name, "target_group": c.target_group,
                              "in_doelgroepregister": c.in_doelgroepregister, "contract_hours": c.contract_hours}
                             for c in rows]})
+
+
+@bp.route("/candidates/<int:candidate_id>", methods=["GET"])
+@token_required
+def get_candidate(candidate_id: int):
+    """One candidate with plans, trajectories, notes and documents (JoB and administrators; others 404)."""
+    _args()
+    c = CandidateRegister(services()).page(api_actor(), candidate_id)
+    return _json({
+        "id": c.id, "name": c.name, "erased": c.erased,
+        "date_of_birth": c.date_of_birth.isoformat() if c.date_of_birth else None,
+        "email": c.email, "phone": c.phone, "target_group": c.target_group,
+        "in_doelgroepregister": c.in_doelgroepregister,
+        "register_checked_on": c.register_checked_on.isoformat() if c.register_checked_on else None,
+        "contract_hours": c.contract_hours, "created_at": c.created_at.isoformat(),
+        "plans": [{"case_id": p.case_id, "state": p.state_label, "employer": p.employer,
+                   "started_at": p.started.isoformat(), "closed": p.closed} for p in c.plans],
+        "trajectories": [{"case_id": t.case_id, "employer": t.employer, "status": t.status} for t in c.trajectories],
+        "notes": [{"id": n.id, "case_id": n.case_id, "author": n.author, "visibility": n.visibility,
+                   "created_at": n.created_at.isoformat(), "updated_at": n.updated_at.isoformat(),
+                   "version": n.version, "text": n.text} for n in c.notes],
+        "documents": [{"id": d.id, "case_id": d.case_id, "visibility": d.visibility, "version": d.current.version,
+                       "filename": d.current.filename, "content_type": d.current.content_type,
+                       "size": d.current.size, "sha256": d.current.sha256,
+                       "uploaded_at": d.current.uploaded_at.isoformat()} for d in c.documents],
+    })
 
 
 @bp.route("/users/me", methods=["GET"])

@@ -86,6 +86,16 @@ def action_paths() -> dict[str, Any]:
             "operationId": "listCandidates", "summary": "Registered candidates (JoB only; others get 404)",
             "responses": {"200": _list("Candidates", {"type": "object"}), **get_ok},
         }},
+        "/api/v1/candidates/{candidate_id}": {"get": {
+            "operationId": "getCandidate",
+            "summary": "One candidate: personal details, plans, trajectories, notes and documents (JoB only; "
+                       "others get 404). The read is logged.",
+            "parameters": [{"name": "candidate_id", "in": "path", "required": True,
+                            "schema": {**s.SMALL_ID, "examples": [1]}}],
+            "responses": {"200": {"description": "The candidate", "content": {"application/json": {
+                "schema": {"type": "object", "required": ["id", "name", "plans", "notes", "documents"]}}}},
+                **get_ok},
+        }},
         "/api/v1/users/me": {"get": {
             "operationId": "getMe", "summary": "The token's own user",
             "responses": {"200": {"description": "You", "content": {"application/json": {

@@ -25,6 +25,7 @@ from engine.spec import Actor, Workflow
 from webui.auth import current_actor, login_required
 from webui.cases.audit import audit_lines, referenced_ids
 from webui.cases.forms import ActionForm, Choices, form_class
+from webui.casework.panel import casework_context
 from webui.diagram import layout, mermaid, phase_list, render_svg
 from webui.extensions import services
 from webui.filters import nl_date
@@ -95,10 +96,12 @@ def case_extras(actor: Actor, case: CaseSnapshot) -> dict[str, Any]:
     shown = [n for n in chain if not spec.state(n).final or n == case.state]
     if case.state not in shown:
         shown.append(case.state)
+    audit = audit_lines(spec, trail, users, candidates)
     return {
+        **casework_context(actor, case, audit),
         "progress": [(spec.state_label(n), "current" if n == case.state else "done" if n in visited else "todo")
                      for n in shown],
-        "audit": audit_lines(spec, trail, users, candidates),
+        "audit": audit,
         "diagram": render_svg(spec, case.state, visited, title=f"Werkproces {spec.label}: fasen en overgangen"),
         "phases": phase_list(spec, case.state, visited),
         "user_names": users,

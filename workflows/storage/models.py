@@ -76,6 +76,7 @@ class Candidate(Base):
     def display_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
 
+import workflows.storage.casework_models  # noqa: E402,F401 - notes and documents on cases
 import workflows.storage.money_models  # noqa: E402,F401 - and its money tables (instruments, hours periods)
 import workflows.storage.plan_models  # noqa: E402,F401 - registers the candidate plan's tables on Base.metadata
 

@@ -35,8 +35,9 @@ from workflows.domain.candidate_plan import NAME as PLAN
 from workflows.domain.company_trajectory import NAME as COMPANY_TRAJECTORY
 from workflows.domain.roles import ADMIN
 from workflows.domain.security import READ_LOG_ROLES
-from workflows.storage import plan_models
+from workflows.storage import casework_models, plan_models
 from workflows.storage.models import Candidate, ErasureLog
+from workflows.usecases.casework import CaseworkServices
 
 ERASED = "[verwijderd]"
 # Keys in case data and audit payloads that may hold words typed by a person.
@@ -119,6 +120,29 @@ def _replace_names(value: str, names: list[str], replacement: str) -> str:
     return value
 
 
+def _casework_export(s: Session, candidate_id: int) -> dict[str, Any]:
+    """Notes (every version) and documents (metadata and SHA-256, not the bytes) on the candidate's plans."""
+    C = casework_models
+    notes = s.scalars(select(C.CaseNote).where(C.CaseNote.candidate_id == candidate_id).order_by(C.CaseNote.id)).all()
+    docs = s.scalars(select(C.CaseDocument).where(C.CaseDocument.candidate_id == candidate_id)
+                     .order_by(C.CaseDocument.id)).all()
+    note_versions: dict[int, list[dict[str, Any]]] = {}
+    if notes:
+        for v in s.scalars(select(C.CaseNoteVersion).where(C.CaseNoteVersion.note_id.in_([n.id for n in notes]))
+                           .order_by(C.CaseNoteVersion.version)):
+            note_versions.setdefault(v.note_id, []).append(_row(v))
+    doc_versions: dict[int, list[dict[str, Any]]] = {}
+    if docs:
+        for v in s.scalars(select(C.CaseDocumentVersion).where(
+                C.CaseDocumentVersion.document_id.in_([d.id for d in docs])).order_by(C.CaseDocumentVersion.version)):
+            doc_versions.setdefault(v.document_id, []).append(
+                {k: val for k, val in _row(v).items() if k != "blob_key"})
+    return {
+        "case_notes": [{**_row(n), "versions": note_versions.get(n.id, [])} for n in notes],
+        "case_documents": [{**_row(d), "versions": doc_versions.get(d.id, [])} for d in docs],
+    }
+
+
 class PrivacyServices:
     def __init__(self, services: Services) -> None:
         self.services = services
@@ -195,6 +219,7 @@ class PrivacyServices:
                     org = s.get(Organisation, case.organisation_id) if case.organisation_id else None
                     out["company_trajectories"].append({"case_id": case.id, "employer": org.name if org else None,
                                                         "entry": entry})
+            out.update(_casework_export(s, candidate_id))
             out["read_access_log"] = [
                 {"at": line.at.isoformat(), "user_id": line.user_id, "role": line.role, "case_id": line.case_id,
                  "what": line.what} for line in access_log.lines_for(s, candidate_id, limit=100_000)]
@@ -264,6 +289,12 @@ class PrivacyServices:
                 data, changed = _names_only(case.data or {}, names, alias)
                 if changed:
                     case.data = data
+                C = casework_models  # notes about the company are kept; the candidate's name in them goes
+                for version in s.scalars(select(C.CaseNoteVersion).join(
+                        C.CaseNote, C.CaseNote.id == C.CaseNoteVersion.note_id).where(C.CaseNote.case_id == case.id)):
+                    renamed = _replace_names(version.text, names, alias) if version.text else version.text
+                    if renamed != version.text:
+                        version.text = renamed
                 for entry in s.scalars(select(AuditEntry).where(AuditEntry.case_id == case.id)):
                     payload, p_changed = _names_only(entry.payload or {}, names, alias)
                     reason = _replace_names(entry.reason, names, alias) if entry.reason else entry.reason
@@ -271,6 +302,7 @@ class PrivacyServices:
                         redact(entry, payload, reason)
                         audit_count += 1
         self._erase_plan_rows(s, plan_ids, candidate_id)
+        CaseworkServices(self.services).erase_candidate(s, candidate_id, ERASED)
         mails = 0
         if names:
             for mail in s.scalars(select(OutboxMessage).where(OutboxMessage.status != "sent")):

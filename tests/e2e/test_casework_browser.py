@@ -1,0 +1,42 @@
+"""End to end in Debian's chromium: a coach adds a note and a document to a case, then finds the
+case again through the search box in the header."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests import casework_files as files
+from tests.e2e.conftest import login, screenshot
+
+pytestmark = pytest.mark.e2e
+
+
+def test_a_coach_adds_a_note_and_a_document_and_finds_the_case_through_the_search_box(new_page, tmp_path):
+    page = new_page()
+    login(page, "ahmed@job.example")
+    page.goto("/zaken/5")
+    page.locator("#notitie-toevoegen summary").click()
+    page.get_by_label("Notitie", exact=True).fill("Fatima stuurt de functieomschrijving vrijdag.")
+    page.get_by_role("button", name="Notitie opslaan").click()
+    expect(page.locator(".flash")).to_contain_text("De notitie is opgeslagen.")
+    expect(page.locator("#notities")).to_contain_text("Fatima stuurt de functieomschrijving vrijdag.")
+
+    upload = tmp_path / "functieomschrijving.pdf"
+    upload.write_bytes(files.PDF)
+    page.locator("#document-toevoegen summary").click()
+    page.get_by_label("Bestand").set_input_files(str(upload))
+    page.get_by_role("button", name="Uploaden").click()
+    expect(page.locator(".flash")).to_contain_text("Het document is opgeslagen (versie 1).")
+    expect(page.locator("#documenten")).to_contain_text("functieomschrijving.pdf")
+    expect(page.locator(".audit-trail")).to_contain_text("voegde")
+
+    page.goto("/")
+    page.get_by_role("searchbox", name=re.compile("Zoeken op zaaknummer")).fill("Logistiek")
+    page.get_by_role("search").get_by_role("button", name="Zoeken").click()
+    page.get_by_role("link", name=re.compile(r"#5$")).click()
+    expect(page).to_have_url(re.compile(r"/zaken/5$"))
+    expect(page.locator("#notities")).to_contain_text("Fatima stuurt de functieomschrijving vrijdag.")
+    screenshot(page, "casework-note-and-document")
