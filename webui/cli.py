@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 
 import click
@@ -12,10 +11,8 @@ from sqlalchemy import func, select
 
 from engine.audit import verify_all
 from engine.clock import ensure_utc
-from engine.identity.passwords import hash_password, password_problem
 from engine.store.models import Case, Organisation, User
 from webui import create_app
-from workflows.domain.roles import ROLES_BY_ORG_KIND
 
 
 def _app(*_args) -> Flask:
@@ -190,36 +187,6 @@ def demo_data(if_empty: bool) -> None:
         return
     summary = load_demo(svc, running_plans=True)  # the bakery's two plans four months in
     click.echo(summary)
-
-
-@main.command("create-user")
-@click.argument("email")
-@click.option("--role", required=True, type=click.Choice(["job", "wsp", "opdrachtgever", "harrie", "admin"]))
-@click.option("--organisation", "organisation", required=True, help="Organisation name (must exist).")
-@click.option("--name", default=None)
-def create_user(email: str, role: str, organisation: str, name: str | None) -> None:
-    """Create a user; password from JOBTRAJECT_PASSWORD, else prompted."""
-    password = os.environ.get("JOBTRAJECT_PASSWORD") or click.prompt(
-        "Wachtwoord", hide_input=True, confirmation_prompt=True
-    )
-    problem = password_problem(password, context=(email, email.split("@")[0], *(name or "").split()))
-    if problem:
-        raise click.ClickException(problem)
-    svc = _services()
-    from engine.clock import SystemClock
-
-    with svc.db.write() as s:
-        org = s.scalars(select(Organisation).where(Organisation.name == organisation)).first()
-        if org is None:
-            raise click.ClickException(f"Organisatie '{organisation}' bestaat niet.")
-        if role not in ROLES_BY_ORG_KIND.get(org.kind, ()):
-            raise click.ClickException(f"Rol '{role}' past niet bij een organisatie van soort '{org.kind}'.")
-        if s.scalar(select(func.count()).select_from(User).where(func.lower(User.email) == email.lower())):
-            raise click.ClickException("Er bestaat al een gebruiker met dit e-mailadres.")
-        s.add(User(email=email.lower(), name=name or email.split("@")[0], role=role, organisation_id=org.id,
-                   password_hash=hash_password(password), active=True, is_coordinator=False,
-                   notify="digest", session_epoch=0, created_at=SystemClock().now()))
-    click.echo(f"Gebruiker {email} aangemaakt.")
 
 
 @main.command("check")
@@ -460,6 +427,9 @@ def keys_rotate() -> None:
                "Maak nu een nieuwe reservekopie van dat bestand, apart van de database.")
 
 
+from webui.cli_admin import create_user, organisation  # noqa: E402 - first-run commands in their own module
 from webui.cli_workflows import workflows  # noqa: E402 - the `workflows` group lives in its own module
 
 main.add_command(workflows)
+main.add_command(organisation)
+main.add_command(create_user)
