@@ -50,6 +50,7 @@ def create_app(config: dict[str, Any] | None = None, *, clock: Clock | None = No
         sql_log.setLevel(logging.WARNING)
 
     from webui import (
+        admin,
         api,
         auth,
         cases,
@@ -81,6 +82,7 @@ def create_app(config: dict[str, Any] | None = None, *, clock: Clock | None = No
     app.register_blueprint(tokens.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(privacy.bp)
+    app.register_blueprint(admin.bp)
     api.init_app(app)  # after errors.init_app: it wraps those handlers for /api/ paths
     # `jobtraject restore` erases again whoever was erased after the backup was made.
     app.extensions["jobtraject.erasure_reapply"] = PrivacyServices(app.extensions["jobtraject"]).reapply
