@@ -38,6 +38,13 @@ def migrate() -> None:
     db = _services().db
     upgrade(db.url, data_key_file=str(db.master_key.path))
     click.echo("Database is up to date.")
+    # The master key exists from now on (not only at the first candidate), so it can be backed up
+    # before anyone's data depends on it.
+    existed = db.master_key.path.exists()
+    db.master_key.get()
+    if not existed:
+        click.echo(f"Hoofdsleutel aangemaakt in {db.master_key.path}: maak er nu een reservekopie van, "
+                   "apart van de database.")
 
 
 @main.command()
