@@ -54,6 +54,7 @@ def create_app(config: dict[str, Any] | None = None, *, clock: Clock | None = No
 
     from webui import (
         actions,
+        admin,
         api,
         auth,
         cases,
@@ -88,6 +89,7 @@ def create_app(config: dict[str, Any] | None = None, *, clock: Clock | None = No
     app.register_blueprint(health.bp)
     app.register_blueprint(privacy.bp)
     app.register_blueprint(casework_views.bp)
+    app.register_blueprint(admin.bp)
     api.init_app(app)  # after errors.init_app: it wraps those handlers for /api/ paths
     # `jobtraject restore` erases again whoever was erased after the backup was made.
     app.extensions["jobtraject.erasure_reapply"] = PrivacyServices(app.extensions["jobtraject"]).reapply

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 
 import click
@@ -12,10 +11,8 @@ from sqlalchemy import func, select
 
 from engine.audit import verify_all
 from engine.clock import ensure_utc
-from engine.identity.passwords import hash_password, password_problem
-from engine.store.models import Case, Organisation, User
+from engine.store.models import Case, Organisation
 from webui import create_app
-from workflows.domain.roles import ROLES_BY_ORG_KIND
 
 
 def _app(*_args) -> Flask:
@@ -41,6 +38,13 @@ def migrate() -> None:
     db = _services().db
     upgrade(db.url, data_key_file=str(db.master_key.path))
     click.echo("Database is up to date.")
+    # The master key exists from now on (not only at the first candidate), so it can be backed up
+    # before anyone's data depends on it.
+    existed = db.master_key.path.exists()
+    db.master_key.get()
+    if not existed:
+        click.echo(f"Hoofdsleutel aangemaakt in {db.master_key.path}: maak er nu een reservekopie van, "
+                   "apart van de database.")
 
 
 @main.command()
@@ -192,36 +196,6 @@ def demo_data(if_empty: bool) -> None:
     click.echo(summary)
 
 
-@main.command("create-user")
-@click.argument("email")
-@click.option("--role", required=True, type=click.Choice(["job", "wsp", "opdrachtgever", "harrie", "admin"]))
-@click.option("--organisation", "organisation", required=True, help="Organisation name (must exist).")
-@click.option("--name", default=None)
-def create_user(email: str, role: str, organisation: str, name: str | None) -> None:
-    """Create a user; password from JOBTRAJECT_PASSWORD, else prompted."""
-    password = os.environ.get("JOBTRAJECT_PASSWORD") or click.prompt(
-        "Wachtwoord", hide_input=True, confirmation_prompt=True
-    )
-    problem = password_problem(password, context=(email, email.split("@")[0], *(name or "").split()))
-    if problem:
-        raise click.ClickException(problem)
-    svc = _services()
-    from engine.clock import SystemClock
-
-    with svc.db.write() as s:
-        org = s.scalars(select(Organisation).where(Organisation.name == organisation)).first()
-        if org is None:
-            raise click.ClickException(f"Organisatie '{organisation}' bestaat niet.")
-        if role not in ROLES_BY_ORG_KIND.get(org.kind, ()):
-            raise click.ClickException(f"Rol '{role}' past niet bij een organisatie van soort '{org.kind}'.")
-        if s.scalar(select(func.count()).select_from(User).where(func.lower(User.email) == email.lower())):
-            raise click.ClickException("Er bestaat al een gebruiker met dit e-mailadres.")
-        s.add(User(email=email.lower(), name=name or email.split("@")[0], role=role, organisation_id=org.id,
-                   password_hash=hash_password(password), active=True, is_coordinator=False,
-                   notify="digest", session_epoch=0, created_at=SystemClock().now()))
-    click.echo(f"Gebruiker {email} aangemaakt.")
-
-
 @main.command("check")
 @click.option("--grace-minutes", default=15.0, show_default=True, type=float,
               help="How long due timers and mail may wait for a sweep before they count as lost.")
@@ -320,10 +294,11 @@ def audit_verify() -> None:
     click.echo(f"OK: {checked} of {total} cases verified, no problems.")
 
 
+from webui.cli_admin import create_user, organisation  # noqa: E402 - first-run commands in their own module
 from webui.cli_invra import invra  # noqa: E402
 from webui.cli_people import candidate, keys, token  # noqa: E402 - groups in their own modules
 from webui.cli_workflows import workflows  # noqa: E402
 
 main.add_command(workflows)
-for _group in (token, candidate, keys, invra):
+for _group in (token, candidate, keys, invra, organisation, create_user):
     main.add_command(_group)

@@ -384,3 +384,6 @@ class WorkerHeartbeat(Base):
     beat_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
+
+
+import engine.store.admin_models  # noqa: E402,F401 - registers the administrator's tables on Base.metadata

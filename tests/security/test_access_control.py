@@ -16,6 +16,7 @@ KNOWN_RULES = ("public", "login", "api_token")
 PUBLIC_ENDPOINTS = {
     "static", "auth.login", "auth.code", "auth.enrol_at_login", "auth.forgot", "auth.reset", "auth.logout",
     "ical.feed", "api.openapi_document", "health.healthz",  # load balancers: no personal data
+    "admin.accept_invitation",  # the invited person has no password yet: the one-time link is the key
 }
 FOREIGN = "Bakkerij De Korenaar"  # the company whose rows the others probe (it has candidate plans)
 
