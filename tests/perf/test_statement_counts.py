@@ -55,14 +55,15 @@ def test_the_case_page_costs_the_same_statements_however_long_the_cases_history(
     short = company.start_trajectory(coach, employer).id
     other = company.register_company(coach, name="Garage", wsp_organisation_id=wsp_org)
     long = company.start_trajectory(coach, other).id
-    for i in range(15):  # a long history: audit rows by two actors, and tasks of three phases
-        company.fire(wsp if i % 2 else coach, long, "record_advisory_meeting", MEETING)
-    company.fire(wsp, long, "start_company_analysis")
-    company.fire(wsp, long, "record_company_analysis", {
-        "departments": [{"name": "Productie", "processes": "Inpakken"}],
-        "tasks": [{"title": "Dozen vouwen", "department": "Productie"}]})
-    company.fire(wsp, long, "finish_company_analysis")
-    company.fire(coach, long, "record_workplace_profile", {"levels": {c: 2 for c in invra.CODES}})
+    for case_id, meetings in ((short, 1), (long, 15)):  # the same phase and data; one has a long history
+        for i in range(meetings):  # audit rows by two actors, and tasks of three phases
+            company.fire(wsp if i % 2 else coach, case_id, "record_advisory_meeting", MEETING)
+        company.fire(wsp, case_id, "start_company_analysis")
+        company.fire(wsp, case_id, "record_company_analysis", {
+            "departments": [{"name": "Productie", "processes": "Inpakken"}],
+            "tasks": [{"title": "Dozen vouwen", "department": "Productie"}]})
+        company.fire(wsp, case_id, "finish_company_analysis")
+        company.fire(coach, case_id, "record_workplace_profile", {"levels": {c: 2 for c in invra.CODES}})
 
     client = app.test_client()
     sign_in_id(client, coach.user_id)

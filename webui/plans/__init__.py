@@ -442,8 +442,8 @@ def _refused(case_id: int, name: str, form: f.PlanForm, status: int, message: st
 @login_required
 def statement_csv(case_id: int, month: str):
     """The month's hours statement for UWV or the employer (the same figures as the page)."""
-    if hours_periods.parse_month(month) != month:
-        abort(404)
+    if hours_periods.parse_month(month) != month or "invoiced" in hidden_fields(current_actor().role):
+        abort(404)  # JoB's money is not for the employer's side (plan_actions.PLAN_FIGURES)
     try:
         st, candidate, employer = MoneyServices(services()).statement(current_actor(), case_id, month)
     except EngineError:
