@@ -47,7 +47,7 @@ from engine.spec import (
 from engine.starting import refuse_direct_start
 from engine.store.driver_sql import DriverStatement
 from engine.store.models import AuditEntry, Case, OutboxMessage, Task, Timer, User
-from engine.store.orm_shortcuts import attach, mark_saved
+from engine.store.orm_shortcuts import attach, flush_listened, mark_saved
 from engine.workdays import add_working_days
 
 START_TRIGGER = "start"
@@ -175,9 +175,11 @@ def _save_case(session: Session, case: Case) -> None:
 
     The fast path is one Core UPDATE (`_write_case`). When anything listens to the
     session's flush events (an extension, the fault tests' crash points), the ORM's own
-    flush does the same write so those listeners see it happen.
+    flush does the same write so those listeners see it happen. The engine's own hook that
+    seals personal data does not count: the case row holds none (since that hook was added,
+    every transition had taken the flush path).
     """
-    if session.dispatch.before_flush or session.dispatch.after_flush:
+    if flush_listened(session):
         session.flush()
         return
     _write_case(session, case)
