@@ -52,29 +52,37 @@ def _trajectory_blocks(url: str, pairs: int, block: int) -> tuple[Callable[[], N
     return run, db
 
 
-def _sweep_blocks(url: str, pairs: int, block: int) -> tuple[Callable[[], None], Database]:
-    from engine.clock import FixedClock
+def _sweep_toggle(new: bool) -> None:
     from engine.jobs.timers import TimerSweep
+    from engine.store.unit import write_unit
+
+    TimerSweep.transaction = staticmethod(write_unit if new else Database.write)  # type: ignore[assignment]
+
+
+def _sweep_blocks(url: str, pairs: int, block: int) -> tuple[Callable[[], None], Database]:
+    from engine.clock import SystemClock
+    from engine.jobs.timers import TimerSettings, TimerSweep
     from tests.faults.harness import registry, seed_due_timers
-    from tests.helpers import T0
 
     db = Database(url)
-    seed_due_timers(db, 2 * pairs * block + 50, T0)
-    sweep = TimerSweep(db, registry(), FixedClock(T0 + tr.timedelta_days(30)))
+    seed_due_timers(db, 2 * pairs * block + 10)
+    sweep = TimerSweep(db, registry(), SystemClock(), TimerSettings(batch_size=block))
 
     def run() -> None:
         ids = sweep.claim(block)
         assert len(ids) == block, len(ids)
         for timer_id in ids:
-            sweep.fire(timer_id)
+            assert sweep.fire(timer_id).value == "fired"
 
-    sweep.fire(sweep.claim(1)[0])  # warm-up
+    for timer_id in sweep.claim(10):  # warm-up
+        sweep.fire(timer_id)
     return run, db
 
 
 VARIANTS: dict[str, tuple[Callable[[bool], None], Callable[[str, int, int], tuple[Callable[[], None], Database]],
                           str]] = {
     "flush": (_flush_toggle, _trajectory_blocks, "use cases"),
+    "sweep": (_sweep_toggle, _sweep_blocks, "timers"),
 }
 
 
