@@ -45,6 +45,7 @@ from engine.spec import (
     copy_data,
 )
 from engine.starting import refuse_direct_start
+from engine.store.db import READ_ONLY
 from engine.store.driver_sql import DriverStatement
 from engine.store.models import AuditEntry, Case, OutboxMessage, Task, Timer, User
 from engine.store.orm_shortcuts import attach, flush_listened, mark_saved
@@ -139,17 +140,29 @@ def load_case(session: Tx, case_id: int, *, lock: bool = False) -> Case | None:
     columns' own types and attached as if the ORM had loaded it, version included, so the
     version check, `object_session` and later changes work as before. A session that
     already holds this case gets the ORM's own (re-)load, which reconciles the identity.
-    In a `WriteUnit` the case is a plain `Case` in no session.
+    In a `WriteUnit` the case is a plain `Case` in no session. A read scope (a page's shared
+    read session) gives the case it already loaded: the page reads it once.
     """
+    held: dict[int, Case] | None = None
+    if isinstance(session, Session) and session.info.get(READ_ONLY) and not lock:
+        # A read scope writes nothing: the case it loaded is current. Held here because the
+        # identity map keeps objects only while someone else refers to them.
+        held = session.info.setdefault(_HELD_CASES, {})
+        if case_id in held:
+            return held[case_id]
     if isinstance(session, Session) and (Case, (case_id,), None) in session.identity_map:
         stmt = _CASE_ORM_LOCKED if lock else _CASE_ORM
         return session.scalars(stmt, {"b_id": case_id}, execution_options={"populate_existing": True}).first()
     stmt_fast = _CASE_ROW_LOCKED if lock else _CASE_ROW
     rows = stmt_fast.mappings(session, {"b_id": case_id})
-    return _attach(session, rows[0]) if rows else None
+    case = _attach(session, rows[0]) if rows else None
+    if held is not None and case is not None:
+        held[case_id] = case
+    return case
 
 
 _CASE_MAPPER = Case.__mapper__
+_HELD_CASES = "engine.runtime.read_cases"
 
 
 def _attach(session: Tx, row: dict[str, Any]) -> Case:
