@@ -148,8 +148,9 @@ def load_case(session: Tx, case_id: int, *, lock: bool = False) -> Case | None:
         # A read scope writes nothing: the case it loaded is current. Held here because the
         # identity map keeps objects only while someone else refers to them.
         held = session.info.setdefault(_HELD_CASES, {})
-        if case_id in held:
-            return held[case_id]
+        case = held.get(case_id)
+        if case is not None and case in session:  # not if a read model expunged it meanwhile
+            return case
     if isinstance(session, Session) and (Case, (case_id,), None) in session.identity_map:
         stmt = _CASE_ORM_LOCKED if lock else _CASE_ORM
         return session.scalars(stmt, {"b_id": case_id}, execution_options={"populate_existing": True}).first()
