@@ -63,10 +63,7 @@ def kept_database(server: str, name: str, n: int) -> tuple[str, inbox_scale.Data
         db.create_all()
         db.dispose()
         print(f"generating {n:,} cases in {name} ...", file=sys.stderr, flush=True)
-        data = inbox_scale.generate(url, n, datetime.now(UTC))
-        with psycopg.connect(make_url(url).set(drivername="postgresql").render_as_string(hide_password=False),
-                             autocommit=True) as conn:
-            conn.execute("VACUUM ANALYZE")
+        data = inbox_scale.generate(url, n, datetime.now(UTC))  # ends with VACUUM ANALYZE
         meta.write_text(json.dumps(asdict(data)))
     return url, inbox_scale.DataSet(**json.loads(meta.read_text()))
 
@@ -103,8 +100,9 @@ def explain(url: str, data: inbox_scale.DataSet, paths: list[str]) -> None:
 
 
 def load(url: str, data: inbox_scale.DataSet, path: str, connections: int, seconds: int, threads: int,
-         serve_threads: int) -> dict[str, Any]:
-    """`jobtraject serve` (waitress, `serve_threads` threads) under `wrk -c connections` for `seconds`."""
+         serve_threads: int, variant: str | None = None) -> dict[str, Any]:
+    """`jobtraject serve` (waitress, `serve_threads` threads) under `wrk -c connections` for `seconds`;
+    `variant` (bench/serve_variant.py): the same server with or without one read session per request."""
     wrk = shutil.which("wrk")
     if wrk is None:
         raise SystemExit("wrk is not installed: make wrk")
@@ -116,8 +114,15 @@ def load(url: str, data: inbox_scale.DataSet, path: str, connections: int, secon
     port = inbox_scale._free_port()
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench-secret"}
     jobtraject = Path(sys.executable).with_name("jobtraject")
-    server = subprocess.Popen([str(jobtraject), "serve", "--host", "127.0.0.1", "--port", str(port),
-                               "--threads", str(serve_threads), "--no-scheduler"], cwd=inbox_scale.ROOT, env=env, stdout=subprocess.DEVNULL,
+    if variant and variant.startswith("gunicorn"):  # "gunicorn4": the documented production server, 4 workers
+        command = [str(jobtraject.with_name("gunicorn")), "--workers", variant.removeprefix("gunicorn"), "--bind",
+                   f"127.0.0.1:{port}", "--timeout", "60", "webui.wsgi:app"]
+    elif variant:
+        command = [sys.executable, "-m", "bench.serve_variant", variant, str(port), str(serve_threads)]
+    else:
+        command = [str(jobtraject), "serve", "--host", "127.0.0.1", "--port", str(port), "--threads",
+                   str(serve_threads), "--no-scheduler"]
+    server = subprocess.Popen(command, cwd=inbox_scale.ROOT, env=env, stdout=subprocess.DEVNULL,
                               stderr=subprocess.PIPE, text=True)
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(P95_SCRIPT)
@@ -139,7 +144,7 @@ def load(url: str, data: inbox_scale.DataSet, path: str, connections: int, secon
         lat = re.search(r"LATENCY p50=([\d.]+) p95=([\d.]+) p99=([\d.]+)", result.stdout)
         non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", result.stdout)
         total = re.search(r"(\d+) requests in", result.stdout)
-        return {"path": path, "connections": connections, "serve_threads": serve_threads,
+        return {"path": path, "variant": variant, "connections": connections, "serve_threads": serve_threads,
                 "requests": int(total.group(1)) if total else None,
                 "requests_per_s": float(rps.group(1)) if rps else None,
                 "p50_ms": float(lat.group(1)) if lat else None, "p95_ms": float(lat.group(2)) if lat else None,
@@ -155,7 +160,7 @@ def load(url: str, data: inbox_scale.DataSet, path: str, connections: int, secon
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.inbox_pg", description=__doc__.splitlines()[0])
-    parser.add_argument("what", choices=("explain", "load"))
+    parser.add_argument("what", choices=("explain", "load", "ab", "servers"))
     parser.add_argument("--db", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--keep", default="jt_bench_inbox100k", help="the kept database's name")
@@ -164,10 +169,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--serve-threads", type=int, default=8, help="waitress threads")
     parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--pairs", type=int, default=3, help="ab: pairs of runs")
     args = parser.parse_args(argv)
     url, data = kept_database(args.db, args.keep, args.cases)
     if args.what == "explain":
         explain(url, data, args.path)
+    elif args.what == "ab":  # one read session per request or not, in turn: ABBA
+        for path in args.path:
+            for i in range(args.pairs):
+                order = ("unshared", "shared") if i % 2 == 0 else ("shared", "unshared")
+                for variant in order:
+                    print(json.dumps(load(url, data, path, args.connections, args.seconds, args.threads,
+                                          args.serve_threads, variant)), flush=True)
+    elif args.what == "servers":  # waitress (threads) against gunicorn (processes), in turn
+        servers = ["shared", "gunicorn2", "gunicorn4"]
+        for i in range(args.pairs):
+            for variant in servers if i % 2 == 0 else servers[::-1]:
+                for path in args.path:
+                    print(json.dumps(load(url, data, path, args.connections, args.seconds, args.threads,
+                                          args.serve_threads, variant)), flush=True)
     else:
         for path in args.path:
             print(json.dumps(load(url, data, path, args.connections, args.seconds, args.threads,
