@@ -225,9 +225,9 @@ class Services:
         """Record that a person read a case about someone (see `read_subjects`)."""
         subject_of = self.read_subjects.get(workflow)
         subject = subject_of(data) if subject_of is not None and not actor.is_system else None
-        if subject is None:
-            return
-        with self.db.write() as session:
+        if subject is None or not self.db.first_in_request(("read", actor.user_id, case_id, what)):
+            return  # a page that shows the case twice logs one read
+        with self.db.write(reads_stay_current=True) as session:  # pages never read the access log
             access_log.record(session, actor, subject, case_id, what, self.clock.now())
 
     def triggers_for(self, actor: Actor, case_id: int) -> list[TriggerOption]:

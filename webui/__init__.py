@@ -10,7 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, g
 from flask_wtf import CSRFProtect
 
 from engine.clock import Clock, SystemClock
@@ -72,6 +72,7 @@ def create_app(config: dict[str, Any] | None = None, *, clock: Clock | None = No
     )
     from webui.casework import views as casework_views
 
+    _share_reads_per_request(app, db)
     filters.init_app(app)
     errors.init_app(app)
     security.init_app(app)
@@ -94,6 +95,21 @@ def create_app(config: dict[str, Any] | None = None, *, clock: Clock | None = No
     # `jobtraject restore` erases again whoever was erased after the backup was made.
     app.extensions["jobtraject.erasure_reapply"] = PrivacyServices(app.extensions["jobtraject"]).reapply
     return app
+
+
+def _share_reads_per_request(app: Flask, db: Database) -> None:
+    """One read session per request: the login check, the menu counts and the page's read
+    models share one pool checkout and one read transaction (`Database.open_request`)."""
+
+    @app.before_request
+    def _open_reads() -> None:
+        g.jobtraject_reads = db.open_request()
+
+    @app.teardown_request
+    def _close_reads(_exc: BaseException | None) -> None:
+        token = g.pop("jobtraject_reads", None)
+        if token is not None:
+            db.close_request(token)
 
 
 def auth_settings(config: dict[str, Any]) -> AuthSettings:

@@ -24,10 +24,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from types import SimpleNamespace
+from typing import Any
 
 from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import Session
@@ -49,6 +52,7 @@ from engine.spec import SYSTEM_ACTOR
 from engine.store.db import Database
 from engine.store.driver_sql import DriverStatement
 from engine.store.models import Case, Timer
+from engine.store.unit import write_unit
 
 log = logging.getLogger("jobtraject.timers")
 
@@ -117,6 +121,10 @@ def skip_reason(case: Case | None, state: str, scheduled_at: datetime) -> str | 
 
 class TimerSweep:
     """Claims and fires due timers; safe to run in any number of processes at once."""
+
+    # Each timer's transaction: a session-less unit of work (one pooled connection, BEGIN and
+    # COMMIT sent directly; engine/store/unit.py), with `Database.write`'s commit and error rules.
+    transaction: Callable[[Database], AbstractContextManager[Any]] = staticmethod(write_unit)
 
     def __init__(
         self,
@@ -191,7 +199,7 @@ class TimerSweep:
         """Fire one claimed timer in its own transaction; failures are recorded, never raised."""
         now = self.clock.now()
         try:
-            with self.db.write() as s:
+            with self.transaction(self.db) as s:
                 conn = s
                 # Ownership check, row lock and the fired mark in one statement: only the lease
                 # holder goes on (a failed transition rolls the mark back).

@@ -12,6 +12,7 @@ import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from contextvars import ContextVar, Token
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -152,6 +153,41 @@ def _quiet_rollback(session: Session) -> None:
         session.rollback()
 
 
+READ_ONLY = "engine.read_only"
+"""`session.info` key: the session is a read scope (nothing in it is written)."""
+
+
+class _RequestReads:
+    """The read session a request's reads share, opened on the first read.
+
+    A write in the request makes it stale: the next read starts a new session (a fresh
+    snapshot, no objects loaded before the write); the old one is closed as soon as no
+    read is using it.
+    """
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.session: Session | None = None
+        self.depth = 0
+        self.old: list[Session] = []
+        self.seen: set[Any] = set()
+
+    def stale(self) -> None:
+        if self.session is not None:
+            self.old.append(self.session)
+            self.session = None
+        if self.depth == 0:
+            self.close_old()
+
+    def close_old(self) -> None:
+        while self.old:
+            _quiet_close(self.old.pop())
+
+    def close(self) -> None:
+        self.stale()
+        self.close_old()
+
+
 class Database:
     """One per process: an engine and the two kinds of transaction scope."""
 
@@ -165,15 +201,47 @@ class Database:
         info = {crypto.SESSION_INFO: self.master_key}
         write_bind = self.engine.execution_options(sqlite_begin="IMMEDIATE") if self.sqlite else self.engine
         self._write = sessionmaker(bind=write_bind, expire_on_commit=False, autoflush=False, info=info)
-        self._read = sessionmaker(bind=self.engine, expire_on_commit=False, autoflush=False, info=info)
+        self._read = sessionmaker(bind=self.engine, expire_on_commit=False, autoflush=False,
+                                  info={**info, READ_ONLY: True})
+        self._request: ContextVar[_RequestReads | None] = ContextVar(f"jobtraject_reads_{id(self)}", default=None)
 
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
 
+    def open_request(self) -> Token[_RequestReads | None]:
+        """From here until `close_request`, this context's reads share one read session
+        (one pool checkout and one read transaction per web request, however many read
+        models a page shows). Returns the token for `close_request`."""
+        return self._request.set(_RequestReads(self))
+
+    def first_in_request(self, key: Any) -> bool:
+        """False when `key` was already passed in this request (outside a request: always True).
+        Lets a page that shows the same thing twice record it once (the access log)."""
+        scope = self._request.get()
+        if scope is None:
+            return True
+        if key in scope.seen:
+            return False
+        scope.seen.add(key)
+        return True
+
+    def close_request(self, token: Token[_RequestReads | None]) -> None:
+        scope = self._request.get()
+        if scope is not None:
+            scope.close()
+        self._request.reset(token)
+
     @contextmanager
-    def write(self) -> Iterator[Session]:
-        """One transaction: commit on success, roll back on any error. The only committer."""
+    def write(self, *, reads_stay_current: bool = False) -> Iterator[Session]:
+        """One transaction: commit on success, roll back on any error. The only committer.
+
+        Inside a request, later reads start a fresh read session so they see this write;
+        `reads_stay_current`: this write changes nothing the request reads (the access log).
+        """
+        scope = self._request.get()
+        if scope is not None and not reads_stay_current:
+            scope.stale()
         session = self._write()
         try:
             yield session
@@ -193,7 +261,12 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        """A read-only scope; never commits, always rolls back."""
+        """A read-only scope; never commits, always rolls back. Inside a request
+        (`open_request`), the request's shared read session."""
+        scope = self._request.get()
+        if scope is not None:
+            yield from self._shared_read(scope)
+            return
         session = self._read()
         try:
             yield session
@@ -206,6 +279,26 @@ class Database:
         finally:
             # close() ends the transaction without expiring loaded rows (rollback would).
             _quiet_close(session)
+
+    def _shared_read(self, scope: _RequestReads) -> Iterator[Session]:
+        if scope.session is None:
+            scope.session = self._read()
+        session = scope.session
+        scope.depth += 1
+        try:
+            yield session
+        except DBAPIError as exc:
+            mapped = classify_error(exc)
+            _forget_broken_connection(session, mapped)
+            if scope.session is session:
+                scope.stale()  # a failed read ends the shared transaction; the next read opens another
+            if mapped is not None:
+                raise mapped from exc
+            raise
+        finally:
+            scope.depth -= 1
+            if scope.depth == 0:
+                scope.close_old()
 
     def compact(self) -> None:
         """SQLite: rewrite the file and empty the WAL, so deleted or overwritten text leaves

@@ -89,7 +89,7 @@ def _converted(value: Any, proc: Callable[[Any], Any] | None) -> Any:
     return proc(value) if proc is not None and value is not None else value
 
 
-class _Driver:
+class Driver:
     """What running a statement on one transaction's connection needs, looked up once.
 
     Asking the session for its connection, and the connection whether anyone listens to
@@ -110,17 +110,20 @@ class _Driver:
 _DRIVER_KEY = "engine.store.driver_sql"
 
 
-def _driver(target: Session | Connection) -> _Driver:
+def _driver(target: Session | Connection | Driver) -> Driver:
     """The driver handle of a connection, or of a session's current transaction (cached in
-    `session.info` for as long as that transaction lasts; a later transaction gets a new one)."""
+    `session.info` for as long as that transaction lasts; a later transaction gets a new one).
+    A `Driver` (a session-less unit of work, `engine.store.unit`) is its own handle."""
+    if isinstance(target, Driver):
+        return target
     if not isinstance(target, Session):
-        return _Driver(target)
+        return Driver(target)
     cached = target.info.get(_DRIVER_KEY)
     transaction = target.get_transaction()
     if cached is not None and transaction is not None and cached.transaction is transaction:
         return cached
     conn = target.connection()  # begins the transaction when none is open yet
-    cached = target.info[_DRIVER_KEY] = _Driver(conn, target.get_transaction())
+    cached = target.info[_DRIVER_KEY] = Driver(conn, target.get_transaction())
     return cached
 
 
@@ -137,7 +140,7 @@ class DriverStatement:
             compiled = self._by_dialect[dialect.name] = _Compiled(self.stmt, dialect)
         return compiled
 
-    def execute(self, target: Session | Connection, params: Params | list[Params]) -> int:
+    def execute(self, target: Session | Connection | Driver, params: Params | list[Params]) -> int:
         """Run with one parameter dict (or a list: executemany) in the session's transaction
         (or on the connection); returns the rowcount."""
         drv = _driver(target)
@@ -156,7 +159,7 @@ class DriverStatement:
         finally:
             cursor.close()
 
-    def mappings(self, target: Session | Connection, params: Params) -> list[dict[str, Any]]:
+    def mappings(self, target: Session | Connection | Driver, params: Params) -> list[dict[str, Any]]:
         """Run a SELECT of plain columns; each row as {column key: value} with the values
         converted by the columns' own result processors (as `Connection.execute` gives them)."""
         drv = _driver(target)

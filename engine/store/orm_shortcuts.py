@@ -14,7 +14,8 @@ fails there, not in production):
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from sqlalchemy import inspect
 from sqlalchemy.orm import Mapper, Session, configure_mappers, make_transient_to_detached
@@ -46,3 +47,21 @@ def mark_saved(obj: Any, session: Session, values: dict[str, Any], written: froz
         return
     for key, value in values.items():
         set_committed_value(obj, key, value)
+
+
+_Fn = TypeVar("_Fn", bound=Callable[..., Any])
+_OWN_FLUSH_HOOKS: set[Callable[..., Any]] = set()
+
+
+def own_flush_hook(fn: _Fn) -> _Fn:
+    """Mark a flush listener of the engine's own that only acts on rows the ORM flushes
+    (e.g. sealing personal data), so it does not force the ORM's flush on the hot path."""
+    _OWN_FLUSH_HOOKS.add(fn)
+    return fn
+
+
+def flush_listened(session: Session) -> bool:
+    """True when someone else (an extension, the fault tests' crash points) listens to this
+    session's flushes and must see the case written by a flush; the engine's own hooks do not count."""
+    dispatch = session.dispatch
+    return any(fn not in _OWN_FLUSH_HOOKS for fn in (*dispatch.before_flush, *dispatch.after_flush))

@@ -38,6 +38,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from engine.store import crypto
 from engine.store.db import Base
+from engine.store.orm_shortcuts import own_flush_hook
 
 Subject = Callable[[Any, Session], "int | None"]
 _KEYRING = "jobtraject.keyring"
@@ -218,6 +219,7 @@ def destroy(session: Session, subject_id: int) -> None:
 
 
 @event.listens_for(Session, "before_flush")
+@own_flush_hook
 def _seal_before_flush(session: Session, _ctx: Any, _instances: Any) -> None:
     todo: list[tuple[Any, str, Any]] = []
     session.info[_UNSEAL] = todo

@@ -4,11 +4,12 @@ way they replace: an upgrade of SQLAlchemy that changes its internals fails here
 from __future__ import annotations
 
 from sqlalchemy import event, inspect, select, update
+from sqlalchemy.orm import Session
 
 from engine.registry import Registry
 from engine.services import Services
 from engine.store.models import Case
-from engine.store.orm_shortcuts import attach, mark_saved
+from engine.store.orm_shortcuts import attach, flush_listened, mark_saved
 from tests.helpers import make_org, make_user
 from tests.sample_workflow import CLERK, SAMPLE
 
@@ -68,3 +69,19 @@ def test_a_change_outside_the_written_columns_stays_dirty_for_the_orms_own_flush
             synchronize_session=False))
         mark_saved(case, s, values, frozenset(values))
         assert case in s.dirty and "data" in inspect(case).committed_state
+
+
+def test_the_engines_own_sealing_hook_does_not_send_a_transition_through_the_orms_flush(db):
+    """The personal-data hook listens to every session's flushes; only other listeners (an
+    extension, a crash point) make the case's write go through the flush."""
+    def crash_point(*_args) -> None:
+        pass
+
+    with db.write() as s:
+        assert not flush_listened(s)
+    event.listen(Session, "after_flush", crash_point)
+    try:
+        with db.write() as s:
+            assert flush_listened(s)
+    finally:
+        event.remove(Session, "after_flush", crash_point)

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from engine.errors import CaseNotFound, InvalidPayload, NotFound, NotPermitted
 from engine.registry import Registry
-from engine.runtime import create_case
+from engine.runtime import create_case, load_case
 from engine.services import CaseSnapshot, Services
 from engine.spec import Actor
 from engine.store.db import Database
@@ -263,10 +263,7 @@ class CompanyServices:
     def _load_case(self, s: Session, actor: Actor, case_id: int, *, for_update: bool = False) -> Case:
         if not isinstance(case_id, int) or isinstance(case_id, bool):
             raise CaseNotFound(case_id)
-        stmt = select(Case).where(Case.id == case_id)
-        if for_update and not self.db.sqlite:
-            stmt = stmt.with_for_update()
-        case = s.scalars(stmt).first()
+        case = load_case(s, case_id, lock=for_update and not self.db.sqlite)  # a page's read: once
         if case is None or not self.services.policy.can_see(actor, case):
             raise CaseNotFound(case_id)
         return case

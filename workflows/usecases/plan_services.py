@@ -22,6 +22,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from engine.actions import Invalid
 from engine.errors import CaseNotFound, InvalidPayload, NotFound, NotPermitted, StaleCase
 from engine.registry import Registry
+from engine.runtime import load_case
 from engine.services import Services
 from engine.spec import Actor
 from engine.store.models import Case, Organisation, User
@@ -108,11 +109,8 @@ class PlanServices:
     def _load(self, s: Session, actor: Actor, case_id: Any, *, for_update: bool = False) -> Case:
         if _id(case_id) is None:
             raise CaseNotFound(case_id)
-        stmt = select(Case).where(Case.id == case_id, Case.workflow == plan.NAME)
-        if for_update and not self.services.db.sqlite:
-            stmt = stmt.with_for_update()
-        case = s.scalars(stmt).first()
-        if case is None or not self.services.policy.can_see(actor, case):
+        case = load_case(s, case_id, lock=for_update and not self.services.db.sqlite)  # a page's read: once
+        if case is None or case.workflow != plan.NAME or not self.services.policy.can_see(actor, case):
             raise CaseNotFound(case_id)
         return case
 

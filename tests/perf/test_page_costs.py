@@ -1,0 +1,90 @@
+"""What a page costs the database: statements and transactions per request, within budgets.
+
+A request's reads share one read session (webui: `Database.request_scope`), so a page is
+one pool checkout and one read transaction, whatever number of read models it shows; the
+budgets are in one place (`BUDGETS`). Counted on the demo data with SQLAlchemy's
+`before_cursor_execute` (statements) and the pool's `checkout` (transactions: each checkout
+is one BEGIN ... ROLLBACK/COMMIT), on both databases.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy import event, select
+
+from engine.clock import FixedClock
+from engine.store.models import Case
+from tests.helpers import T0
+from tests.sessions import sign_in
+from webui import create_app
+from webui.migrate import upgrade
+from workflows.demo import load_demo
+
+# (statements, transactions) a page may cost; a transaction is a pool checkout. Each access-log
+# entry (who read a candidate's case, and which part) is a write transaction of its own.
+# Before one read session per request (SQLite, demo data): inbox 8 statements in 4
+# transactions, queue 7 in 5, case page 19 in 13, plan page 28 in 14.
+BUDGETS: dict[str, tuple[int, int]] = {
+    "inbox": (10, 1),
+    "queue": (10, 1),
+    "case page": (15, 1),
+    "plan page": (25, 3),  # one read; the access log: the case and the plan
+}
+
+
+@dataclass
+class Cost:
+    statements: int
+    transactions: int
+
+
+def cost_of(app, client, path: str) -> Cost:
+    db = app.extensions["jobtraject"].db
+    statements: list[str] = []
+    checkouts: list[int] = []
+
+    def before(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    def checkout(*_args) -> None:
+        checkouts.append(1)
+
+    event.listen(db.engine, "before_cursor_execute", before)
+    event.listen(db.engine.pool, "checkout", checkout)
+    try:
+        response = client.get(path)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", before)
+        event.remove(db.engine.pool, "checkout", checkout)
+    assert response.status_code == 200, (path, response.status_code)
+    return Cost(len([s for s in statements if not s.startswith(("BEGIN", "COMMIT", "ROLLBACK"))]), len(checkouts))
+
+
+@pytest.fixture
+def demo_app(empty_db_url):
+    url = empty_db_url
+    upgrade(url)
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "test", "TESTING": True}, clock=FixedClock(T0))
+    load_demo(app.extensions["jobtraject"], running_plans=True)
+    yield app
+    app.extensions["jobtraject"].db.dispose()
+
+
+def test_each_page_costs_one_read_transaction_and_statements_within_its_budget(demo_app):
+    db = demo_app.extensions["jobtraject"].db
+    with db.read() as s:
+        trajectory = s.scalar(select(Case.id).where(Case.workflow == "company_trajectory").order_by(Case.id))
+        plan = s.scalar(select(Case.id).where(Case.workflow == "candidate_plan").order_by(Case.id))
+    client = demo_app.test_client()
+    sign_in(client, "sanne@job.example")
+    pages = {"inbox": "/", "queue": "/wachtrij", "case page": f"/zaken/{trajectory}",
+             "plan page": f"/plannen/{plan}"}
+    for path in pages.values():
+        client.get(path)  # warm-up: first-request work is not the page's
+    costs = {name: cost_of(demo_app, client, path) for name, path in pages.items()}
+    print({name: (c.statements, c.transactions) for name, c in costs.items()})  # the figures, with -s
+    over = {name: (c.statements, c.transactions) for name, c in costs.items()
+            if c.statements > BUDGETS[name][0] or c.transactions > BUDGETS[name][1]}
+    assert not over, f"over budget (statements, transactions): {over}; budgets {BUDGETS}"
