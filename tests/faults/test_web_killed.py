@@ -118,8 +118,8 @@ class Client:
         while not stop.is_set():
             try:
                 if self.token is None:
-                    status, html = self._request(f"/zaken/{self.case_id}")
-                    found = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
+                    status, html = self._request(f"/zaken/{self.case_id}/acties/{trigger}")  # its own page
+                    found = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
                     if status != 200 or not found:
                         self.outcomes[f"page {status}"] += 1
                         time.sleep(0.1)

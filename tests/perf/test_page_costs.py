@@ -29,8 +29,9 @@ from workflows.demo import load_demo
 BUDGETS: dict[str, tuple[int, int]] = {
     "inbox": (10, 1),
     "queue": (10, 1),
-    "case page": (15, 1),
-    "plan page": (25, 3),  # one read; the access log: the case and the plan
+    "case page": (18, 1),  # 14, + the case's notes and documents (3) and the loaded INVRA labels
+    "plan page": (30, 3),  # 22, + notes and documents, instruments, hour periods, settings' sources;
+                           # one read; the access log: the case and the plan
 }
 
 
