@@ -9,20 +9,17 @@ transaction rolls back and nothing of it remains.
 
 from __future__ import annotations
 
-import copy
-import json
-import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine.audit import GENESIS, entry_hash
+from engine.case_json import contains_nul, copy_json, json_safe  # noqa: F401 - json_safe: re-exported
 from engine.clock import ensure_utc
 from engine.errors import (
     GuardRejected,
@@ -44,88 +41,15 @@ from engine.spec import (
     WorkingDays,
 )
 from engine.starting import refuse_direct_start
+from engine.store import case_statements as st
 from engine.store.db import READ_ONLY
-from engine.store.driver_sql import DriverStatement
-from engine.store.models import AuditEntry, Case, OutboxMessage, Task, Timer, User
+from engine.store.models import Case, User
 from engine.store.orm_shortcuts import attach, flush_listened, mark_saved
 from engine.store.unit import WriteUnit
 from engine.workdays import add_working_days
 
 START_TRIGGER = "start"
 MAX_FOLLOW_UP_DEPTH = 8
-
-# -- the hot path's statements, built once ----------------------------------------------
-# Core statements on the session's connection, in the session's transaction: building and
-# running an ORM-enabled statement per call cost more than the database write itself (see
-# docs/benchmark.md). A statement object that is reused also reuses its cache key.
-_CASE = Case.__table__
-_TASK = Task.__table__
-_TIMER = Timer.__table__
-
-
-def _insert(table: Any, columns: tuple[str, ...]) -> DriverStatement:
-    """An INSERT of exactly these columns (the rest take their server default or NULL).
-
-    `inline()`: nothing reads the new ids back, so PostgreSQL gets no RETURNING clause.
-    """
-    return DriverStatement(insert(table).values({c: bindparam(c) for c in columns}).inline())
-
-
-_AUDIT_COLUMNS = ("case_id", "seq", "at", "actor_user_id", "actor_role", "trigger", "from_state", "to_state",
-                  "payload", "reason", "request_id", "prev_hash", "hash")
-_TASK_COLUMNS = ("case_id", "key", "state", "role", "assignee_id", "title", "created_at", "due_at",
-                 "remind_before", "status")
-_TIMER_COLUMNS = ("case_id", "state", "trigger", "name", "due_at", "status", "attempts", "created_at")
-_OUTBOX_COLUMNS = ("created_at", "to_user_id", "to_addr", "subject", "body_text", "body_html", "message_id",
-                   "dedupe_key", "status", "attempts", "next_attempt_at")
-_INSERT_AUDIT = _insert(AuditEntry.__table__, _AUDIT_COLUMNS)
-_CASE_INSERT_COLUMNS = ("workflow", "workflow_version", "state", "data", "organisation_id", "parent_id",
-                        "created_at", "updated_at", "state_entered_at", "closed_at", "audit_seq", "last_hash",
-                        "version")
-_INSERT_CASE = DriverStatement(
-    insert(_CASE).values({c: bindparam(c) for c in _CASE_INSERT_COLUMNS}).returning(_CASE.c.id)
-)
-_INSERT_TASK = _insert(_TASK, _TASK_COLUMNS)
-_INSERT_TIMER = _insert(_TIMER, _TIMER_COLUMNS)
-_INSERT_OUTBOX = _insert(OutboxMessage.__table__, _OUTBOX_COLUMNS)
-_CLOSE_TASKS = DriverStatement(
-    update(_TASK)
-    .where(_TASK.c.case_id == bindparam("b_case"), _TASK.c.status == "open", _TASK.c.state == bindparam("b_state"))
-    .values(status=bindparam("b_status"), completed_by_id=bindparam("b_by"), completed_at=bindparam("b_at"))
-)
-_CANCEL_TIMERS = DriverStatement(
-    update(_TIMER)
-    .where(_TIMER.c.case_id == bindparam("b_case"), _TIMER.c.status == "pending",
-           _TIMER.c.state == bindparam("b_state"))
-    .values(status="cancelled", last_error="case left the state")
-)
-# The version check of `Case.version` (version_id_col), done by hand: the row changes only
-# if nobody changed it since we read it; otherwise StaleDataError, exactly as a flush raises.
-_CASE_COLUMNS = ("state", "data", "updated_at", "state_entered_at", "closed_at", "audit_seq", "last_hash")
-_WRITTEN = frozenset((*_CASE_COLUMNS, "version"))
-_WRITE_CASE = DriverStatement(
-    update(_CASE)
-    .where(_CASE.c.id == bindparam("b_id"), _CASE.c.version == bindparam("b_version"))
-    .values(version=bindparam("b_new_version"), **{c: bindparam(f"b_{c}") for c in _CASE_COLUMNS})
-)
-_CASE_BY_ID = _CASE.c.id == bindparam("b_id")
-_CASE_ROW = DriverStatement(select(*_CASE.c).where(_CASE_BY_ID))
-_CASE_ROW_LOCKED = DriverStatement(select(*_CASE.c).where(_CASE_BY_ID).with_for_update())
-_CASE_ORM = select(Case).where(Case.id == bindparam("b_id"))
-_CASE_ORM_LOCKED = _CASE_ORM.with_for_update()
-_OPEN_STANDING = DriverStatement(
-    select(_TASK.c.id, _TASK.c.key, _TASK.c.due_at)
-    .where(_TASK.c.case_id == bindparam("b_case"), _TASK.c.state == ANY_STATE, _TASK.c.status == "open")
-)
-_SET_TASK_DUE = DriverStatement(update(_TASK).where(_TASK.c.id == bindparam("b_id")).values(due_at=bindparam("b_due")))
-_CLOSE_TASK = DriverStatement(
-    update(_TASK).where(_TASK.c.id == bindparam("b_id"), _TASK.c.status == "open")
-    .values(status=bindparam("b_status"), completed_by_id=bindparam("b_by"), completed_at=bindparam("b_at"))
-)
-# A NUL escape in JSON text: `\u0000` preceded by an even number of backslashes (a user who
-# types the six characters backslash-u-0-0-0-0 produces an odd number, which is harmless).
-_NUL_ESCAPE = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
-_USER_EMAIL = DriverStatement(select(User.__table__.c.email).where(User.__table__.c.id == bindparam("b_id")))
 
 Tx = Session | WriteUnit
 """The transaction a transition runs in: an ORM session, or a session-less unit (`engine.store.unit`)."""
@@ -151,9 +75,9 @@ def load_case(session: Tx, case_id: int, *, lock: bool = False) -> Case | None:
         if case is not None and case in session:  # not if a read model expunged it meanwhile
             return case
     if isinstance(session, Session) and (Case, (case_id,), None) in session.identity_map:
-        stmt = _CASE_ORM_LOCKED if lock else _CASE_ORM
+        stmt = st.CASE_ORM_LOCKED if lock else st.CASE_ORM
         return session.scalars(stmt, {"b_id": case_id}, execution_options={"populate_existing": True}).first()
-    stmt_fast = _CASE_ROW_LOCKED if lock else _CASE_ROW
+    stmt_fast = st.CASE_ROW_LOCKED if lock else st.CASE_ROW
     rows = stmt_fast.mappings(session, {"b_id": case_id})
     case = _attach(session, rows[0]) if rows else None
     if held is not None and case is not None:
@@ -183,8 +107,8 @@ def _write_case(session: Tx, case: Case) -> None:
     by the ORM, with the version check, at commit.
     """
     old = case.version
-    values = {f"b_{c}": getattr(case, c) for c in _CASE_COLUMNS}
-    rowcount = _WRITE_CASE.execute(
+    values = {f"b_{c}": getattr(case, c) for c in st.CASE_COLUMNS}
+    rowcount = st.WRITE_CASE.execute(
         session, {"b_id": case.id, "b_version": old, "b_new_version": old + 1, **values}
     )
     if rowcount != 1:
@@ -192,9 +116,9 @@ def _write_case(session: Tx, case: Case) -> None:
     if not isinstance(session, Session):
         case.version = old + 1
         return
-    saved = {c: values[f"b_{c}"] for c in _CASE_COLUMNS}
+    saved = {c: values[f"b_{c}"] for c in st.CASE_COLUMNS}
     saved["version"] = old + 1
-    mark_saved(case, session, saved, _WRITTEN)
+    mark_saved(case, session, saved, st.WRITTEN)
 
 
 def _save_case(session: Tx, case: Case) -> None:
@@ -215,59 +139,6 @@ def _save_case(session: Tx, case: Case) -> None:
     _write_case(session, case)
     if session.new or session.dirty:
         session.flush()  # rows a payload check changed, written before the rest as they always were
-
-
-def _copy_json(data: Any) -> dict[str, Any]:
-    """A deep copy of JSON-native data (what case.data always is): twice as fast as deepcopy."""
-    try:
-        return json.loads(json.dumps(dict(data or {}), ensure_ascii=False))
-    except (TypeError, ValueError):
-        return copy.deepcopy(dict(data or {}))
-
-
-def _number_as_stored(token: str) -> float | int:
-    """Parse a JSON float the way PostgreSQL gives it back, so audit hashes stay verifiable.
-
-    PostgreSQL keeps JSON numbers as exact decimals and prints them without an exponent:
-    `1e+16` comes back as the integer `10000000000000000` and `-0.0` as `0.0`. Hashing the
-    Python float would make the stored row fail verification.
-    """
-    exact = Decimal(token)
-    if exact.as_tuple().exponent >= 0:  # an integral decimal (never NaN: allow_nan=False)
-        return int(exact)
-    return float(token) + 0.0  # + 0.0 turns -0.0 into 0.0
-
-
-def json_safe(value: Any, field: str = "payload") -> Any:
-    """Round-trip through JSON so what we hash is what the database gives back.
-
-    Refused everywhere because one of the databases cannot store them: NUL characters
-    (PostgreSQL), NaN and Infinity (not JSON; PostgreSQL rejects them) and lone surrogates
-    (not encodable as UTF-8).
-    """
-    try:
-        text = json.dumps(value, default=str, ensure_ascii=False, allow_nan=False)
-    except (TypeError, ValueError) as exc:
-        raise InvalidPayload({field: "Deze gegevens kunnen niet worden opgeslagen."}) from exc
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise InvalidPayload({field: "De invoer bevat een ongeldig teken."}) from exc
-    if "\\u0000" in text and _NUL_ESCAPE.search(text):
-        raise InvalidPayload({field: "De invoer bevat een ongeldig teken."})
-    return json.loads(text, parse_float=_number_as_stored)
-
-
-def _contains_nul(value: Any) -> bool:
-    """A NUL character in any key or string (looking at the JSON text would also refuse
-    the harmless six characters backslash-u-0-0-0-0 a user may type)."""
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_contains_nul(k) or _contains_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_contains_nul(v) for v in value)
-    return False
 
 
 def view_of(case: Case, data: dict[str, Any] | None = None) -> CaseView:
@@ -338,7 +209,7 @@ def apply_transition(
         raise InvalidPayload({"reason": "Geef een reden op."})
 
     from_state = case.state
-    data = _copy_json(case.data)
+    data = copy_json(case.data)
     ctx = Ctx(
         now=now,
         actor=actor,
@@ -419,7 +290,7 @@ def create_case(
     }
     if isinstance(session, Session) and (session.new or session.dirty):
         session.flush()  # rows the caller added first (the case may refer to them)
-    row["id"] = _INSERT_CASE.mappings(session, row)[0]["id"]
+    row["id"] = st.INSERT_CASE.mappings(session, row)[0]["id"]
     case = _attach(session, row)
     _write_audit(session, case, START_TRIGGER, actor, now, None, case.state, {}, None, request_id)
     _save_case(session, case)
@@ -447,7 +318,7 @@ def _write_audit(
         actor_role=actor.role, trigger=trigger, from_state=from_state, to_state=to_state,
         payload=payload, reason=reason, request_id=request_id,
     )
-    _INSERT_AUDIT.execute(
+    st.INSERT_AUDIT.execute(
         session,
         {
             "case_id": case.id, "seq": seq, "at": now, "actor_user_id": actor.user_id,
@@ -461,9 +332,9 @@ def _write_audit(
 
 
 def _leave_state(session: Tx, case_id: int, state: str, actor: Actor, now: datetime, *, cancel: bool) -> None:
-    _CLOSE_TASKS.execute(session, {"b_case": case_id, "b_state": state, "b_status": "cancelled" if cancel else "done",
+    st.CLOSE_TASKS.execute(session, {"b_case": case_id, "b_state": state, "b_status": "cancelled" if cancel else "done",
                                    "b_by": actor.user_id, "b_at": now})
-    _CANCEL_TIMERS.execute(session, {"b_case": case_id, "b_state": state})
+    st.CANCEL_TIMERS.execute(session, {"b_case": case_id, "b_state": state})
 
 
 def due_at(rule: Any, view: CaseView, entered: datetime) -> datetime | None:
@@ -490,10 +361,10 @@ def _enter_state(session: Tx, wf: CompiledWorkflow, case: Case, now: datetime) -
             }
         )
     if timer_rows:
-        _INSERT_TIMER.execute(session, timer_rows)
+        st.INSERT_TIMER.execute(session, timer_rows)
     task_rows = [_task_row(ts, view, case, now) for ts in wf.tasks_for(case.state) if ts.when is None or ts.when(view)]
     if task_rows:
-        _INSERT_TASK.execute(session, task_rows)
+        st.INSERT_TASK.execute(session, task_rows)
 
 
 def _reconcile_standing_tasks(
@@ -505,7 +376,7 @@ def _reconcile_standing_tasks(
         return
     view = view_of(case)
     final = case.state in wf.final_states
-    open_rows = {t["key"]: t for t in _OPEN_STANDING.mappings(session, {"b_case": case.id})}
+    open_rows = {t["key"]: t for t in st.OPEN_STANDING.mappings(session, {"b_case": case.id})}
     new_rows, due_changes, closed = [], [], []
     for ts in standing:
         key = ts.key or ts.title[:64]
@@ -522,11 +393,11 @@ def _reconcile_standing_tasks(
             closed.append({"b_id": row["id"], "b_status": "cancelled" if cancel else "done", "b_by": actor.user_id,
                            "b_at": now})
     if new_rows:
-        _INSERT_TASK.execute(session, new_rows)
+        st.INSERT_TASK.execute(session, new_rows)
     if due_changes:
-        _SET_TASK_DUE.execute(session, due_changes)
+        st.SET_TASK_DUE.execute(session, due_changes)
     if closed:
-        _CLOSE_TASK.execute(session, closed)
+        st.CLOSE_TASK.execute(session, closed)
 
 
 def _task_row(ts: TaskSpec, view: CaseView, case: Case, now: datetime) -> dict[str, Any]:
@@ -552,7 +423,7 @@ def _queue_mails(session: Tx, mails: list[Mail], now: datetime) -> None:
     if user_ids and isinstance(session, Session):
         emails = dict(session.execute(select(User.id, User.email).where(User.id.in_(user_ids))).all())
     elif user_ids:  # a WriteUnit runs no SQLAlchemy transaction of its own: one driver SELECT per person
-        emails = {uid: rows[0]["email"] for uid in user_ids if (rows := _USER_EMAIL.mappings(session, {"b_id": uid}))}
+        emails = {uid: rows[0]["email"] for uid in user_ids if (rows := st.USER_EMAIL.mappings(session, {"b_id": uid}))}
     rows = []
     for m in mails:
         to_addr = m.to_addr or emails.get(m.to_user_id or 0)
@@ -567,4 +438,4 @@ def _queue_mails(session: Tx, mails: list[Mail], now: datetime) -> None:
             }
         )
     if rows:
-        _INSERT_OUTBOX.execute(session, rows)
+        st.INSERT_OUTBOX.execute(session, rows)

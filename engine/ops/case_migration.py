@@ -25,10 +25,12 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from engine.case_json import copy_json as _copy_json
+from engine.case_json import json_safe
 from engine.clock import ensure_utc
 from engine.errors import DatabaseBusy
 from engine.registry import CompiledWorkflow, Registry
-from engine.runtime import _copy_json, _task_row, _write_audit, due_at, json_safe, load_case
+from engine.runtime import _task_row, _write_audit, due_at, load_case
 from engine.spec import ANY_STATE, SYSTEM_ACTOR, Actor, CaseView, TaskSpec
 from engine.store.db import Database
 from engine.store.models import Case, Task, Timer
