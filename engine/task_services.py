@@ -77,16 +77,25 @@ class TaskServices:
                 raise NotPermitted("Deze taak is net door iemand anders opgepakt.")
             self._move(s, actor, task, actor.user_id, TAKE, None)
 
-    def assign(self, actor: Actor, task_id: int, assignee_id: object) -> None:
-        """Give an unassigned task of my role (or one of mine) to a colleague with that role."""
+    def assign(self, actor: Actor, task_id: int, assignee_id: object, reason: object = None) -> None:
+        """Give an unassigned task of my role (or one of mine) to a colleague with that role.
+
+        Giving work to someone else says why (the colleague reads it in the task's history);
+        taking it oneself needs no reason.
+        """
+        text = reason.strip() if isinstance(reason, str) else ""
         with self.services.db.write() as s:
             (task,) = self._tasks(s, actor, [task_id])
             self._open_for_role(task, actor)
             if task.assignee_id not in (None, actor.user_id):
                 raise NotPermitted("Deze taak is al aan iemand anders toegewezen.")
             user = self._colleague(s, actor, task.role, assignee_id)
+            if user.id != actor.user_id and not text:
+                raise InvalidPayload({"reason": "Geef een reden: uw collega leest waarom deze taak bij hem of haar ligt."})
+            if len(text) > MAX_REASON:
+                raise InvalidPayload({"reason": f"De reden is te lang (hoogstens {MAX_REASON} tekens)."})
             if task.assignee_id != user.id:
-                self._move(s, actor, task, user.id, ASSIGN, None)
+                self._move(s, actor, task, user.id, ASSIGN, text or None)
 
     def hand_over(self, actor: Actor, task_ids: Iterable[object], to_user_id: object, reason: object) -> int:
         """A coordinator hands several tasks of their role to a colleague, with a reason.

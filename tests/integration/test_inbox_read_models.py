@@ -115,7 +115,7 @@ def test_task_use_cases_write_task_events_and_refusals_change_nothing(demo):
         demo_events = s.scalar(select(func.max(TaskEvent.id))) or 0  # the demo's own people take tasks too
     tasks.take(sanne, recruit)
     tasks.set_follow_up(sanne, recruit, date(2026, 11, 30))
-    tasks.assign(sanne, stop, ahmed.user_id)
+    tasks.assign(sanne, stop, ahmed.user_id, "Ahmed kent de drukkerij")
     assert TaskInbox(demo).mine(sanne).parked[0].task_id == recruit
     assert tasks.hand_over(sanne, [recruit, stop], ahmed.user_id, "Verlof") == 1  # stop was Ahmed's already
     with demo.db.read() as s:
@@ -125,7 +125,7 @@ def test_task_use_cases_write_task_events_and_refusals_change_nothing(demo):
         follow_up = s.scalar(select(Task.follow_up_on).where(Task.id == recruit))
     assert [tuple(r) for r in rows] == [
         (recruit, "take", None, sanne.user_id, None),
-        (stop, "assign", None, ahmed.user_id, None),
+        (stop, "assign", None, ahmed.user_id, "Ahmed kent de drukkerij"),
         (recruit, "handover", sanne.user_id, ahmed.user_id, "Verlof"),
     ]
     assert follow_up is None  # Sanne's own follow-up day does not travel to Ahmed

@@ -183,12 +183,15 @@ def test_taking_a_task_moves_it_from_the_queue_to_my_inbox_and_records_who(app, 
     assert again.headers["Location"] == "/wachtrij"  # never off-site
 
 
-def test_assigning_a_queue_task_to_a_colleague(app, client):
+def test_assigning_a_queue_task_to_a_colleague_says_why(app, client):
     tid = task_id(app, GARDEN_CENTRE, "recruit")
     sign_in(client, SANNE)
-    post(client, f"/taken/{tid}/toewijzen", {"assignee_id": str(user_id(app, AHMED))})
+    before = state(app)
+    r = post(client, f"/taken/{tid}/toewijzen", {"assignee_id": str(user_id(app, AHMED))}, follow_redirects=True)
+    assert "Geef een reden" in r.get_data(as_text=True) and state(app) == before  # not in one click
+    post(client, f"/taken/{tid}/toewijzen", {"assignee_id": str(user_id(app, AHMED)), "reason": "Kent de regio"})
     assert task(app, tid).assignee_id == user_id(app, AHMED)
-    assert events(app) == [(tid, "assign", user_id(app, SANNE), None, user_id(app, AHMED), None)]
+    assert events(app) == [(tid, "assign", user_id(app, SANNE), None, user_id(app, AHMED), "Kent de regio")]
 
 
 def test_assigning_to_someone_without_the_role_is_refused_in_dutch(app, client):

@@ -12,8 +12,16 @@ from typing import Any
 
 from flask import Blueprint, Flask, abort, flash, g, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, HiddenField, SearchField, SelectField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    SearchField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from engine.errors import EngineError, InvalidPayload, NotFound
 from engine.inbox import PARKED, TaskCounts
@@ -56,6 +64,7 @@ def _user_id(value: Any) -> int:
 class AssignForm(PostForm):
     assignee_id = SelectField("Toewijzen aan collega", coerce=_user_id, validate_choice=False,
                               validators=[DataRequired("Kies een collega.")])
+    reason = StringField("Waarom", validators=[Optional(), Length(max=500)])
 
 
 class NlDateField(DateField):
@@ -209,7 +218,7 @@ def assign(task_id: int):
     form = AssignForm()
     if form.validate_on_submit():
         try:
-            _write().assign(current_actor(), task_id, form.assignee_id.data)
+            _write().assign(current_actor(), task_id, form.assignee_id.data, form.reason.data)
             flash("De taak is toegewezen.")
         except NotFound:
             raise
