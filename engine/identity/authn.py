@@ -29,6 +29,7 @@ from sqlalchemy import delete, func, insert, select, update
 
 from engine.clock import Clock, ensure_utc
 from engine.errors import InvalidPayload, NotFound
+from engine.identity.one_time_links import password_context, set_password_from_link
 from engine.identity.passwords import (
     hash_password,
     needs_rehash,
@@ -338,7 +339,7 @@ class Authn:
             user = s.get(User, user_id)
             if user is None or not verify_password(user.password_hash, current):
                 raise InvalidPayload({"current": "Uw huidige wachtwoord klopt niet."})
-            problem = password_problem(new, context=_context(user))
+            problem = password_problem(new, context=password_context(user))
             if problem:
                 raise InvalidPayload({"new": problem})
             user.password_hash = hash_password(new)
@@ -420,18 +421,8 @@ class Authn:
             user = s.get(User, row.user_id)
             if user is None or not user.active:
                 raise InvalidPayload({"token": "Deze link is verlopen of al gebruikt. Vraag een nieuwe aan."})
-            problem = password_problem(new, context=_context(user))
-            if problem:
-                raise InvalidPayload({"new": problem})
+            set_password_from_link(s, user, new, now)
             row.used_at = now
-            user.password_hash = hash_password(new)
-            user.password_changed_at = now
-            user.session_epoch = (user.session_epoch or 0) + 1
-            s.execute(delete(UserSession).where(UserSession.user_id == user.id))
             log.info("password reset: user %s, every session ended", user.id)
             return user.id
 
-
-def _context(user: User) -> tuple[str, ...]:
-    local = user.email.split("@")[0]
-    return (user.email, local, user.name, *user.name.split())

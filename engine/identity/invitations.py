@@ -13,17 +13,18 @@ import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from engine.clock import Clock, ensure_utc
 from engine.errors import InvalidPayload
-from engine.identity.passwords import hash_password, password_problem, token_hash
+from engine.identity.one_time_links import set_password_from_link
+from engine.identity.passwords import token_hash
 from engine.jobs.sealing import Sealer
 from engine.jobs.secret_mail import SECRET_PLACEHOLDER, queue_secret_mail
 from engine.store.admin_models import InvitationToken
 from engine.store.db import Database
-from engine.store.models import User, UserSession
+from engine.store.models import User
 
 log = logging.getLogger("jobtraject.auth")
 
@@ -83,15 +84,8 @@ class Invitations:
             user = s.get(User, row.user_id) if row is not None else None
             if row is None or user is None or not user.active:
                 raise InvalidPayload({"token": EXPIRED})
-            local = user.email.split("@")[0]
-            problem = password_problem(password, context=(user.email, local, user.name, *user.name.split()))
-            if problem:
-                raise InvalidPayload({"new": problem})
+            set_password_from_link(s, user, password, now)
             row.used_at = now
-            user.password_hash = hash_password(password)
-            user.password_changed_at = now
-            user.session_epoch = (user.session_epoch or 0) + 1
-            s.execute(delete(UserSession).where(UserSession.user_id == user.id))
             log.info("invitation accepted: user %s", user.id)
             return user.id
 
