@@ -18,11 +18,9 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -127,15 +125,7 @@ def load(url: str, data: inbox_scale.DataSet, path: str, connections: int, secon
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(P95_SCRIPT)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"serve did not start: {server.stderr.read()[-1000:]}") from None
-                time.sleep(0.2)
+        inbox_scale.wait_for_server(server, port)
         target = f"http://127.0.0.1:{port}{path}"
         result = subprocess.run([wrk, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "-s", script.name,
                                  "-H", f"Cookie: {cookie}", target], capture_output=True, text=True,

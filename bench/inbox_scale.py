@@ -269,15 +269,7 @@ def measure_wrk(url: str, data: DataSet, seconds: int = 10, path: str = "/",
                                "--no-scheduler"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                               stderr=subprocess.PIPE, text=True)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"jobtraject serve did not start: {server.stderr.read()[-1000:]}") from None
-                time.sleep(0.2)
+        wait_for_server(server, port)
         target = f"http://127.0.0.1:{port}{path}"
         probe = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", f"Cookie: {cookie}",
                                 target], capture_output=True, text=True) if shutil.which("curl") else None
@@ -298,3 +290,16 @@ def measure_wrk(url: str, data: DataSet, seconds: int = 10, path: str = "/",
             server.wait(timeout=10)
         except subprocess.TimeoutExpired:
             server.kill()
+
+
+def wait_for_server(server: subprocess.Popen, port: int, seconds: float = 30) -> None:
+    """Until the served port answers; a server that exits or never answers is an error with its stderr."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"jobtraject serve did not start: {server.stderr.read()[-1000:]}") from None
+            time.sleep(0.2)
