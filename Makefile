@@ -6,14 +6,14 @@ STAMP  := $(VENV)/.installed
 INSTANCE := instance
 export DATABASE_URL ?= sqlite:///$(CURDIR)/$(INSTANCE)/jobtraject.db
 
-.PHONY: run test test-fast lint bench bench-pg install assets browser libmagic wrk migration-reset clean
+.PHONY: run test test-fast lint bench bench-pg install assets browser libmagic pdflibs poppler wrk migration-reset clean
 
 # Web assets from the npm registry (pinned in package-lock.json; never a CDN, never committed):
 # NL Design System (Utrecht) CSS and tokens for the look, axe-core for the accessibility test.
 NODE_STAMP := node_modules/.installed
 VENDOR     := webui/static/vendor
 
-$(STAMP): pyproject.toml | libmagic
+$(STAMP): pyproject.toml | libmagic pdflibs
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
@@ -50,6 +50,14 @@ browser:
 libmagic:
 	@dpkg -s libmagic1 >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq libmagic1 >/dev/null)
 
+# Debian's Pango: WeasyPrint lays out the PDFs (trajectplan, hours statements) with it.
+pdflibs:
+	@dpkg -s libpango-1.0-0 libpangoft2-1.0-0 >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 >/dev/null)
+
+# Debian's poppler-utils: the tests read the PDFs back with pdftotext (and pdftoppm to look at them).
+poppler:
+	@command -v pdftotext >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq poppler-utils >/dev/null)
+
 # Debian's wrk for the benchmark's requests-per-second run.
 wrk:
 	@command -v wrk >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null)
@@ -58,12 +66,12 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 
-# The browser tests need Debian's chromium: `browser` installs it when missing.
-test: $(STAMP) assets lint browser
+# The browser tests need Debian's chromium, the PDF tests poppler's pdftotext: installed when missing.
+test: $(STAMP) assets lint browser poppler
 	$(BIN)/pytest -q
 
 # The inner loop: SQLite only, no browser, no multi-process fault tests.
-test-fast: $(STAMP) assets
+test-fast: $(STAMP) assets poppler
 	JOBTRAJECT_SKIP_POSTGRES=1 $(BIN)/pytest -q -x -m "not e2e and not slow"
 
 bench: $(STAMP) wrk

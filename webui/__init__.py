@@ -66,6 +66,7 @@ def create_app(config: dict[str, Any] | None = None, *, clock: Clock | None = No
         ical,
         inbox,
         plans,
+        prints,
         privacy,
         security,
         tokens,
@@ -86,6 +87,7 @@ def create_app(config: dict[str, Any] | None = None, *, clock: Clock | None = No
     app.register_blueprint(ical.bp)
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(plans.bp)
+    app.register_blueprint(prints.bp)
     app.register_blueprint(tokens.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(privacy.bp)

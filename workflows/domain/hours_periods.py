@@ -72,6 +72,14 @@ class Line:
     def hours(self) -> Decimal:
         return coaching.minutes_to_hours(self.entry.minutes)
 
+    @property
+    def billable_hours(self) -> Decimal:
+        return coaching.minutes_to_hours(self.billable_minutes)
+
+    @property
+    def uwv_hours(self) -> Decimal:
+        return _hours(self.uwv_minutes)
+
 
 @dataclass(frozen=True)
 class YearState:
@@ -190,8 +198,7 @@ def csv_rows(st: Statement, *, candidate: str, employer: str) -> list[list[str]]
     ]
     for ln in st.lines:
         rows.append([ln.entry.on.isoformat(), str(ln.plan_year), nl_number(ln.hours),
-                     nl_number(coaching.minutes_to_hours(ln.billable_minutes)),
-                     nl_number(_hours(ln.uwv_minutes)),
+                     nl_number(ln.billable_hours), nl_number(ln.uwv_hours),
                      coaching.ACTIVITIES.get(ln.entry.activity, ln.entry.activity), ln.entry.coach])
     rows += [
         [],
