@@ -165,6 +165,9 @@ def document(registry: Registry, starters: dict[str, tuple[dict[str, Any], Any]]
     from webui.api.admin import admin_paths  # it imports the views, which import this module
 
     paths.update(admin_paths(ERRORS))
+    from webui.api.prints import print_paths
+
+    paths.update(print_paths(ERRORS))
     names = ", ".join(f"`{c.name}` v{c.version}" for c in registry.all())
     return {
         "openapi": "3.1.0",

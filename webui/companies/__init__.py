@@ -18,9 +18,11 @@ from webui.auth import current_actor, login_required, roles_required
 from webui.cases.forms import Choice, IsoDate, Number, Text, YesNo, options
 from webui.extensions import services
 from workflows.domain.company_trajectory import NAME as COMPANY_TRAJECTORY
+from workflows.domain.hours_summary import quarter_label
 from workflows.domain.roles import ADMIN, JOB, WSP
 from workflows.usecases.company_services import TARGET_GROUPS, CompanyServices
 from workflows.usecases.directory import Directory
+from workflows.usecases.hours_summaries import HoursSummaries
 from workflows.usecases.money_services import MoneyServices
 
 bp = Blueprint("companies", __name__)
@@ -141,8 +143,9 @@ def show(organisation_id: int):
     quota = None
     if actor.role in (JOB, ADMIN) or actor.organisation_id == organisation_id:
         quota = MoneyServices(services()).quota(actor, organisation_id)
+    quarters = HoursSummaries(services()).quarters(actor, organisation_id) if actor.role in (JOB, ADMIN) else []
     return render_template("company.html", company=company, placements=d.placements(actor, organisation_id),
-                           quota=quota, may_start=may_start, start_form=StartForm(), registry=services().registry,
+                           quota=quota, hour_quarters=quarters, quarter_label=quarter_label, may_start=may_start, start_form=StartForm(), registry=services().registry,
                            workflow=COMPANY_TRAJECTORY)
 
 
