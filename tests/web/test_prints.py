@@ -214,3 +214,39 @@ def test_the_quarter_summary_is_the_sum_of_the_monthly_statements_in_csv_and_pdf
         assert web.client.get(f"/bedrijven/{org_id}/uren/2026-K4.pdf").status_code == 404
     web.login(BOSS)
     assert "/uren/2026-K4" not in web.client.get(f"/bedrijven/{org_id}").get_data(as_text=True)
+
+
+# -- the same on PostgreSQL ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def both_app(db_url):
+    from engine.clock import FixedClock
+    from tests.helpers import T0
+    from webui import create_app
+    from workflows.demo import load_demo
+
+    app = create_app({"DATABASE_URL": db_url, "SECRET_KEY": "test", "TESTING": True}, clock=FixedClock(T0))
+    load_demo(app.extensions["jobtraject"], running_plans=True)
+    yield app
+    app.extensions["jobtraject"].db.dispose()
+
+
+def test_the_pdfs_on_both_databases_keep_the_rules_and_the_figures(both_app):
+    w = plan_page.Web(both_app, both_app.test_client())
+    case_id = w.plan_of("Daan")
+    job = pdf_text(w.client.get(f"/api/v1/cases/{case_id}/trajectplan.pdf", headers=bearer(w, JOB)))
+    boss = pdf_text(w.client.get(f"/api/v1/cases/{case_id}/trajectplan.pdf", headers=bearer(w, BOSS)))
+    assert "Daan Verhoeven" in job and "Daan Verhoeven" in boss
+    assert "Uurtarief JoB: € 40,00" in job and "€" not in boss
+    before = reads(w)
+    assert w.client.get(f"/api/v1/cases/{case_id}/trajectplan.pdf", headers=bearer(w, GARDEN_BOSS)).status_code == 404
+    assert reads(w) == before
+
+    w.login(JOB)
+    month = sorted(_page_months(w, case_id))[-2]
+    text = pdf_text(w.client.get(f"/plannen/{case_id}/uren/{month}.pdf"))
+    totals = _csv_totals(w, f"/plannen/{case_id}/uren/{month}.csv")
+    for label in STATEMENT_TOTALS:
+        found = re.search(re.escape(label) + r" (€ )?([\d.]*\d(,\d+)?)", text)
+        assert found and num(found.group(2)) == num(totals[label]), label
