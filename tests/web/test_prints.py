@@ -9,6 +9,7 @@ import csv
 import io
 import re
 import subprocess
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -86,6 +87,32 @@ def test_the_trajectplan_pdf_holds_appendix_4_and_who_signed_which_version_on_wh
     assert not list(tmp_path.rglob("*.pdf"))  # made in memory, never stored
 
 
+fresh_plan = plan_page.fresh_plan  # Kevin hired at the garden centre 40 days ago (tests/hire.py)
+
+
+def test_a_new_plan_prints_as_a_concept_and_then_with_the_signatures_recorded_so_far(web, fresh_plan):
+    web.login(JOB)
+    text = pdf_text(web.client.get(f"/plannen/{fresh_plan}/trajectplan.pdf"))
+    assert "concept, nog niet ter ondertekening aangeboden" in text
+    assert "Nog geen doelen vastgelegd." in text and "Nog geen evaluaties gehouden." in text
+    assert "Dit plan is nog niet ter ondertekening aangeboden." in text and text.count("Handtekening:") == 3
+
+    svc = web.app.extensions["jobtraject"]
+    steps, job = PlanSteps(svc), web.actor(JOB)
+    steps.update_document(job, fresh_plan, function="Medewerker kwekerij", contact_user_id=web.actor(GARDEN_BOSS).user_id,
+                          coaching_need="Vaste werkplek in de kas", onboarding_programme="Week 1-2 met Bert")
+    steps.add_goal(job, fresh_plan, specific="Zelfstandig planten oppotten", measure="Twee weken zonder hulp",
+                   target_date=TODAY + timedelta(days=30), owner="kandidaat")
+    steps.offer_for_signature(job, fresh_plan)
+    steps.sign(job, fresh_plan, party="kandidaat", round=1)
+    text = pdf_text(web.client.get(f"/plannen/{fresh_plan}/trajectplan.pdf"))
+    assert "Trajectplan, versie 1, ter ondertekening aangeboden op 23 november 2026" in text
+    assert "Functie Medewerker kwekerij" in text and "Vaste werkplek in de kas" in text
+    assert "Zelfstandig planten oppotten Twee weken zonder hulp Kandidaat" in text
+    assert "1 Trajectplan Kandidaat 23 november 2026 Sanne de Vries" in text
+    assert "Ondertekend op 23 november 2026" in text and text.count("Handtekening:") == 2  # employer, JoB
+
+
 @pytest.mark.parametrize("email, sees", [(JOB, True), (BOSS, False), (HARRIE, False)])
 def test_the_rate_the_uwv_money_and_the_interview_notes_are_in_jobs_pdf_only(web, email, sees):
     case_id = web.plan_of("Daan")
@@ -113,14 +140,17 @@ def test_another_organisations_user_gets_404_and_no_read_is_logged(web, email):
     assert reads(web) == before
 
 
-def test_jobs_pdf_is_logged_as_a_read_of_the_candidate_like_the_page(web):
+def test_jobs_pdf_is_logged_as_a_read_of_the_candidate_like_the_page_and_as_a_download(web):
     case_id = web.plan_of("Daan")
     web.login(JOB)
     before = reads(web)
     pdf_text(web.client.get(f"/plannen/{case_id}/trajectplan.pdf"))
     with web.db.read() as s:
-        rows = s.scalars(select(ReadAccess).order_by(ReadAccess.id.desc()).limit(1)).all()
-    assert reads(web) == before + 1 and (rows[0].case_id, rows[0].what) == (case_id, "plan")
+        rows = s.scalars(select(ReadAccess).order_by(ReadAccess.id.desc()).limit(2)).all()
+    assert reads(web) == before + 2
+    assert {(r.case_id, r.what) for r in rows} == {(case_id, "plan"), (case_id, "trajectplan-pdf")}
+    log = web.client.get(f"/kandidaten/{rows[0].subject_id}/inzage").get_data(as_text=True)
+    assert "trajectplan als PDF gedownload" in log
 
 
 def test_an_erased_candidates_plan_pdf_is_gone(web):

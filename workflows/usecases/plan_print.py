@@ -1,7 +1,7 @@
 """The trajectplan as a document to print and sign (seed appendix 4, *Bijlage 4 Trajectplan*).
 
 Built on the plan page's own view model (`PlanServices.plan_overview`, which also logs the
-personal-data read), plus what only the paper needs: every signature of every version. What
+personal-data read; the download is logged as well), plus what only the paper needs: every signature of every version. What
 the actor's role may not read (`plan_actions.hidden_fields`: JoB's money, interview notes) is
 taken out here, so no template can show it by mistake. A plan whose candidate was erased has
 no document any more: it is refused before anything is read.
@@ -24,6 +24,8 @@ from workflows.storage.models import Candidate
 from workflows.storage.plan_models import PlanSignoff
 from workflows.usecases.plan_services import PlanServices
 from workflows.usecases.plan_views import EvaluationLine, PlanOverview
+
+PRINTED = "trajectplan-pdf"  # the read log's entry for a downloaded copy
 
 
 class CandidateErased(NotFound):
@@ -76,7 +78,9 @@ class PlanPrint(PlanServices):
                              .order_by(PlanSignoff.round, PlanSignoff.signed_on, PlanSignoff.id)).all()
             signatures = tuple(SignatureLine(r.round, r.document, r.party, r.signed_on, name) for r, name in rows)
             rules = self._rules(s)
+            data = dict(case.data)
         overview = self.plan_overview(actor, case_id)  # logs the read, as the page does
+        self.services.log_read(actor, case_id, plan.NAME, data, PRINTED)  # and that a copy left the system
         hidden = hidden_fields(actor.role)
         blank = {name: None for name in hidden & _EVALUATION_FIELDS}
         if blank:
