@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any, NoReturn
 
-from flask import Response, render_template
+from flask import Response, current_app
 
 from engine.inbox import local_today
 from webui.extensions import services
@@ -22,7 +22,8 @@ def pdf_bytes(template: str, **context: Any) -> bytes:
     from weasyprint import HTML  # imported when first needed: it takes a second to load
 
     context.setdefault("today", local_today(services().clock.now()))  # "Afgedrukt op" in the footer
-    html = render_template(template, **context)
+    # The app's filters, but not its context processors: a document needs no menu counts (no queries).
+    html = current_app.jinja_env.get_template(template).render(**context)
     return HTML(string=html, url_fetcher=_no_fetch).write_pdf()
 
 
