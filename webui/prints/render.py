@@ -5,12 +5,16 @@ URL fetch is refused, so a document never reaches the network or the file system
 
 from __future__ import annotations
 
+import logging
 from typing import Any, NoReturn
 
 from flask import Response, current_app
 
 from engine.inbox import local_today
 from webui.extensions import services
+
+# WeasyPrint reports every layout step at INFO: ten lines per download say nothing to an operator.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 
 def _no_fetch(url: str, *args: Any, **kwargs: Any) -> NoReturn:
