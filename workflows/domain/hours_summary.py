@@ -120,7 +120,8 @@ def summary_csv_rows(summary: QuarterSummary, rate: Decimal) -> list[list[str]]:
         ["Urenverantwoording jobcoaching per kwartaal", summary.label],
         ["Werkgever", summary.employer], ["Kwartaal", summary.quarter], ["Uurtarief", nl_number(rate)], [],
         ["Kandidaat", "Uren", "In de proefplaatsing (niet gefactureerd)", "Declarabel", "Binnen UWV-maximum",
-         "Kosten (declarabel x uurtarief)", "Vergoed door UWV", "Voor de werkgever", "Maximum planjaar (gebruikt)"],
+         "Kosten (declarabel x uurtarief)", "Vergoed door UWV", "Voor de werkgever",
+         "Maximum UWV per planjaar (gebruikt t/m kwartaal)"],
     ]
     for ln in summary.lines:
         caps = "; ".join(f"jaar {y.year}: {nl_number(y.cap)} ({nl_number(y.used)})" for y in ln.years)
