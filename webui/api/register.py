@@ -173,7 +173,6 @@ def update_candidate(candidate_id: int):
     _args()
     svc = services()
     actor = api_actor()
-    CandidateRegister(svc).page(actor, candidate_id)  # not visible: 404 before the body is judged
     body = _body()
     check(CANDIDATE_EDIT, body)
     CompanyServices(svc).update_candidate(actor, candidate_id, body)
