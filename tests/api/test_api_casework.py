@@ -167,3 +167,15 @@ def test_an_upload_far_above_the_limit_or_not_multipart_or_without_a_file_is_ref
     assert_error(_upload(client, job, PLAN_CASE, files.PDF, visibility=None,
                          path=f"/api/v1/cases/{PLAN_CASE}/documents/99999999/versions"), 404)
     assert rows(svc) == before
+
+
+def test_reading_a_plans_notes_or_documents_is_logged_as_the_case_page_is(client, bearer, svc):
+    before = reads(svc)
+    assert client.get(f"/api/v1/cases/{PLAN_CASE}/notes", headers=bearer(MARIEKE)).status_code == 200
+    assert client.get(f"/api/v1/cases/{PLAN_CASE}/documents", headers=bearer(SANNE)).status_code == 200
+    assert reads(svc) == before + 2
+    with svc.db.read() as s:
+        last = s.scalars(select(ReadAccess).order_by(ReadAccess.id.desc())).first()
+    assert (last.case_id, last.subject_id, last.what) == (PLAN_CASE, 1, "zaak")
+    assert client.get(f"/api/v1/cases/{COMPANY_CASE}/notes", headers=bearer(SANNE)).status_code == 200
+    assert reads(svc) == before + 2  # a company trajectory is about no one person

@@ -5,7 +5,8 @@ document whose visibility is JoB only is a 404 for the other parties. Uploads ar
 `multipart/form-data` (a `file` part, and `visibility` for a new document); the type is found
 in the content by libmagic, the size and the name are checked by the same rules as the page,
 and refused input is a 422 naming the field with the page's Dutch message, nothing stored.
-Downloads are always attachments, never rendered by a browser.
+Downloads are always attachments, never rendered by a browser. Reading the notes or documents
+of a plan is logged as the case page's read is; a download as the page's download is.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from webui.api.schemas import ID, MAX_ID, check
 from webui.api.views import _args, _body, _case_id, _dt, _json
 from webui.casework.panel import casework
 from webui.casework.views import UPLOAD_OVERHEAD
+from webui.extensions import services
 from workflows.domain import casework as rules
 from workflows.usecases.casework import DocumentLine, DocumentVersionLine, NoteLine
 
@@ -116,7 +118,8 @@ def _small_id(value: int, message: str) -> int:
 @token_required
 def list_notes(case_id: int):
     _args()
-    notes = casework().notes(api_actor(), _case_id(case_id))
+    services().get_case(api_actor(), _case_id(case_id))  # 404, or the read is logged as the case page's
+    notes = casework().notes(api_actor(), case_id)
     return _json({"case_id": case_id, "items": [note_json(n) for n in notes]})
 
 
@@ -163,7 +166,8 @@ def edit_note(case_id: int, note_id: int):
 @token_required
 def list_documents(case_id: int):
     _args()
-    docs = casework().documents(api_actor(), _case_id(case_id))
+    services().get_case(api_actor(), _case_id(case_id))  # 404, or the read is logged as the case page's
+    docs = casework().documents(api_actor(), case_id)
     return _json({"case_id": case_id, "items": [document_json(d) for d in docs]})
 
 
