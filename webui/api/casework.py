@@ -12,9 +12,8 @@ of a plan is logged as the case page's read is; a download as the page's downloa
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
-from flask import Response, current_app, request, url_for
+from flask import current_app, request, url_for
 
 from webui.api import bp
 from webui.api.auth import api_actor, token_required
@@ -22,7 +21,7 @@ from webui.api.errors import UPLOAD_LIMITS, ApiError
 from webui.api.schemas import ID, MAX_ID, check
 from webui.api.views import _args, _body, _case_id, _dt, _json
 from webui.casework.panel import casework
-from webui.casework.views import UPLOAD_OVERHEAD
+from webui.casework.views import UPLOAD_OVERHEAD, attachment
 from webui.extensions import services
 from workflows.domain import casework as rules
 from workflows.usecases.casework import DocumentLine, DocumentVersionLine, NoteLine
@@ -247,15 +246,7 @@ def download_document(case_id: int, document_id: int, version: int):
     """The bytes, as an attachment with the type libmagic found; the read of a plan is logged."""
     _args()
     _small_id(document_id, NOT_FOUND_DOCUMENT)
-    item = casework().download(api_actor(), _case_id(case_id), document_id, version)
-    ascii_name = item.filename.encode("ascii", "replace").decode().replace('"', "'").replace("?", "_")
-    response = Response(item.content, mimetype=item.content_type)
-    response.headers["Content-Disposition"] = (f'attachment; filename="{ascii_name}"; '
-                                               f"filename*=UTF-8''{quote(item.filename)}")
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return attachment(casework().download(api_actor(), _case_id(case_id), document_id, version))
 
 
 # -- the OpenAPI entries -----------------------------------------------------------------------
