@@ -150,8 +150,7 @@ def edit_note(case_id: int, note_id: int):
     _args()
     work = casework()
     actor = api_actor()
-    work.notes(actor, _case_id(case_id))
-    _small_id(note_id, NOT_FOUND_NOTE)
+    _note(_case_id(case_id), _small_id(note_id, NOT_FOUND_NOTE))  # an unknown or hidden note is 404 before the body
     body = _body()
     check(NOTE_EDIT, body)
     work.edit_note(actor, case_id, note_id, body["text"])
@@ -231,8 +230,7 @@ def upload_document_version(case_id: int, document_id: int):
     _args()
     work = casework()
     actor = api_actor()
-    work.documents(actor, _case_id(case_id))
-    _small_id(document_id, NOT_FOUND_DOCUMENT)
+    _document(_case_id(case_id), _small_id(document_id, NOT_FOUND_DOCUMENT))  # 404 before the file is read
     name, content, _fields = _upload(("file",))
     doc_id, version = work.add_document(actor, case_id, name, content, None, document_id)
     return _json(_document(case_id, doc_id), 201,

@@ -173,6 +173,7 @@ def update_candidate(candidate_id: int):
     _args()
     svc = services()
     actor = api_actor()
+    CompanyServices(svc).check_editable(actor, candidate_id)  # 404 before the body is judged
     body = _body()
     check(CANDIDATE_EDIT, body)
     CompanyServices(svc).update_candidate(actor, candidate_id, body)

@@ -227,16 +227,27 @@ class CompanyServices:
                 clean[key] = date.fromisoformat(clean[key])
         return clean
 
+    @staticmethod
+    def _editable(s: Session, actor: Actor, candidate_id: Any) -> Candidate:
+        """Only JoB edits, and not an erased candidate; anyone else finds no candidate (404)."""
+        row = None
+        if actor.role == JOB and isinstance(candidate_id, int) and not isinstance(candidate_id, bool) \
+                and 1 <= candidate_id <= 2**31 - 1:
+            row = s.get(Candidate, candidate_id)
+        if row is None or row.erased_at is not None:
+            raise NotFound("Deze kandidaat bestaat niet of u heeft er geen toegang toe.")
+        return row
+
+    def check_editable(self, actor: Actor, candidate_id: Any) -> None:
+        """`update_candidate`'s 404, asked before a client's input is judged."""
+        with self.db.read() as s:
+            self._editable(s, actor, candidate_id)
+
     def update_candidate(self, actor: Actor, candidate_id: Any, changes: dict[str, Any]) -> None:
         """JoB corrects a candidate's details: the fields given replace the stored ones (an empty
         value clears an optional one) and the whole record is checked again as at registration."""
-        if actor.role != JOB or not isinstance(candidate_id, int) or isinstance(candidate_id, bool) \
-                or not 1 <= candidate_id <= 2**31 - 1:
-            raise NotFound("Deze kandidaat bestaat niet of u heeft er geen toegang toe.")
         with self.db.write() as s:
-            row = s.get(Candidate, candidate_id)
-            if row is None or row.erased_at is not None:
-                raise NotFound("Deze kandidaat bestaat niet of u heeft er geen toegang toe.")
+            row = self._editable(s, actor, candidate_id)
             current = {k: getattr(row, k) for k in CANDIDATE_FIELDS}
             clean = self._clean_candidate({**current, **changes})
             for key in CANDIDATE_FIELDS:
