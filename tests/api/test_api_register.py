@@ -171,3 +171,14 @@ def test_search_is_the_header_search_grouped_by_kind_and_never_shows_another_org
     assert client.get("/api/v1/search", headers=job).get_json()["cases"] == []
     assert_error(client.get("/api/v1/search?q=" + "x" * 201, headers=job), 400)
     assert_error(client.get("/api/v1/search?q=1&scope=all", headers=job), 400)
+
+
+def test_an_erased_candidate_cannot_be_edited(client, bearer, svc):
+    from engine.spec import SYSTEM_ACTOR
+    from workflows.usecases.privacy import PrivacyServices
+
+    job = bearer(SANNE)
+    cid = client.post("/api/v1/candidates", headers=job, json={"first_name": "Ruben", "last_name": "Kok"}).get_json()["id"]
+    PrivacyServices(svc).erase(SYSTEM_ACTOR, cid)
+    assert_error(client.patch(f"/api/v1/candidates/{cid}", headers=job, json={"last_name": "Kok"}), 404)
+    assert client.get(f"/api/v1/candidates/{cid}", headers=job).get_json()["erased"] is True
