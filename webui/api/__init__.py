@@ -16,7 +16,16 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 def init_app(app: Flask) -> None:
     """Register the blueprint; call after the app-wide error handlers are registered."""
     from webui import csrf
-    from webui.api import actions, admin, errors, prints, views  # noqa: F401 - they register the routes on bp
+    from webui.api import (  # noqa: F401 - they register the routes on bp
+        actions,
+        admin,
+        casework,
+        errors,
+        money,
+        prints,
+        register,
+        views,
+    )
 
     csrf.exempt(bp)
     errors.register(app)

@@ -21,7 +21,7 @@ from webui.extensions import services
 from workflows.domain.candidate_plan import NAME as CANDIDATE_PLAN
 from workflows.usecases.directory import Directory
 from workflows.usecases.plan_services import PlanServices
-from workflows.usecases.register import CandidateRegister
+from workflows.usecases.register import CandidatePage, CandidateRegister
 
 
 def case_with_actions(case_id: int) -> dict[str, Any]:
@@ -93,8 +93,11 @@ def list_candidates():
 def get_candidate(candidate_id: int):
     """One candidate with plans, trajectories, notes and documents (JoB and administrators; others 404)."""
     _args()
-    c = CandidateRegister(services()).page(api_actor(), candidate_id)
-    return _json({
+    return _json(candidate_json(CandidateRegister(services()).page(api_actor(), candidate_id)))
+
+
+def candidate_json(c: CandidatePage) -> dict[str, Any]:
+    return {
         "id": c.id, "name": c.name, "erased": c.erased,
         "date_of_birth": c.date_of_birth.isoformat() if c.date_of_birth else None,
         "email": c.email, "phone": c.phone, "target_group": c.target_group,
@@ -111,7 +114,7 @@ def get_candidate(candidate_id: int):
                        "filename": d.current.filename, "content_type": d.current.content_type,
                        "size": d.current.size, "sha256": d.current.sha256,
                        "uploaded_at": d.current.uploaded_at.isoformat()} for d in c.documents],
-    })
+    }
 
 
 @bp.route("/users/me", methods=["GET"])

@@ -1,7 +1,8 @@
 """`GET /api/v1/users`: the accounts, for an integration that keeps a directory in step (admins only).
 
-Reads only: creating organisations and inviting people stays in the web UI (/beheer) and on
-the command line, where every change asks for a reason for the administration history.
+Reads only: inviting and changing people stays in the web UI (/beheer) and on the command
+line, where every change asks for a reason for the administration history (organisations can
+be created and changed over the API too, with a reason: webui/api/register.py).
 Any other role gets the same 404 as for a path that does not exist.
 """
 

@@ -13,6 +13,7 @@ import json
 import logging
 import re
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, Response, g, request
@@ -49,6 +50,10 @@ HTTP_CODES = {
     429: ("too_many_requests", "Te veel verzoeken; probeer het later opnieuw."),
     500: ("internal_error", "Er ging iets mis. Er is niets half opgeslagen; probeer het opnieuw."),
 }
+
+
+# Endpoints that accept more than 1 MiB (uploads): their own 413 message, by endpoint name.
+UPLOAD_LIMITS: dict[str, Callable[[], str]] = {}
 
 
 class ApiError(Exception):
@@ -112,6 +117,8 @@ def api_error(exc: ApiError) -> Response:
 def http_error(exc: HTTPException) -> Response:
     status = exc.code or 500
     code, message = HTTP_CODES.get(status, (f"http_{status}", exc.description or "Fout."))
+    if status == 413 and request.endpoint in UPLOAD_LIMITS:
+        message = UPLOAD_LIMITS[request.endpoint]()
     headers = {}
     if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
         headers["Allow"] = ", ".join(sorted(exc.valid_methods))

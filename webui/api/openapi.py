@@ -168,6 +168,13 @@ def document(registry: Registry, starters: dict[str, tuple[dict[str, Any], Any]]
     from webui.api.prints import print_paths
 
     paths.update(print_paths(ERRORS))
+    from webui.api import casework, money, register
+
+    components = dict(s.COMPONENTS)
+    for module in (casework, register, money):
+        for path, operations in module.paths(ERRORS).items():  # a path may add a method to one above
+            paths.setdefault(path, {}).update(operations)
+        components.update(module.COMPONENTS)
     names = ", ".join(f"`{c.name}` v{c.version}" for c in registry.all())
     return {
         "openapi": "3.1.0",
@@ -187,7 +194,7 @@ def document(registry: Registry, starters: dict[str, tuple[dict[str, Any], Any]]
         "security": BEARER,
         "paths": paths,
         "components": {
-            "schemas": s.COMPONENTS,
+            "schemas": components,
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
                                                "description": "A personal API token (`jt_...`)."}},
         },

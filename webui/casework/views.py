@@ -28,6 +28,7 @@ from webui.casework.panel import DocumentForm, EditNoteForm, NoteForm, casework
 from webui.extensions import services
 from workflows.domain import casework as rules
 from workflows.domain.roles import ADMIN, JOB
+from workflows.usecases.casework import Download
 from workflows.usecases.company_services import TARGET_GROUPS
 from workflows.usecases.register import CandidateRegister
 
@@ -136,7 +137,11 @@ def upload_too_large(_exc):
 @login_required
 def download(case_id: int, document_id: int, version: int):
     """Always as an attachment, with the type libmagic found and no sniffing by the browser."""
-    item = casework().download(current_actor(), case_id, document_id, version)
+    return attachment(casework().download(current_actor(), case_id, document_id, version))
+
+
+def attachment(item: Download) -> Response:
+    """A stored file as a download (the page's and the API's): never shown inline, never sniffed."""
     ascii_name = item.filename.encode("ascii", "replace").decode().replace('"', "'").replace("?", "_")
     response = Response(item.content, mimetype=item.content_type)
     response.headers["Content-Disposition"] = (f'attachment; filename="{ascii_name}"; '

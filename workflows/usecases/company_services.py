@@ -41,6 +41,8 @@ KVK = re.compile(r"^[0-9]{8}$")
 # Which ids in a trigger's payload refer to rows that must exist.
 CANDIDATE_REFS = ("propose_candidate", "hire_candidate")
 HARRIE_REFS = ("name_harrie",)
+CANDIDATE_FIELDS = ("first_name", "last_name", "date_of_birth", "email", "phone", "target_group",
+                    "in_doelgroepregister", "register_checked_on", "contract_hours")
 
 
 @dataclass(frozen=True)
@@ -191,14 +193,21 @@ class CompanyServices:
         """A job seeker with a labour disability, found by JoB or WSP; returns the candidate id."""
         if actor.role not in (JOB, WSP):
             raise NotPermitted("Alleen JoB en WSP registreren kandidaten.")
-        f = Form(
-            {"first_name": first_name, "last_name": last_name, "date_of_birth": _iso(date_of_birth),
-             "email": email, "phone": phone, "target_group": target_group,
-             "in_doelgroepregister": in_doelgroepregister, "register_checked_on": _iso(register_checked_on),
-             "contract_hours": contract_hours},
-            ("first_name", "last_name", "date_of_birth", "email", "phone", "target_group",
-             "in_doelgroepregister", "register_checked_on", "contract_hours"),
-        )
+        now = self.services.clock.now()
+        clean = self._clean_candidate({
+            "first_name": first_name, "last_name": last_name, "date_of_birth": date_of_birth, "email": email,
+            "phone": phone, "target_group": target_group, "in_doelgroepregister": in_doelgroepregister,
+            "register_checked_on": register_checked_on, "contract_hours": contract_hours})
+        with self.db.write() as s:
+            row = Candidate(created_at=now, **clean)
+            s.add(row)
+            s.flush()
+            return row.id
+
+    def _clean_candidate(self, data: dict[str, Any]) -> dict[str, Any]:
+        """The plausible-input checks of a candidate's details (registering and editing alike)."""
+        f = Form({k: _iso(v) if k in ("date_of_birth", "register_checked_on") else v for k, v in data.items()},
+                 CANDIDATE_FIELDS)
         f.text("first_name", required=True, max_len=100)
         f.text("last_name", required=True, max_len=100)
         born = f.date("date_of_birth")
@@ -207,8 +216,7 @@ class CompanyServices:
         in_register = f.boolean("in_doelgroepregister")
         checked = f.date("register_checked_on", required=in_register is not None)
         f.hours("contract_hours")
-        now = self.services.clock.now()
-        day = now.astimezone(AMSTERDAM).date()
+        day = self.services.clock.now().astimezone(AMSTERDAM).date()
         if born is not None and born >= day.isoformat():
             f.errors["date_of_birth"] = "De geboortedatum moet in het verleden liggen."
         if checked is not None and checked > day.isoformat():
@@ -217,11 +225,34 @@ class CompanyServices:
         for key in ("date_of_birth", "register_checked_on"):
             if key in clean:
                 clean[key] = date.fromisoformat(clean[key])
+        return clean
+
+    @staticmethod
+    def _editable(s: Session, actor: Actor, candidate_id: Any) -> Candidate:
+        """Only JoB edits, and not an erased candidate; anyone else finds no candidate (404)."""
+        row = None
+        if actor.role == JOB and isinstance(candidate_id, int) and not isinstance(candidate_id, bool) \
+                and 1 <= candidate_id <= 2**31 - 1:
+            row = s.get(Candidate, candidate_id)
+        if row is None or row.erased_at is not None:
+            raise NotFound("Deze kandidaat bestaat niet of u heeft er geen toegang toe.")
+        return row
+
+    def check_editable(self, actor: Actor, candidate_id: Any) -> None:
+        """`update_candidate`'s 404, asked before a client's input is judged."""
+        with self.db.read() as s:
+            self._editable(s, actor, candidate_id)
+
+    def update_candidate(self, actor: Actor, candidate_id: Any, changes: dict[str, Any]) -> None:
+        """JoB corrects a candidate's details: the fields given replace the stored ones (an empty
+        value clears an optional one) and the whole record is checked again as at registration."""
         with self.db.write() as s:
-            row = Candidate(created_at=now, **clean)
-            s.add(row)
-            s.flush()
-            return row.id
+            row = self._editable(s, actor, candidate_id)
+            current = {k: getattr(row, k) for k in CANDIDATE_FIELDS}
+            clean = self._clean_candidate({**current, **changes})
+            for key in CANDIDATE_FIELDS:
+                if getattr(row, key) != clean.get(key):
+                    setattr(row, key, clean.get(key))
 
     def case_candidates(self, actor: Actor, case_id: int) -> list[CandidateLine]:
         """The candidates of one trajectory, with names, for whoever may see the trajectory."""

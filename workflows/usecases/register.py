@@ -29,6 +29,7 @@ from workflows.domain.company_trajectory import NAME as COMPANY_TRAJECTORY
 from workflows.domain.roles import ORG_EMPLOYER
 from workflows.domain.security import READ_LOG_ROLES
 from workflows.storage.models import Candidate
+from workflows.storage.plan_models import InvraObservation
 from workflows.usecases.casework import CaseworkServices, DocumentLine, NoteLine
 from workflows.usecases.directory import Directory
 
@@ -86,6 +87,18 @@ class TrajectoryLine:
     case_id: int
     employer: str
     status: str
+
+
+@dataclass(frozen=True)
+class InvraProfile:
+    """One observation of a candidate's levels (INVRA-Arbeid), as the plan page records it."""
+
+    id: int
+    observed_on: date
+    plan_case_id: int | None
+    observer_id: int | None
+    scores: dict[str, Any]
+    notes: str | None
 
 
 @dataclass(frozen=True)
@@ -202,4 +215,21 @@ class CandidateRegister:
         if not actor.is_system:
             with self.db.write() as s:
                 access_log.record(s, actor, candidate_id, None, "kandidaat", self.services.clock.now())
+        return result
+
+    def invra_profiles(self, actor: Actor, candidate_id: Any) -> list[InvraProfile]:
+        """The candidate's INVRA profiles over time, oldest first (JoB and administrators; logged)."""
+        if (not may_see_candidates(actor) or not isinstance(candidate_id, int) or isinstance(candidate_id, bool)
+                or not 1 <= candidate_id <= MAX_CANDIDATE_ID):
+            raise NotFound(NOT_VISIBLE)
+        with self.db.read() as s:
+            if s.get(Candidate, candidate_id) is None:
+                raise NotFound(NOT_VISIBLE)
+            rows = s.scalars(select(InvraObservation).where(InvraObservation.candidate_id == candidate_id)
+                             .order_by(InvraObservation.observed_on, InvraObservation.id)).all()
+            result = [InvraProfile(o.id, o.observed_on, o.plan_case_id, o.observer_id, dict(o.scores or {}), o.notes)
+                      for o in rows]
+        if not actor.is_system:
+            with self.db.write() as s:
+                access_log.record(s, actor, candidate_id, None, "invra", self.services.clock.now())
         return result
