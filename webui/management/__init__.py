@@ -33,17 +33,10 @@ bp.add_app_template_global(figure_url, "figure_url")
 
 
 def coordinators(view):
-    """JoB coordinators and administrators; for anyone else the page does not exist."""
-    import functools
-
-    @functools.wraps(view)
-    def wrapped(*args, **kwargs):
-        if not Management(services()).allowed(current_actor()):
-            abort(404)
-        return view(*args, **kwargs)
-
-    wrapped.access_rule = "roles:admin,job-coordinator"  # type: ignore[attr-defined]
-    return login_required(wrapped)
+    """JoB coordinators and administrators; for anyone else the page does not exist (the use
+    case refuses, `_build` turns that into a 404)."""
+    view.access_rule = "roles:admin,job-coordinator"
+    return login_required(view)
 
 
 def _build() -> tuple[ManagementData | None, str | None]:
@@ -59,7 +52,7 @@ def _build() -> tuple[ManagementData | None, str | None]:
 @coordinators
 def index():
     data, problem = _build()
-    if data is None:
+    if data is None:  # an unknown period: this year's figures under the message
         data = Management(services()).build(current_actor())
     return render_template("management.html", m=data, problem=problem, charts=_charts(data),
                            statuses=coaching.STATUS_LABELS), 400 if problem else 200
