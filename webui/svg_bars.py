@@ -13,10 +13,10 @@ from markupsafe import Markup, escape
 
 from webui.svg_charts import _attrs, _n, _svg
 
-LABEL_W = 170
-BAR_W = 260
+LABEL_W = 210
+BAR_W = 180
 ROW_H = 26
-VALUE_W = 60
+VALUE_W = 50
 
 
 def bar_chart(bars: Sequence[tuple[str, float]], *, title: str, id_: str, unit: str = "") -> Markup:
