@@ -149,7 +149,7 @@ def test_the_management_view_is_for_coordinators_and_administrators(app, email, 
     client = app.test_client()
     sign_in(client, email)
     assert client.get("/management").status_code == status
-    assert client.get("/management.csv").status_code == status
+    assert client.get("/management/2026.csv").status_code == status
     menu = client.get("/").get_data(as_text=True)
     assert ('href="/management"' in menu) == (status == 200)
 
@@ -190,7 +190,7 @@ def test_the_csv_holds_the_pages_figures_and_no_cell_runs_as_a_formula(app):
                   .values(name="=HYPERLINK(\"http://x\")"))
     client = app.test_client()
     sign_in(client, ADMIN)
-    r = client.get("/management.csv?periode=2026-K4")
+    r = client.get("/management/2026-K4.csv")
     assert r.status_code == 200 and r.mimetype == "text/csv"
     assert 'filename="managementoverzicht-2026-K4.csv"' in r.headers["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(r.get_data(as_text=True).lstrip("\ufeff")), delimiter=";"))

@@ -39,9 +39,9 @@ def coordinators(view):
     return login_required(view)
 
 
-def _build() -> tuple[ManagementData | None, str | None]:
+def _build(period: str | None = None) -> tuple[ManagementData | None, str | None]:
     try:
-        return Management(services()).build(current_actor(), request.args.get("periode")), None
+        return Management(services()).build(current_actor(), period or request.args.get("periode")), None
     except InvalidPayload as exc:
         return None, " ".join(exc.errors.values())
     except NotPermitted:
@@ -98,10 +98,10 @@ def csv_rows(m: ManagementData) -> list[list[str]]:
     return [[neutralise(c) for c in row] for row in rows]
 
 
-@bp.route("/management.csv")
+@bp.route("/management/<periode>.csv")
 @coordinators
-def export():
-    data, problem = _build()
+def export(periode: str):
+    data, problem = _build(periode)
     if data is None:
         abort(400, problem)
     out = io.StringIO()
