@@ -168,6 +168,8 @@ def test_a_wsp_adviser_following_a_phase_link_sees_only_the_own_regions_employer
     ("/plannen?maand=13", "Onbekende planmaand '13'"),
     ("/plannen?uren=veel", "Onbekende stand van de uren 'veel'"),
     ("/plannen?werkgever=bakkerij", "Onbekende werkgever 'bakkerij'"),
+    ("/plannen?werkgever=99999", "Er is geen werkgever met nummer 99999."),
+    ("/plannen?regio=1", "Er is geen WSP-regio met nummer 1."),
     ("/plannen?gestart=2026-K5", "Onbekende periode '2026-K5'"),
     ("/plannen?termijn=deze_maand", "Kies bij een termijn"),
     ("/bedrijven?fase=klaar", "Onbekende fase 'klaar'"),

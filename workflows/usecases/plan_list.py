@@ -22,7 +22,7 @@ from engine.store.models import Case, Organisation
 from engine.store.personal_data import DataKey
 from workflows.domain import candidate_plan as plan
 from workflows.domain import coaching, instruments
-from workflows.domain.roles import ADMIN, JOB
+from workflows.domain.roles import ADMIN, JOB, ORG_EMPLOYER, ORG_WSP
 from workflows.domain.rules import add_months
 from workflows.storage.models import Candidate
 from workflows.storage.money_models import PlacementInstrument
@@ -84,12 +84,19 @@ class PlanLists:
         if (st := lf.choice_arg(args, "status", lf.PLAN_STATUSES, "status")) is not None:
             where.append(lf.plan_status(st))
             keep("status", lf.PLAN_STATUSES[st].lower())
-        if (org := lf.id_arg(args, "werkgever", "werkgever")) is not None:
+        org = lf.id_arg(args, "werkgever", "werkgever")
+        region = lf.id_arg(args, "regio", "WSP-regio")
+        names = self._names({i for i in (org, region) if i is not None})
+        if org is not None:
+            if names.get(org, (None, ""))[1] != ORG_EMPLOYER:
+                raise InvalidPayload({"werkgever": f"Er is geen werkgever met nummer {org}."})
             where.append(Case.organisation_id == org)
-            keep("werkgever", f"werkgever nr. {org}")
-        if (region := lf.id_arg(args, "regio", "WSP-regio")) is not None:
+            keep("werkgever", f"werkgever {names[org][0]}")
+        if region is not None:
+            if names.get(region, (None, ""))[1] != ORG_WSP:
+                raise InvalidPayload({"regio": f"Er is geen WSP-regio met nummer {region}."})
             where.append(lf.in_region(region))
-            keep("regio", f"WSP-regio nr. {region}")
+            keep("regio", names[region][0])
         if (p := lf.period_arg(args, "gestart")) is not None:
             where.append(lf.started_in(p))
             keep("gestart", f"gestart in {p.label}")
@@ -143,6 +150,15 @@ class PlanLists:
         rows = self._rows(raw, spec, instrument is not None, late is not None)
         rows.sort(key=lambda r: (r.company, r.candidate.lower(), r.case_id, r.detail))
         return PlanList(rows, said, kept)
+
+    def _names(self, ids: set[int]) -> dict[int, tuple[str, str]]:
+        """Organisation id -> (name, kind), for the filters that name one."""
+        if not ids:
+            return {}
+        with self.services.db.read() as s:
+            rows = s.execute(select(Organisation.id, Organisation.name, Organisation.kind)
+                             .where(Organisation.id.in_(ids))).all()
+        return {i: (n, k) for i, n, k in rows}
 
     def _rules(self):
         with self.services.db.read() as s:
