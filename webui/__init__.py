@@ -65,6 +65,7 @@ def create_app(config: dict[str, Any] | None = None, *, clock: Clock | None = No
         health,
         ical,
         inbox,
+        management,
         plans,
         prints,
         privacy,
@@ -93,6 +94,7 @@ def create_app(config: dict[str, Any] | None = None, *, clock: Clock | None = No
     app.register_blueprint(privacy.bp)
     app.register_blueprint(casework_views.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(management.bp)
     api.init_app(app)  # after errors.init_app: it wraps those handlers for /api/ paths
     # `jobtraject restore` erases again whoever was erased after the backup was made.
     app.extensions["jobtraject.erasure_reapply"] = PrivacyServices(app.extensions["jobtraject"]).reapply

@@ -32,6 +32,7 @@ BUDGETS: dict[str, tuple[int, int]] = {
     "case page": (18, 1),  # 14, + the case's notes and documents (3) and the loaded INVRA labels
     "plan page": (30, 3),  # 22, + notes and documents, instruments, hour periods, settings' sources;
                            # one read; the access log: the case and the plan
+    "management": (10, 1),  # the figures per region: 5 aggregates + regions + settings (+ session, menu)
 }
 
 
@@ -81,7 +82,7 @@ def test_each_page_costs_one_read_transaction_and_statements_within_its_budget(d
     client = demo_app.test_client()
     sign_in(client, "sanne@job.example")
     pages = {"inbox": "/", "queue": "/wachtrij", "case page": f"/zaken/{trajectory}",
-             "plan page": f"/plannen/{plan}"}
+             "plan page": f"/plannen/{plan}", "management": "/management"}
     for path in pages.values():
         client.get(path)  # warm-up: first-request work is not the page's
     costs = {name: cost_of(demo_app, client, path) for name, path in pages.items()}

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 
 from engine.errors import InvalidPayload, NotPermitted
@@ -23,6 +23,7 @@ from workflows.domain.roles import ADMIN, JOB, WSP
 from workflows.usecases.company_services import TARGET_GROUPS, CompanyServices
 from workflows.usecases.directory import Directory
 from workflows.usecases.hours_summaries import HoursSummaries
+from workflows.usecases.list_filters import Filters, company_filters, trajectory_phases
 from workflows.usecases.money_services import MoneyServices
 
 bp = Blueprint("companies", __name__)
@@ -105,9 +106,19 @@ def _company_form(formdata: Any = None) -> CompanyForm:
 @login_required
 def index():
     actor = current_actor()
-    return render_template("companies.html", companies=_directory().companies(actor),
-                           may_register=actor.role in REGISTRARS, registry=services().registry,
-                           workflow=COMPANY_TRAJECTORY)
+    registry = services().registry
+    filters, problem = figure_filters(registry.latest(COMPANY_TRAJECTORY).spec)
+    return render_template("companies.html", companies=_directory().companies(actor, filters.where),
+                           may_register=actor.role in REGISTRARS, registry=registry, workflow=COMPANY_TRAJECTORY,
+                           filtered_on=filters.said, filter_error=problem), 400 if problem else 200
+
+
+def figure_filters(spec) -> tuple[Filters, str | None]:
+    """The filters a dashboard figure links with; an unknown value: no filter and its message."""
+    try:
+        return company_filters(request.args, trajectory_phases(spec)), None
+    except InvalidPayload as exc:
+        return Filters((), ()), " ".join(exc.errors.values())
 
 
 @bp.route("/bedrijven/nieuw", methods=["GET", "POST"])

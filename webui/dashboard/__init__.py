@@ -11,6 +11,7 @@ from wtforms.validators import Length
 from engine.errors import InvalidPayload
 from webui.auth import current_actor, roles_required
 from webui.extensions import services
+from workflows.domain import coaching
 from workflows.domain.roles import ADMIN, JOB
 from workflows.usecases.dashboard import Dashboard
 from workflows.usecases.money_services import MoneyServices
@@ -23,7 +24,7 @@ bp = Blueprint("dashboard", __name__)
 def index():
     actor = current_actor()
     return render_template("dashboard.html", d=Dashboard(services()).build(actor),
-                           board=MoneyServices(services()).board(actor))
+                           board=MoneyServices(services()).board(actor), hours_statuses=coaching.STATUS_LABELS)
 
 
 class SettingForm(FlaskForm):

@@ -9,11 +9,11 @@ from loading each case. The trajectories per phase come from counters the databa
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import True_
 
@@ -30,9 +30,9 @@ from workflows.domain import candidate_plan as plan
 from workflows.domain import coaching
 from workflows.domain import company_trajectory as trajectory
 from workflows.domain.roles import ADMIN, JOB
-from workflows.domain.rules import add_months
 from workflows.storage.models import Candidate, Company
 from workflows.storage.plan_models import CoachingEntry
+from workflows.usecases.list_filters import month_boundaries, plan_month_expr
 from workflows.usecases.plan_services import PlanServices
 
 
@@ -127,23 +127,6 @@ class DashboardData:
         return sum(m.count for m in self.plans_by_month)
 
 
-def month_boundaries(today: date, months: int = 12) -> list[date]:
-    """b[m-1]: the latest start date for which plan month m has begun today.
-
-    A plan is in month m when add_months(start, m-1) <= today < add_months(start, m); since
-    add_months grows with the start date, "month >= m" is "start <= b[m-1]".
-    """
-    out = []
-    for m in range(1, months + 1):
-        day = add_months(today, -(m - 1))
-        while add_months(day + timedelta(days=1), m - 1) <= today:
-            day += timedelta(days=1)
-        while add_months(day, m - 1) > today:
-            day -= timedelta(days=1)
-        out.append(day)
-    return out
-
-
 def plan_month(start: date, today: date) -> int:
     """The same rule in Python (for tests and single plans): 0 before the start, at most 12."""
     if start > today:
@@ -164,9 +147,7 @@ class Dashboard:
         rules = PlanServices(self.services).coaching_rules()
         ct_spec = self.services.registry.latest(trajectory.NAME).spec
         open_ct = [s.name for s in ct_spec.states if not s.final]
-        start = Case.data["start_date"].as_string()
-        bounds = month_boundaries(today)
-        month_expr = case(*((start <= bounds[m - 1].isoformat(), m) for m in range(12, 0, -1)), else_=0)
+        month_expr = plan_month_expr(today)
         candidate = Candidate.id == Case.data["candidate_id"].as_integer()
         active_plan = and_(Case.workflow == plan.NAME, Case.state.in_(plan.ACTIVE), visible)
 

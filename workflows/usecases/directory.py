@@ -109,7 +109,8 @@ class Directory:
             return Organisation.id == actor.organisation_id
         return Organisation.id == -1
 
-    def _lines(self, s: Session, actor: Actor, organisation_id: int | None = None) -> list[CompanyLine]:
+    def _lines(self, s: Session, actor: Actor, organisation_id: int | None = None,
+               extra: tuple = ()) -> list[CompanyLine]:
         region = Organisation.__table__.alias("region")
         stmt = (
             select(Organisation.id, Organisation.name, region.c.name, Company.kvk_number, Company.employees)
@@ -123,6 +124,8 @@ class Directory:
             stmt = stmt.where(where)
         if organisation_id is not None:
             stmt = stmt.where(Organisation.id == organisation_id)
+        if extra:
+            stmt = stmt.where(*extra)
         rows = s.execute(stmt).all()
         ids = [r[0] for r in rows]
         cases: dict[int, list[TrajectoryLine]] = {i: [] for i in ids}
@@ -135,9 +138,10 @@ class Directory:
                 cases[c[0]].append(TrajectoryLine(c[1], c[2], c[3], c[4]))
         return [CompanyLine(r[0], r[1], r[2] or "", r[3], r[4], tuple(cases[r[0]])) for r in rows]
 
-    def companies(self, actor: Actor) -> list[CompanyLine]:
+    def companies(self, actor: Actor, extra: tuple = ()) -> list[CompanyLine]:
+        """`extra`: conditions of a figure's link (`list_filters.company_filters`)."""
         with self.services.db.read() as s:
-            return self._lines(s, actor)
+            return self._lines(s, actor, extra=extra)
 
     def company(self, actor: Actor, organisation_id: int) -> CompanyDetail:
         with self.services.db.read() as s:
