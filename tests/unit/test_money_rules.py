@@ -133,3 +133,31 @@ def test_every_setting_names_its_source_and_the_ones_without_a_source_are_marked
         assert s.example == s.source.startswith("Geen bron"), s.key
     assert {s.key for s in SETTINGS if not s.example} >= {"hourly_rate_eur", "uwv_share_year1", "quota_levy_eur",
                                                           "quota_min_employees", "proefplaatsing_max_months"}
+
+
+def test_a_calculation_uses_the_setting_valid_on_the_day_it_concerns():
+    from workflows.domain.rules import SettingsHistory, SettingVersion
+
+    history = SettingsHistory([SettingVersion("hourly_rate_eur", Decimal("45"), date(2027, 3, 1)),
+                               SettingVersion("uwv_share_year2", Decimal("0.04"), date(2027, 6, 1)),
+                               SettingVersion("uwv_share_year1", Decimal("0.20"), date(2027, 6, 1))])
+    assert history.value("hourly_rate_eur", date(2027, 2, 28)) == Decimal("40")  # the default before it
+    assert history.rules_on(date(2027, 3, 1)).hourly_rate_eur == Decimal("45")
+    late = date(2027, 2, 1)  # after the proefplaatsing: billable
+    entries = _entries((late, 60), (date(2027, 3, 1), 60))
+    assert _statement("2027-02", entries, rules=history).rate == Decimal("40")  # the rate of the month of the hours
+    assert _statement("2027-03", entries, rules=history).cost_eur == Decimal("45.00")
+    # A plan year's cap: the share valid on its first day (year 1 started 30 Nov 2026, year 2 on 30 Nov 2027).
+    [y1] = _statement("2027-03", entries, rules=history).years
+    assert (y1.share, y1.cap) == (Decimal("0.10"), Decimal("104.00"))
+    [y2] = _statement("2027-12", _entries((date(2027, 12, 1), 60)), rules=history).years
+    assert (y2.year, y2.share, y2.cap) == (2, Decimal("0.04"), Decimal("41.60"))
+
+
+def test_every_setting_says_which_days_value_a_calculation_uses():
+    from workflows.domain.rules import APPLIES_ON
+
+    assert all(s.applies_on in APPLIES_ON for s in SETTINGS)
+    by_key = {s.key: s for s in SETTINGS}
+    assert by_key["hourly_rate_eur"].applies_on_label == "de eerste dag van de maand van de uren"
+    assert by_key["uwv_share_year1"].applies_on_label == "de eerste dag van het planjaar"

@@ -89,7 +89,7 @@ def test_the_settings_page_shows_each_figure_with_its_source_and_only_an_adminis
     web.login(JOB)
     html = web.client.get("/instellingen").get_data(as_text=True)
     assert "heffing van € 5.000 per niet-ingevulde arbeidsplaats" in html
-    assert html.count("voorbeeld, door JoB te bevestigen") == 4
+    assert html.count("voorbeeld, door JoB te bevestigen") == 5
     token = web.token()
     assert web.client.post("/instellingen", data={"csrf_token": token, "key": "hourly_rate_eur", "value": "45",
                                                   "source": "Tarieven 2027", "valid_from": "2027-01-01"}
@@ -101,11 +101,11 @@ def test_the_settings_page_shows_each_figure_with_its_source_and_only_an_adminis
     assert r.status_code == 422 and "Noem de bron van dit getal" in r.get_data(as_text=True)
     r = web.client.post("/instellingen", data={"csrf_token": token, "key": "quota_share", "value": "0,0207",
                                                "source": "Besluit quotumheffing (bevestigd door JoB)",
-                                               "valid_from": "2027-01-01"})
+                                               "valid_from": "2027-01-01", "reason": "Door JoB bevestigd"})
     assert r.status_code == 302
     html = web.client.get("/instellingen").get_data(as_text=True)
     assert "Besluit quotumheffing (bevestigd door JoB)" in html and "vr 1 jan 2027" in html
-    assert html.count("voorbeeld, door JoB te bevestigen") == 3
+    assert html.count("voorbeeld, door JoB te bevestigen") == 4
     web.login(BOSS)
     assert web.client.get("/instellingen").status_code in (403, 404)
 

@@ -18,7 +18,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from workflows.domain import coaching
-from workflows.domain.rules import CoachingRules, add_months
+from workflows.domain.rules import CoachingRules, Rules, add_months, rules_on
 
 CENT = coaching.CENT
 NL_MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",
@@ -114,8 +114,13 @@ def cap_hours(rules: CoachingRules, year: int, contract_hours: Decimal) -> Decim
     return (rules.uwv_share(year) * contract_hours * rules.working_weeks_per_year).quantize(CENT)
 
 
+def year_rules(rules: Rules, start: date, year: int) -> CoachingRules:
+    """A plan year's cap uses the settings valid on the plan year's first day."""
+    return rules_on(rules, coaching.year_bounds(start, year)[0])
+
+
 def allocate(entries: Iterable[Entry], *, start: date, contract_hours: Decimal, proefplaatsing_months: int,
-             rules: CoachingRules) -> list[Line]:
+             rules: Rules) -> list[Line]:
     """Every entry with its plan year, billable and UWV minutes (UWV in date order up to each cap)."""
     proef_end = add_months(start, proefplaatsing_months)
     left: dict[int, Decimal] = {}
@@ -123,7 +128,7 @@ def allocate(entries: Iterable[Entry], *, start: date, contract_hours: Decimal, 
     for e in sorted(entries, key=lambda x: (x.on, x.id)):
         year = coaching.plan_year(start, e.on)
         if year not in left:
-            left[year] = cap_hours(rules, year, contract_hours) * 60
+            left[year] = cap_hours(year_rules(rules, start, year), year, contract_hours) * 60
         billable = e.minutes if e.on >= proef_end else 0
         uwv = min(Decimal(billable), left[year])
         left[year] -= uwv
@@ -132,7 +137,7 @@ def allocate(entries: Iterable[Entry], *, start: date, contract_hours: Decimal, 
 
 
 def statement(month: str, entries: Sequence[Entry], *, start: date, contract_hours: Decimal,
-              proefplaatsing_months: int, rules: CoachingRules, closed: bool = False) -> Statement:
+              proefplaatsing_months: int, rules: Rules, closed: bool = False) -> Statement:
     """One month: its entries, totals and money, and each plan year's cap used up to its end."""
     first, after = month_bounds(month)
     lines = allocate(entries, start=start, contract_hours=contract_hours,
@@ -141,11 +146,11 @@ def statement(month: str, entries: Sequence[Entry], *, start: date, contract_hou
     hours = coaching.minutes_to_hours(sum(ln.entry.minutes for ln in mine))
     billable = coaching.minutes_to_hours(sum(ln.billable_minutes for ln in mine))
     uwv = _hours(sum((ln.uwv_minutes for ln in mine), Decimal(0)))
-    rate = rules.hourly_rate_eur
+    rate = rules_on(rules, first).hourly_rate_eur  # the rate valid in the month of the hours
     years = sorted({ln.plan_year for ln in mine} or {coaching.plan_year(start, max(first, start))})
-    states = tuple(YearState(y, cap_hours(rules, y, contract_hours), coaching.minutes_to_hours(
-        sum(ln.entry.minutes for ln in lines if ln.plan_year == y and ln.entry.on < after)), rules.uwv_share(y))
-        for y in years)
+    states = tuple(YearState(y, cap_hours(year_rules(rules, start, y), y, contract_hours), coaching.minutes_to_hours(
+        sum(ln.entry.minutes for ln in lines if ln.plan_year == y and ln.entry.on < after)),
+        year_rules(rules, start, y).uwv_share(y)) for y in years)
     return Statement(month, mine, hours, billable, uwv, (billable * rate).quantize(CENT),
                      (uwv * rate).quantize(CENT), rate, states, closed)
 

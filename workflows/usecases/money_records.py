@@ -20,10 +20,10 @@ from engine.perform import Recorder, Unit
 from engine.store.models import User
 from workflows.domain import candidate_plan as plan
 from workflows.domain import hours_periods, instruments
-from workflows.domain.rules import CoachingRules
+from workflows.domain.rules import Rules
 from workflows.storage.money_models import HoursPeriod, PlacementInstrument
 from workflows.storage.plan_models import CoachingEntry
-from workflows.usecases.plan_records import rules_of
+from workflows.usecases.plan_records import history_of, rules_of
 
 
 def _day(value: str | None) -> date | None:
@@ -33,7 +33,8 @@ def _day(value: str | None) -> date | None:
 def update_instrument(u: Unit) -> dict[str, Any]:
     """One instrument's status, dates and amount; the whole instrument as the form shows it."""
     p, s = u.payload, u.session
-    errors = instruments.check_change(p, rules_of(s))
+    on = _day(p.get("starts_on")) or u.now.astimezone(plan.AMSTERDAM).date()
+    errors = instruments.check_change(p, rules_of(s, on))  # the settings valid on the start date
     if errors:
         raise InvalidPayload(errors)
     row = s.scalars(select(PlacementInstrument).where(PlacementInstrument.plan_case_id == u.case.id,
@@ -58,7 +59,7 @@ def update_instrument(u: Unit) -> dict[str, Any]:
 def close_period(u: Unit) -> dict[str, Any]:
     """The month's statement as it stands is kept with the period (what was handed over)."""
     month = u.payload["month"]
-    st = statement_for(u.session, u.case.data, u.case.id, month, rules_of(u.session))
+    st = statement_for(u.session, u.case.data, u.case.id, month, history_of(u.session))
     row = HoursPeriod(plan_case_id=u.case.id, month=month, minutes=sum(ln.entry.minutes for ln in st.lines),
                       hours=st.hours, billable=st.billable, uwv_hours=st.uwv_hours, cost_eur=st.cost_eur,
                       uwv_eur=st.uwv_eur, closed_at=u.now, closed_by_id=u.actor.user_id)
@@ -81,7 +82,7 @@ def statement_entries(s: Session, case_id: int) -> list[hours_periods.Entry]:
     return [hours_periods.Entry(i, on, m, a, n) for i, on, m, a, n in rows]
 
 
-def statement_for(s: Session, data: dict[str, Any], case_id: int, month: str, rules: CoachingRules,
+def statement_for(s: Session, data: dict[str, Any], case_id: int, month: str, rules: Rules,
                   entries: list[hours_periods.Entry] | None = None) -> hours_periods.Statement:
     return hours_periods.statement(
         month, statement_entries(s, case_id) if entries is None else entries, start=plan.start_date(data),
