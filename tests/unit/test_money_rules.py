@@ -113,7 +113,7 @@ def test_an_application_task_opens_notice_days_before_the_deadline_once():
     data = {"instruments": {"jobcoach": {"status": "aan_te_vragen", "apply_by": "2027-01-15"}}}
     assert instruments.next_opening(data, 7) == date(2027, 1, 8)
     assert instruments.open_due(data, date(2027, 1, 7), 7) == []
-    assert instruments.open_due(data, date(2027, 1, 8), 7) == ["jobcoach"]
+    assert instruments.open_due(data, date(2027, 1, 8), 7) == ["instrument:jobcoach"]
     assert instruments.open_due(data, date(2027, 1, 9), 7) == [] and instruments.next_opening(data, 7) is None
     assert instruments.task_open(data, "jobcoach")
 

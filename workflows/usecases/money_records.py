@@ -52,8 +52,10 @@ def update_instrument(u: Unit) -> dict[str, Any]:
     except IntegrityError as exc:  # the same instrument added at the same moment elsewhere
         raise InvalidPayload({"kind": "Dit instrument is net door iemand anders vastgelegd."}) from exc
     u.result = row.id
+    history = history_of(s)
     return {"instrument_id": row.id, "kind": p["kind"], "status": p["status"],
-            "has_amount": row.amount_eur is not None, **{k: p[k] for k in instruments.DATE_FIELDS if p.get(k)}}
+            "has_amount": row.amount_eur is not None, **{k: p[k] for k in instruments.DATE_FIELDS if p.get(k)},
+            **instruments.derived_dates(p, history.rules_on)}
 
 
 def close_period(u: Unit) -> dict[str, Any]:
