@@ -161,3 +161,21 @@ def test_every_setting_says_which_days_value_a_calculation_uses():
     by_key = {s.key: s for s in SETTINGS}
     assert by_key["hourly_rate_eur"].applies_on_label == "de eerste dag van de maand van de uren"
     assert by_key["uwv_share_year1"].applies_on_label == "de eerste dag van het planjaar"
+
+
+def test_a_correction_counts_in_the_plan_year_of_the_hours_it_corrects_and_gives_back_uwv_only_below_the_cap():
+    # 20 h x 52 x 10 % = 104 h in year 1; 110 billable hours in November 2027 (year 1 ends 29 Nov 2027)
+    over = hp.Entry(1, date(2027, 11, 1), 110 * 60, "werkvloer", "Sanne de Vries")
+    late = hp.Correction(7, "2027-12", -10 * 60, over)  # booked in December: plan year 2
+    year2 = hp.Entry(2, date(2027, 12, 6), 60, "werkvloer", "Sanne de Vries")
+    nov = _statement("2027-11", [over, year2])
+    dec = hp.statement("2027-12", [over, year2], start=START, contract_hours=Decimal("20"), proefplaatsing_months=2,
+                       rules=RULES, corrections=[late])
+    assert nov.uwv_hours == Decimal("104.00")
+    correction = next(ln for ln in dec.lines if ln.correction is not None)
+    assert (correction.plan_year, correction.hours, hp._hours(correction.uwv_minutes)) == (
+        1, Decimal("-10.00"), Decimal("-4.00"))  # 100 h left, all within the cap again
+    assert {y.year: y.used for y in dec.years} == {1: Decimal("100.00"), 2: Decimal("1.00")}
+    assert (dec.hours, dec.uwv_hours) == (Decimal("-9.00"), Decimal("-3.00"))
+    assert hp.statement("2027-11", [over, year2], start=START, contract_hours=Decimal("20"), proefplaatsing_months=2,
+                        rules=RULES, corrections=[late]) == nov  # the earlier month does not change

@@ -85,6 +85,29 @@ def period_closable(case: CaseView, ctx: Ctx) -> bool:
             and hours_periods.is_over(month, today(ctx)))
 
 
+CORRECTION_DIRECTIONS: dict[str, str] = {"eraf": "Uren eraf (te veel geschreven)", "erbij": "Uren erbij (te weinig)"}
+
+
+def _correction_reason(case: CaseView, ctx: Ctx) -> str:
+    month = ctx.payload.get("month") if isinstance(ctx.payload.get("month"), str) else ""
+    if month in closed_periods(ctx.data):
+        return (f"De periode {hours_periods.month_label(month)} is afgesloten: boek de correctie in een latere, "
+                "open periode.")
+    if month < hours_periods.month_key(start_date(ctx.data)):
+        return "Deze maand ligt voor de start van het trajectplan."
+    return f"De periode {hours_periods.month_label(month)} ligt in de toekomst."
+
+
+@guard(_correction_reason, field="month")
+def correction_period_open(case: CaseView, ctx: Ctx) -> bool:
+    """A correction is booked in an open period from the plan's start up to this month."""
+    month = ctx.payload.get("month")
+    if not isinstance(month, str):
+        return True
+    return (month not in closed_periods(ctx.data) and month >= hours_periods.month_key(start_date(ctx.data))
+            and month <= hours_periods.month_key(today(ctx)))
+
+
 def boris(payload: Mapping[str, Any]) -> bool:
     return payload.get("route") == "boris"
 
@@ -158,6 +181,10 @@ clean_period_ref = _cleaner({"month": lambda v: hours_periods.parse_month(v) == 
 clean_work_level = _cleaner({"level": _in(WORK_LEVELS), "since": _is_day}, ("level", "since"))
 clean_training = _cleaner({"route": _in(TRAINING_ROUTES), "level": _in(BORIS_LEVELS),
                            "status": _in(TRAINING_STATUSES), "on": _is_day}, ("route", "status", "on"))
+clean_correction = _cleaner({"correction_id": _is_id, "entry_id": _is_id,
+                             "month": lambda v: hours_periods.parse_month(v) == v,
+                             "minutes": lambda v: isinstance(v, int) and not isinstance(v, bool) and 0 < abs(v) <= 1440},
+                            ("correction_id", "entry_id", "month", "minutes"))
 no_fields = _cleaner({}, ())
 
 
@@ -178,6 +205,8 @@ def transitions(active: tuple[str, ...], all_states: tuple[str, ...]) -> tuple[T
             payload=no_fields, effect=open_instruments) for p in OPEN_PHASES),
         T("close_period", all_states, None, by=(JOB,), label="Urenperiode afsluiten",
           payload=clean_period_ref, effect=close_period),
+        T("correct_hours", all_states, None, by=(JOB,), label="Uren corrigeren (tegenboeking)",
+          payload=clean_correction),
         T("set_work_level", active, None, by=(JOB,), label="Werkniveau vastleggen",
           payload=clean_work_level, effect=set_work_level),
         T("record_training", all_states, None, by=(JOB,), label="Opleiding vastleggen",

@@ -110,10 +110,11 @@ class MoneyServices:
             case = self._plan(s, actor, case_id)
             data, rules = dict(case.data), history_of(s)
             entries = money_records.statement_entries(s, case.id)
+            corrections = money_records.statement_corrections(s, case.id, entries)
         last = min(today, plan.plan_end(data))
-        last = max([last, *(e.on for e in entries)])
+        last = max([last, *(e.on for e in entries), *(hours_periods.month_bounds(c.month)[0] for c in corrections)])
         months = hours_periods.months_of(plan.start_date(data), last)
-        return [self._statement(data, case_id, m, rules, entries) for m in reversed(months)]
+        return [self._statement(data, case_id, m, rules, entries, corrections) for m in reversed(months)]
 
     def statement(self, actor: Actor, case_id: int, month: str) -> tuple[hours_periods.Statement, str, str]:
         """One month's statement with the candidate's and the employer's names (for the CSV)."""
@@ -131,11 +132,12 @@ class MoneyServices:
 
     @staticmethod
     def _statement(data: Mapping[str, Any], case_id: int, month: str, rules: Rules,
-                   entries: list[hours_periods.Entry]) -> hours_periods.Statement:
+                   entries: list[hours_periods.Entry],
+                   corrections: list[hours_periods.Correction]) -> hours_periods.Statement:
         return hours_periods.statement(
             month, entries, start=plan.start_date(data), contract_hours=Decimal(str(data["contract_hours"])),
             proefplaatsing_months=plan.schedule_value(data, "proefplaatsing_months"), rules=rules,
-            closed=month in (data.get("closed_periods") or []))
+            closed=month in (data.get("closed_periods") or []), corrections=corrections)
 
     # settings -----------------------------------------------------------------------------
     def settings(self) -> list[SettingLine]:
