@@ -105,30 +105,30 @@ def correct_hours(u: Unit) -> dict[str, Any]:
 # -- reads shared with the pages ------------------------------------------------------------
 
 
-def statement_entries(s: Session, case_id: int) -> list[hours_periods.Entry]:
+def statement_rows(s: Session, case_id: int) -> tuple[list[hours_periods.Entry], list[hours_periods.Correction]]:
+    """A plan's entries and the corrections of them, in one statement (an entry once per correction)."""
+    C = HoursCorrection
     rows = s.execute(select(CoachingEntry.id, CoachingEntry.worked_on, CoachingEntry.minutes, CoachingEntry.activity,
-                            User.name).join(User, User.id == CoachingEntry.coach_id)
+                            User.name, C.id, C.month, C.minutes).join(User, User.id == CoachingEntry.coach_id)
+                     .outerjoin(C, C.entry_id == CoachingEntry.id)
                      .where(CoachingEntry.plan_case_id == case_id)).all()
-    return [hours_periods.Entry(i, on, m, a, n) for i, on, m, a, n in rows]
+    entries: dict[int, hours_periods.Entry] = {}
+    corrections = []
+    for i, on, m, a, n, c_id, c_month, c_minutes in rows:
+        entry = entries.setdefault(i, hours_periods.Entry(i, on, m, a, n))
+        if c_id is not None:
+            corrections.append(hours_periods.Correction(c_id, c_month, c_minutes, entry))
+    return list(entries.values()), corrections
 
 
-def statement_corrections(s: Session, case_id: int,
-                          entries: list[hours_periods.Entry]) -> list[hours_periods.Correction]:
-    by_id = {e.id: e for e in entries}
-    rows = s.execute(select(HoursCorrection.id, HoursCorrection.month, HoursCorrection.minutes,
-                            HoursCorrection.entry_id).where(HoursCorrection.plan_case_id == case_id)).all()
-    return [hours_periods.Correction(i, m, n, by_id[e]) for i, m, n, e in rows if e in by_id]
-
-
-def statement_for(s: Session, data: dict[str, Any], case_id: int, month: str, rules: Rules,
-                  entries: list[hours_periods.Entry] | None = None) -> hours_periods.Statement:
+def statement_for(s: Session, data: dict[str, Any], case_id: int, month: str, rules: Rules) -> hours_periods.Statement:
     """One month's statement of one plan, from the database: the figures of the page, the CSV,
     the PDF and the API (`hours_periods.statement`)."""
-    entries = statement_entries(s, case_id) if entries is None else entries
+    entries, corrections = statement_rows(s, case_id)
     return hours_periods.statement(
         month, entries, start=plan.start_date(data), contract_hours=Decimal(str(data["contract_hours"])),
         proefplaatsing_months=plan.schedule_value(data, "proefplaatsing_months"), rules=rules,
-        closed=month in (data.get("closed_periods") or []), corrections=statement_corrections(s, case_id, entries))
+        closed=month in (data.get("closed_periods") or []), corrections=corrections)
 
 
 MONEY_RECORDERS: dict[str, Recorder] = {"update_instrument": update_instrument, "close_period": close_period,

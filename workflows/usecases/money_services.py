@@ -109,8 +109,7 @@ class MoneyServices:
         with self.services.db.read() as s:
             case = self._plan(s, actor, case_id)
             data, rules = dict(case.data), history_of(s)
-            entries = money_records.statement_entries(s, case.id)
-            corrections = money_records.statement_corrections(s, case.id, entries)
+            entries, corrections = money_records.statement_rows(s, case.id)
         last = min(today, plan.plan_end(data))
         last = max([last, *(e.on for e in entries), *(hours_periods.month_bounds(c.month)[0] for c in corrections)])
         months = hours_periods.months_of(plan.start_date(data), last)
