@@ -35,7 +35,8 @@ def test_instruments_work_level_and_training_are_performed_over_the_api(client, 
                                                       "applied_on": "2026-11-20", "amount_eur": 9600})
     assert r.status_code == 200, r.get_json()
     data = client.get(f"/api/v1/cases/{pid}", headers=job).get_json()["data"]
-    assert data["instruments"]["loonkostensubsidie"] == {"status": "aangevraagd", "applied_on": "2026-11-20"}
+    assert data["instruments"]["loonkostensubsidie"] == {"status": "aangevraagd", "applied_on": "2026-11-20",
+                                                         "decision_due": "2027-01-15"}  # 8 weeks (setting)
 
     error = assert_error(_act(client, job, pid, "update_instrument", {"kind": "no_riskpolis", "status": "toegekend"}),
                          422, "invalid_payload")

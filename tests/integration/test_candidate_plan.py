@@ -26,6 +26,7 @@ from workflows.domain import candidate_plan as plan
 from workflows.domain import invra
 from workflows.domain.rules import add_months
 from workflows.storage.plan_models import CoachingEntry, PlanEvaluation, PlanGoal, PlanSignoff
+from workflows.usecases.money_services import MoneyServices
 
 START = date(2026, 11, 30)
 ALL_TWO = {code: 2 for code in invra.CODES}
@@ -431,11 +432,16 @@ def test_hours_beyond_the_onboarding_cap_are_stored_flagged_and_warned_about(wor
 
 def test_money_settings_are_changed_by_an_administrator_only(world, db):
     case = world.start()
+    money = MoneyServices(world.services)
+    since = world.clock.now().date().isoformat()
     with pytest.raises(NotPermitted):
-        world.plans.update_settings(world.job, {"hourly_rate_eur": "45"})
+        money.change_setting(world.job, "hourly_rate_eur", "45", "Tarieven", since, "Nieuw tarief")
     with pytest.raises(InvalidPayload):
-        world.plans.update_settings(world.admin, {"uwv_share_year1": "1,5"})
-    rules = world.plans.update_settings(world.admin, {"uwv_share_year1": "0,15", "hourly_rate_eur": "45"})
+        money.change_setting(world.admin, "uwv_share_year1", "1,5", "Regeling", since, "Nieuwe regeling")
+    money.change_setting(world.admin, "uwv_share_year1", "0,15", "Regeling interne jobcoach", "2015-01-01",
+                         "Andere regeling")
+    money.change_setting(world.admin, "hourly_rate_eur", "45", "Tarieven", since, "Nieuw tarief")
+    rules = world.plans.coaching_rules()
     assert rules.uwv_share(1) == Decimal("0.15") and rules.hourly_rate_eur == Decimal("45")
     year1 = world.plans.plan_overview(world.job, case.id).hours.years[0]
     assert year1.budget.cap == Decimal("249.60")  # 0.15 x 32 x 52

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from engine.audit import verify_all
 from engine.errors import InvalidPayload, NotPermitted
+from engine.jobs.outbox import OutboxSweep, SmtpSettings
 from engine.jobs.reminders import ReminderSettings, ReminderSweep
 from engine.store.models import AuditEntry, NotificationLog, OutboxMessage, Task, User
 from tests.plan_world import make_world, run_due_timers
@@ -44,7 +45,8 @@ def _midnight_sweeps(w, until: date):
         day += timedelta(days=1)
 
 
-def test_an_instrument_deadline_opens_the_employers_task_by_timer_and_reminds_the_contact_once(world, db):
+def test_an_instrument_deadline_opens_the_employers_task_by_timer_and_reminds_the_contact_once(world, db,
+                                                                                             smtp_server):
     w = world
     with db.write() as s:
         s.get(User, w.boss.user_id).notify = "all"
@@ -73,6 +75,14 @@ def test_an_instrument_deadline_opens_the_employers_task_by_timer_and_reminds_th
         mails = s.scalars(select(OutboxMessage.subject).where(
             OutboxMessage.to_addr == "marieke@korenaar.example", OutboxMessage.subject.startswith("Herinnering"))).all()
     assert len(logged) == 1 and mails == ["Herinnering: Loonkostensubsidie aanvragen (uiterlijk vr 15 jan 2027)"]
+    mailer = OutboxSweep(db, w.clock, SmtpSettings(host=smtp_server.host, port=smtp_server.port, timeout=5,
+                                                   mail_from="jobtraject <noreply@job.example>"), worker_id="t")
+    mailer.sweep()
+    sweep.sweep()
+    mailer.sweep()
+    received = [m.message["Subject"] for m in smtp_server.to("marieke@korenaar.example")
+                if m.message["Subject"].startswith("Herinnering")]
+    assert received == ["Herinnering: Loonkostensubsidie aanvragen (uiterlijk vr 15 jan 2027)"]  # sent once
 
     w.services.perform(w.boss, case.id, "update_instrument", {
         "kind": "loonkostensubsidie", "status": "aangevraagd", "apply_by": deadline.isoformat(),

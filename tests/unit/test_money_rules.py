@@ -113,7 +113,7 @@ def test_an_application_task_opens_notice_days_before_the_deadline_once():
     data = {"instruments": {"jobcoach": {"status": "aan_te_vragen", "apply_by": "2027-01-15"}}}
     assert instruments.next_opening(data, 7) == date(2027, 1, 8)
     assert instruments.open_due(data, date(2027, 1, 7), 7) == []
-    assert instruments.open_due(data, date(2027, 1, 8), 7) == ["jobcoach"]
+    assert instruments.open_due(data, date(2027, 1, 8), 7) == ["instrument:jobcoach"]
     assert instruments.open_due(data, date(2027, 1, 9), 7) == [] and instruments.next_opening(data, 7) is None
     assert instruments.task_open(data, "jobcoach")
 
@@ -133,3 +133,49 @@ def test_every_setting_names_its_source_and_the_ones_without_a_source_are_marked
         assert s.example == s.source.startswith("Geen bron"), s.key
     assert {s.key for s in SETTINGS if not s.example} >= {"hourly_rate_eur", "uwv_share_year1", "quota_levy_eur",
                                                           "quota_min_employees", "proefplaatsing_max_months"}
+
+
+def test_a_calculation_uses_the_setting_valid_on_the_day_it_concerns():
+    from workflows.domain.rules import SettingsHistory, SettingVersion
+
+    history = SettingsHistory([SettingVersion("hourly_rate_eur", Decimal("45"), date(2027, 3, 1)),
+                               SettingVersion("uwv_share_year2", Decimal("0.04"), date(2027, 6, 1)),
+                               SettingVersion("uwv_share_year1", Decimal("0.20"), date(2027, 6, 1))])
+    assert history.value("hourly_rate_eur", date(2027, 2, 28)) == Decimal("40")  # the default before it
+    assert history.rules_on(date(2027, 3, 1)).hourly_rate_eur == Decimal("45")
+    late = date(2027, 2, 1)  # after the proefplaatsing: billable
+    entries = _entries((late, 60), (date(2027, 3, 1), 60))
+    assert _statement("2027-02", entries, rules=history).rate == Decimal("40")  # the rate of the month of the hours
+    assert _statement("2027-03", entries, rules=history).cost_eur == Decimal("45.00")
+    # A plan year's cap: the share valid on its first day (year 1 started 30 Nov 2026, year 2 on 30 Nov 2027).
+    [y1] = _statement("2027-03", entries, rules=history).years
+    assert (y1.share, y1.cap) == (Decimal("0.10"), Decimal("104.00"))
+    [y2] = _statement("2027-12", _entries((date(2027, 12, 1), 60)), rules=history).years
+    assert (y2.year, y2.share, y2.cap) == (2, Decimal("0.04"), Decimal("41.60"))
+
+
+def test_every_setting_says_which_days_value_a_calculation_uses():
+    from workflows.domain.rules import APPLIES_ON
+
+    assert all(s.applies_on in APPLIES_ON for s in SETTINGS)
+    by_key = {s.key: s for s in SETTINGS}
+    assert by_key["hourly_rate_eur"].applies_on_label == "de eerste dag van de maand van de uren"
+    assert by_key["uwv_share_year1"].applies_on_label == "de eerste dag van het planjaar"
+
+
+def test_a_correction_counts_in_the_plan_year_of_the_hours_it_corrects_and_gives_back_uwv_only_below_the_cap():
+    # 20 h x 52 x 10 % = 104 h in year 1; 110 billable hours in November 2027 (year 1 ends 29 Nov 2027)
+    over = hp.Entry(1, date(2027, 11, 1), 110 * 60, "werkvloer", "Sanne de Vries")
+    late = hp.Correction(7, "2027-12", -10 * 60, over)  # booked in December: plan year 2
+    year2 = hp.Entry(2, date(2027, 12, 6), 60, "werkvloer", "Sanne de Vries")
+    nov = _statement("2027-11", [over, year2])
+    dec = hp.statement("2027-12", [over, year2], start=START, contract_hours=Decimal("20"), proefplaatsing_months=2,
+                       rules=RULES, corrections=[late])
+    assert nov.uwv_hours == Decimal("104.00")
+    correction = next(ln for ln in dec.lines if ln.correction is not None)
+    assert (correction.plan_year, correction.hours, hp._hours(correction.uwv_minutes)) == (
+        1, Decimal("-10.00"), Decimal("-4.00"))  # 100 h left, all within the cap again
+    assert {y.year: y.used for y in dec.years} == {1: Decimal("100.00"), 2: Decimal("1.00")}
+    assert (dec.hours, dec.uwv_hours) == (Decimal("-9.00"), Decimal("-3.00"))
+    assert hp.statement("2027-11", [over, year2], start=START, contract_hours=Decimal("20"), proefplaatsing_months=2,
+                        rules=RULES, corrections=[late]) == nov  # the earlier month does not change

@@ -89,7 +89,7 @@ def test_the_settings_page_shows_each_figure_with_its_source_and_only_an_adminis
     web.login(JOB)
     html = web.client.get("/instellingen").get_data(as_text=True)
     assert "heffing van € 5.000 per niet-ingevulde arbeidsplaats" in html
-    assert html.count("voorbeeld, door JoB te bevestigen") == 4
+    assert html.count("voorbeeld, door JoB te bevestigen") == 5
     token = web.token()
     assert web.client.post("/instellingen", data={"csrf_token": token, "key": "hourly_rate_eur", "value": "45",
                                                   "source": "Tarieven 2027", "valid_from": "2027-01-01"}
@@ -101,11 +101,11 @@ def test_the_settings_page_shows_each_figure_with_its_source_and_only_an_adminis
     assert r.status_code == 422 and "Noem de bron van dit getal" in r.get_data(as_text=True)
     r = web.client.post("/instellingen", data={"csrf_token": token, "key": "quota_share", "value": "0,0207",
                                                "source": "Besluit quotumheffing (bevestigd door JoB)",
-                                               "valid_from": "2027-01-01"})
+                                               "valid_from": "2027-01-01", "reason": "Door JoB bevestigd"})
     assert r.status_code == 302
     html = web.client.get("/instellingen").get_data(as_text=True)
     assert "Besluit quotumheffing (bevestigd door JoB)" in html and "vr 1 jan 2027" in html
-    assert html.count("voorbeeld, door JoB te bevestigen") == 3
+    assert html.count("voorbeeld, door JoB te bevestigen") == 4
     web.login(BOSS)
     assert web.client.get("/instellingen").status_code in (403, 404)
 
@@ -131,3 +131,26 @@ def test_the_dashboard_lists_instruments_due_and_refused_and_the_company_page_es
     assert "Banenafspraak: quotum (schatting)" in html and "€ 16.000,00" in html  # 160 x 2 % = 3,2 places
     html = web.client.get(f"/bedrijven/{bakery}").get_data(as_text=True)
     assert "€ 0,00" in html  # 48 x 2 % = 0,96 places; two placements count
+
+
+def test_a_setting_keeps_its_history_a_later_value_waits_and_a_closed_period_refuses_an_earlier_one(web):
+    web.login(JOB)
+    case_id = web.plan_of("Daan")
+    month = re.findall(r'<tr id="periode-(\d{4}-\d{2})">', web.page(case_id))[-2]
+    acted(act(web, case_id, "close_period", {"month": month}), case_id)
+    web.login(ADMIN)
+    token = web.token()
+    form = {"csrf_token": token, "key": "hourly_rate_eur", "value": "45", "source": "Tarieven JoB 2030",
+            "reason": "Jaarlijkse indexering"}
+    r = web.client.post("/instellingen", data={**form, "valid_from": f"{month}-15"})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 422 and "een afgesloten verantwoording verandert nooit" in html
+    assert "Tarieven JoB 2030" in html and "Jaarlijkse indexering" in html  # the input is kept
+    assert web.client.post("/instellingen", data={**form, "valid_from": "2030-01-01"}).status_code == 302
+    html = web.client.get("/instellingen").get_data(as_text=True)
+    history = html[html.index('id="h-hourly_rate_eur"'):]
+    history = history[:history.index("</tr></tbody>")]
+    assert "Tarieven JoB 2030" in history and "toekomst" in history and "Jaarlijkse indexering" in history
+    rate_row = html[html.index('id="s-hourly_rate_eur"'):html.index('id="h-hourly_rate_eur"')]
+    assert '<td class="num">40</td>' in rate_row  # today's rate is still 40
+    assert "de eerste dag van de maand van de uren" in rate_row

@@ -34,13 +34,14 @@ class SettingForm(FlaskForm):
     value = StringField("Waarde", validators=[Length(max=32)], render_kw={"inputmode": "decimal"})
     source = TextAreaField("Bron", validators=[Length(max=500)])
     valid_from = StringField("Geldig vanaf", validators=[Length(max=10)], render_kw={"type": "date"})
+    reason = TextAreaField("Waarom", validators=[Length(max=500)])
 
 
 @bp.route("/instellingen", methods=["GET", "POST"])
 @roles_required(JOB, ADMIN)
 def settings():
-    """Every number a rule is stated in, with its source and valid-from date; an administrator
-    changes one at a time."""
+    """Every number a rule is stated in, with its source, valid-from date and history; an
+    administrator adds a value from a date on (one at a time, with the reason)."""
     actor = current_actor()
     money = MoneyServices(services())
     form, failed, status = SettingForm(), None, 200
@@ -50,7 +51,7 @@ def settings():
         if form.validate():
             try:
                 money.change_setting(actor, form.key.data or "", form.value.data, form.source.data,
-                                     form.valid_from.data)
+                                     form.valid_from.data, form.reason.data)
             except InvalidPayload as exc:
                 for key, message in exc.errors.items():
                     getattr(form, key, form.value).errors = [message]

@@ -67,8 +67,7 @@ def statement(case_id: int, month: str):
         st, candidate, employer = MoneyServices(services()).statement(actor, case_id, month)
     except EngineError:
         abort(404)
-    data = pdf_bytes("pdf/statement.html", st=st, candidate=candidate, employer=employer, case_id=case_id,
-                     activities=coaching.ACTIVITIES)
+    data = pdf_bytes("pdf/statement.html", st=st, candidate=candidate, employer=employer, case_id=case_id)
     return pdf_response(data, f"urenverantwoording-{case_id}-{month}.pdf")
 
 

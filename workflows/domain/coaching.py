@@ -19,7 +19,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from engine.errors import InvalidPayload
-from workflows.domain.rules import CoachingRules, add_months, parse_decimal
+from workflows.domain.rules import CoachingRules, Rules, add_months, parse_decimal, rules_on
 
 ACTIVITIES: dict[str, str] = {
     "werkvloer": "Begeleiding op de werkvloer",
@@ -167,7 +167,7 @@ def overview(
     contract_hours: Decimal,
     fulltime: bool,
     proefplaatsing_months: int,
-    rules: CoachingRules,
+    rules: Rules,
     years: int = 1,
 ) -> HoursOverview:
     """Every budget; plan years up to `years` and up to the last year that has hours."""
@@ -175,22 +175,24 @@ def overview(
     last_year = max([years, *(plan_year(start, e.on) for e in entries)])
     proef_end = add_months(start, proefplaatsing_months)
     onboarding_end = start + timedelta(days=ONBOARDING_DAYS)
+    at_start = rules_on(rules, start)
     onboarding = Budget(
         "Week 1-2 (inwerken)", start, onboarding_end,
         minutes_to_hours(sum(e.minutes for e in entries if start <= e.on < onboarding_end)),
-        onboarding_cap(contract_hours, fulltime, rules), rules.warn_share,
+        onboarding_cap(contract_hours, fulltime, at_start), at_start.warn_share,
     )
     summaries = []
     for year in range(1, last_year + 1):
         y_start, y_end = year_bounds(start, year)
         in_year = [e for e in entries if y_start <= e.on < y_end]
-        cap = (rules.uwv_share(year) * contract_hours * rules.working_weeks_per_year).quantize(CENT)
+        yr = rules_on(rules, y_start)  # a plan year's figures: those valid on its first day
+        cap = (yr.uwv_share(year) * contract_hours * yr.working_weeks_per_year).quantize(CENT)
         used = minutes_to_hours(sum(e.minutes for e in in_year))
         billable = minutes_to_hours(sum(e.minutes for e in in_year if e.on >= proef_end))
-        rate = rules.hourly_rate_eur
+        rate = yr.hourly_rate_eur
         summaries.append(YearSummary(
             year=year,
-            budget=Budget(f"Jaar {year}", y_start, y_end, used, cap, rules.warn_share),
+            budget=Budget(f"Jaar {year}", y_start, y_end, used, cap, yr.warn_share),
             billable=billable,
             cost_eur=(billable * rate).quantize(CENT),
             uwv_max_eur=(cap * rate).quantize(CENT),

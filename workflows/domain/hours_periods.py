@@ -7,18 +7,24 @@ nothing); UWV reimburses billable hours in date order until the year's cap is us
 that straddles two plan years is split by entry. Every figure the page, the CSV and the API
 show comes from `statement()`, so they agree to the cent.
 
-A period is closed by JoB (`close_period`): after that, hours on a day in it are refused.
+A period is closed by JoB (`close_period`): after that, hours on a day in it are refused; a
+mistake is corrected by a counter-entry (`Correction`) booked in a later, open month. It is a
+line of that month's statement, counts in the plan year of the entry it corrects, and leaves
+the closed month's statement as it was handed over.
+
+Settings (`workflows.domain.rules.APPLIES_ON`): the hourly rate valid on the first day of the
+statement's month; a plan year's cap from the shares and weeks valid on its first day.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from workflows.domain import coaching
-from workflows.domain.rules import CoachingRules, add_months
+from workflows.domain.rules import CoachingRules, Rules, add_months, rules_on
 
 CENT = coaching.CENT
 NL_MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",
@@ -60,17 +66,30 @@ class Entry:
 
 
 @dataclass(frozen=True)
-class Line:
-    """One entry as the statement shows it."""
+class Correction:
+    """A counter-entry booked in a later, open month (`month`) for an entry of a closed one:
+    signed minutes, counted in the plan year of the entry it corrects."""
 
-    entry: Entry
+    id: int
+    month: str
+    minutes: int
+    entry: Entry  # the entry it corrects
+
+
+@dataclass(frozen=True)
+class Line:
+    """One entry or correction as the statement shows it."""
+
+    entry: Entry  # for a correction: the entry it corrects
     plan_year: int
     billable_minutes: int  # 0 in the proefplaatsing
     uwv_minutes: Decimal  # of the billable minutes, those within the year's cap (a cap need not be whole minutes)
+    minutes: int = 0  # this line's own minutes (a correction's are signed)
+    correction: Correction | None = None
 
     @property
     def hours(self) -> Decimal:
-        return coaching.minutes_to_hours(self.entry.minutes)
+        return coaching.minutes_to_hours(self.minutes)
 
     @property
     def billable_hours(self) -> Decimal:
@@ -79,6 +98,15 @@ class Line:
     @property
     def uwv_hours(self) -> Decimal:
         return _hours(self.uwv_minutes)
+
+    @property
+    def activity_label(self) -> str:
+        """What the statement says the line is: page, CSV and PDF alike; a correction names its entry."""
+        activity = coaching.ACTIVITIES.get(self.entry.activity, self.entry.activity)
+        if self.correction is None:
+            return activity
+        on = self.entry.on
+        return f"Correctie op {on.isoformat()} ({month_label(month_key(on))}): {activity}"
 
 
 @dataclass(frozen=True)
@@ -109,6 +137,11 @@ class Statement:
         return month_label(self.month)
 
     @property
+    def corrections(self) -> int:
+        """How many lines are corrections of hours in an earlier, closed month."""
+        return sum(1 for ln in self.lines if ln.correction is not None)
+
+    @property
     def employer_eur(self) -> Decimal:
         """What is left for the employer after UWV's reimbursement."""
         return self.cost_eur - self.uwv_eur
@@ -122,38 +155,58 @@ def cap_hours(rules: CoachingRules, year: int, contract_hours: Decimal) -> Decim
     return (rules.uwv_share(year) * contract_hours * rules.working_weeks_per_year).quantize(CENT)
 
 
+def year_rules(rules: Rules, start: date, year: int) -> CoachingRules:
+    """A plan year's cap uses the settings valid on the plan year's first day."""
+    return rules_on(rules, coaching.year_bounds(start, year)[0])
+
+
+def _booked_on(item: Entry | Correction) -> date:
+    """The day a line counts in its statement: an entry's day; a correction at its month's end."""
+    return item.on if isinstance(item, Entry) else month_bounds(item.month)[1] - timedelta(days=1)
+
+
 def allocate(entries: Iterable[Entry], *, start: date, contract_hours: Decimal, proefplaatsing_months: int,
-             rules: CoachingRules) -> list[Line]:
-    """Every entry with its plan year, billable and UWV minutes (UWV in date order up to each cap)."""
+             rules: Rules, corrections: Iterable[Correction] = ()) -> list[Line]:
+    """Every entry and correction with its plan year, billable and UWV minutes: in booking order
+    UWV reimburses each year's billable minutes up to its cap (a correction that takes hours
+    off gives back UWV minutes only below the cap)."""
     proef_end = add_months(start, proefplaatsing_months)
-    left: dict[int, Decimal] = {}
+    billed: dict[int, int] = {}
+    reimbursed: dict[int, Decimal] = {}
     out = []
-    for e in sorted(entries, key=lambda x: (x.on, x.id)):
-        year = coaching.plan_year(start, e.on)
-        if year not in left:
-            left[year] = cap_hours(rules, year, contract_hours) * 60
-        billable = e.minutes if e.on >= proef_end else 0
-        uwv = min(Decimal(billable), left[year])
-        left[year] -= uwv
-        out.append(Line(e, year, billable, uwv))
+    items: list[Entry | Correction] = [*entries, *corrections]
+    for item in sorted(items, key=lambda x: (_booked_on(x), isinstance(x, Correction), x.id)):
+        original = item if isinstance(item, Entry) else item.entry
+        year = coaching.plan_year(start, original.on)
+        cap = cap_hours(year_rules(rules, start, year), year, contract_hours) * 60
+        billable = item.minutes if original.on >= proef_end else 0
+        billed[year] = billed.get(year, 0) + billable
+        uwv = min(cap, max(Decimal(0), Decimal(billed[year])))
+        out.append(Line(original, year, billable, uwv - reimbursed.get(year, Decimal(0)), item.minutes,
+                        item if isinstance(item, Correction) else None))
+        reimbursed[year] = uwv
     return out
 
 
 def statement(month: str, entries: Sequence[Entry], *, start: date, contract_hours: Decimal,
-              proefplaatsing_months: int, rules: CoachingRules, closed: bool = False) -> Statement:
-    """One month: its entries, totals and money, and each plan year's cap used up to its end."""
+              proefplaatsing_months: int, rules: Rules, closed: bool = False,
+              corrections: Sequence[Correction] = ()) -> Statement:
+    """One month: its entries and the corrections booked in it, totals and money, and each plan
+    year's cap used up to its end. The one function every statement comes from (page, CSV,
+    PDF, API), so they agree to the cent."""
     first, after = month_bounds(month)
     lines = allocate(entries, start=start, contract_hours=contract_hours,
-                     proefplaatsing_months=proefplaatsing_months, rules=rules)
-    mine = tuple(ln for ln in lines if first <= ln.entry.on < after)
-    hours = coaching.minutes_to_hours(sum(ln.entry.minutes for ln in mine))
+                     proefplaatsing_months=proefplaatsing_months, rules=rules, corrections=corrections)
+    mine = tuple(ln for ln in lines if (ln.correction.month == month if ln.correction else first <= ln.entry.on < after))
+    hours = coaching.minutes_to_hours(sum(ln.minutes for ln in mine))
     billable = coaching.minutes_to_hours(sum(ln.billable_minutes for ln in mine))
     uwv = _hours(sum((ln.uwv_minutes for ln in mine), Decimal(0)))
-    rate = rules.hourly_rate_eur
+    rate = rules_on(rules, first).hourly_rate_eur  # the rate valid in the month of the hours
     years = sorted({ln.plan_year for ln in mine} or {coaching.plan_year(start, max(first, start))})
-    states = tuple(YearState(y, cap_hours(rules, y, contract_hours), coaching.minutes_to_hours(
-        sum(ln.entry.minutes for ln in lines if ln.plan_year == y and ln.entry.on < after)), rules.uwv_share(y))
-        for y in years)
+    booked = [ln for ln in lines if (ln.correction.month <= month if ln.correction else ln.entry.on < after)]
+    states = tuple(YearState(y, cap_hours(year_rules(rules, start, y), y, contract_hours), coaching.minutes_to_hours(
+        sum(ln.minutes for ln in booked if ln.plan_year == y)),
+        year_rules(rules, start, y).uwv_share(y)) for y in years)
     return Statement(month, mine, hours, billable, uwv, (billable * rate).quantize(CENT),
                      (uwv * rate).quantize(CENT), rate, states, closed)
 
@@ -198,8 +251,7 @@ def csv_rows(st: Statement, *, candidate: str, employer: str) -> list[list[str]]
     ]
     for ln in st.lines:
         rows.append([ln.entry.on.isoformat(), str(ln.plan_year), nl_number(ln.hours),
-                     nl_number(ln.billable_hours), nl_number(ln.uwv_hours),
-                     coaching.ACTIVITIES.get(ln.entry.activity, ln.entry.activity), ln.entry.coach])
+                     nl_number(ln.billable_hours), nl_number(ln.uwv_hours), ln.activity_label, ln.entry.coach])
     rows += [
         [],
         ["Totaal uren", nl_number(st.hours)], ["Declarabel (na de proefplaatsing)", nl_number(st.billable)],

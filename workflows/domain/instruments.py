@@ -13,7 +13,7 @@ the task closes when the instrument is applied for (or no longer needed).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -88,54 +88,117 @@ def check_change(change: Mapping[str, Any], rules: CoachingRules) -> dict[str, s
     return errors
 
 
-# -- what the plan keeps per instrument, and what timers and tasks read of it -------------
+# -- the dates that open a task: one row per deadline -------------------------------------
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A date of an instrument that opens a task once (a timer waits for it).
+
+    The task is open while the instrument has `status` and the task was opened; it opens on
+    the plan's date `opens` (minus the plan's `notice_days` when `notice`), is due on `due`
+    (or `notice_days` after it opened when `due` is empty), is for `role` (None: the role
+    that applies for the instrument) and closes when the instrument's status changes.
+    `mark` is where the plan notes the day it opened, so it opens once; a moved date opens
+    it again at the new date.
+    """
+
+    key: str
+    status: str
+    opens: str
+    due: str
+    title: str
+    role: str | None
+    mark: str
+    notice: bool = False
+
+
+DEADLINES: tuple[Deadline, ...] = (
+    Deadline("apply", TO_APPLY, "apply_by", "apply_by", "{label} aanvragen", None, "opened_on", notice=True),
+    Deadline("decision", APPLIED, "decision_due", "", "Besluit over {label} navragen (beslistermijn verstreken)",
+             JOB, "decision_opened_on"),
+    Deadline("end", GRANTED, "end_task_on", "ends_on", "{label} loopt af: verlengen of vervolg regelen", JOB,
+             "end_opened_on"),
+)
+DEADLINE_BY_KEY = {d.key: d for d in DEADLINES}
+# Dates the recorder derives from the settings (valid on the date they concern) and the plan keeps.
+DERIVED_FIELDS = ("decision_due", "end_task_on")
+
+
+def derived_dates(change: Mapping[str, Any], rules_on: Callable[[date], CoachingRules]) -> dict[str, str]:
+    """The decision term ends `instrument_decision_weeks` after the application (the setting
+    valid on the application date); the end's task opens `instrument_end_notice_days` before
+    the end date (the setting valid on the end date)."""
+    out = {}
+    applied, ends = _d(change.get("applied_on")), _d(change.get("ends_on"))
+    if applied is not None:
+        weeks = int(rules_on(applied).instrument_decision_weeks)
+        out["decision_due"] = (applied + timedelta(weeks=weeks)).isoformat()
+    if ends is not None:
+        days = int(rules_on(ends).instrument_end_notice_days)
+        out["end_task_on"] = (ends - timedelta(days=days)).isoformat()
+    return out
+
+
+def task_key(kind: str, deadline: Deadline) -> str:
+    return f"instrument:{kind}" if deadline.key == "apply" else f"instrument_{deadline.key}:{kind}"
 
 
 def state_of(data: Mapping[str, Any], kind: str) -> Mapping[str, Any]:
     return (data.get("instruments") or {}).get(kind) or {}
 
 
-def opens_on(data: Mapping[str, Any], kind: str, notice_days: int) -> date | None:
-    """The day the application task opens: `notice_days` before the deadline (None: no task)."""
+def opens_on(data: Mapping[str, Any], kind: str, notice_days: int, deadline: Deadline = DEADLINES[0]) -> date | None:
+    """The day the deadline's task opens (None: no task)."""
     st = state_of(data, kind)
-    deadline = _d(st.get("apply_by"))
-    if st.get("status") != TO_APPLY or deadline is None:
+    day = _d(st.get(deadline.opens))
+    if st.get("status") != deadline.status or day is None:
         return None
-    return deadline - timedelta(days=notice_days)
+    return day - timedelta(days=notice_days) if deadline.notice else day
+
+
+def due_on(data: Mapping[str, Any], kind: str, notice_days: int, deadline: Deadline) -> date | None:
+    st = state_of(data, kind)
+    if deadline.due:
+        return _d(st.get(deadline.due))
+    opened = _d(st.get(deadline.mark))
+    return opened + timedelta(days=notice_days) if opened else None
 
 
 def next_opening(data: Mapping[str, Any], notice_days: int) -> date | None:
-    """The first day a not yet opened application task opens (one timer per phase waits for it)."""
-    days = [d for k in KINDS if not state_of(data, k.key).get("opened_on")
-            and (d := opens_on(data, k.key, notice_days)) is not None]
+    """The first day a not yet opened task opens (one timer per phase waits for it)."""
+    days = [d for k in KINDS for dl in DEADLINES if not state_of(data, k.key).get(dl.mark)
+            and (d := opens_on(data, k.key, notice_days, dl)) is not None]
     return min(days) if days else None
 
 
 def open_due(data: dict[str, Any], today: date, notice_days: int) -> list[str]:
-    """Mark every application task whose day has come as opened; the kinds opened now."""
+    """Mark every task whose day has come as opened; the task keys opened now."""
     opened = []
     for k in KINDS:
         st = (data.get("instruments") or {}).get(k.key)
-        day = opens_on(data, k.key, notice_days)
-        if st is not None and day is not None and day <= today and not st.get("opened_on"):
-            st["opened_on"] = today.isoformat()
-            opened.append(k.key)
+        for dl in DEADLINES:
+            day = opens_on(data, k.key, notice_days, dl)
+            if st is not None and day is not None and day <= today and not st.get(dl.mark):
+                st[dl.mark] = today.isoformat()
+                opened.append(task_key(k.key, dl))
     return opened
 
 
-def task_open(data: Mapping[str, Any], kind: str) -> bool:
+def task_open(data: Mapping[str, Any], kind: str, deadline: Deadline = DEADLINES[0]) -> bool:
     st = state_of(data, kind)
-    return st.get("status") == TO_APPLY and bool(st.get("opened_on"))
+    return st.get("status") == deadline.status and bool(st.get(deadline.mark))
 
 
 def apply_change(data: dict[str, Any], change: Mapping[str, Any]) -> None:
-    """The plan's own record of an instrument: status and dates (an application task reopens
-    when its deadline moves)."""
+    """The plan's own record of an instrument: status and dates. A task that opened stays
+    open while its status and date stay; a moved date opens it again at the new date."""
     instruments = data.setdefault("instruments", {})
     old = instruments.get(change["kind"]) or {}
-    new = {"status": change["status"], **{k: change[k] for k in DATE_FIELDS if change.get(k)}}
-    if old.get("opened_on") and old.get("apply_by") == new.get("apply_by") and new["status"] == TO_APPLY:
-        new["opened_on"] = old["opened_on"]
+    new = {"status": change["status"], **{k: change[k] for k in (*DATE_FIELDS, *DERIVED_FIELDS) if change.get(k)}}
+    for dl in DEADLINES:
+        if old.get(dl.mark) and old.get(dl.opens) == new.get(dl.opens) and new["status"] == dl.status:
+            new[dl.mark] = old[dl.mark]
     instruments[change["kind"]] = new
 
 

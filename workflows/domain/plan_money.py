@@ -2,8 +2,9 @@
 their deadlines, closing a period of coaching hours, the work level and the training route.
 
 Read it as the plan's other tables (`workflows.domain.candidate_plan`): TRANSITIONS (trigger,
-from, to, who), one TIMER per phase that opens the next instrument's application task, and
-one standing TASK per instrument (for the role that applies for it). The actions people take
+from, to, who), one TIMER per phase that opens the next instrument task whose day has come,
+and standing TASKS per instrument and deadline (`instruments.DEADLINES`: applying for it, a
+decision that is late, what follows before it ends). The actions people take
 are declared in `workflows.domain.plan_actions`; the rows in `workflows.usecases.money_records`.
 """
 
@@ -84,6 +85,29 @@ def period_closable(case: CaseView, ctx: Ctx) -> bool:
             and hours_periods.is_over(month, today(ctx)))
 
 
+CORRECTION_DIRECTIONS: dict[str, str] = {"eraf": "Uren eraf (te veel geschreven)", "erbij": "Uren erbij (te weinig)"}
+
+
+def _correction_reason(case: CaseView, ctx: Ctx) -> str:
+    month = ctx.payload.get("month") if isinstance(ctx.payload.get("month"), str) else ""
+    if month in closed_periods(ctx.data):
+        return (f"De periode {hours_periods.month_label(month)} is afgesloten: boek de correctie in een latere, "
+                "open periode.")
+    if month < hours_periods.month_key(start_date(ctx.data)):
+        return "Deze maand ligt voor de start van het trajectplan."
+    return f"De periode {hours_periods.month_label(month)} ligt in de toekomst."
+
+
+@guard(_correction_reason, field="month")
+def correction_period_open(case: CaseView, ctx: Ctx) -> bool:
+    """A correction is booked in an open period from the plan's start up to this month."""
+    month = ctx.payload.get("month")
+    if not isinstance(month, str):
+        return True
+    return (month not in closed_periods(ctx.data) and month >= hours_periods.month_key(start_date(ctx.data))
+            and month <= hours_periods.month_key(today(ctx)))
+
+
 def boris(payload: Mapping[str, Any]) -> bool:
     return payload.get("route") == "boris"
 
@@ -149,13 +173,18 @@ def _is_id(value: Any) -> bool:
 
 clean_instrument_ref = _cleaner(
     {"instrument_id": _is_id, "kind": _in(instruments.KIND_BY_KEY), "status": _in(instruments.STATUSES),
-     "has_amount": lambda v: isinstance(v, bool), **{k: _is_day for k in instruments.DATE_FIELDS}},
+     "has_amount": lambda v: isinstance(v, bool),
+     **{k: _is_day for k in (*instruments.DATE_FIELDS, *instruments.DERIVED_FIELDS)}},
     ("instrument_id", "kind", "status"))
 clean_period_ref = _cleaner({"month": lambda v: hours_periods.parse_month(v) == v, "period_id": _is_id},
                             ("month", "period_id"))
 clean_work_level = _cleaner({"level": _in(WORK_LEVELS), "since": _is_day}, ("level", "since"))
 clean_training = _cleaner({"route": _in(TRAINING_ROUTES), "level": _in(BORIS_LEVELS),
                            "status": _in(TRAINING_STATUSES), "on": _is_day}, ("route", "status", "on"))
+clean_correction = _cleaner({"correction_id": _is_id, "entry_id": _is_id,
+                             "month": lambda v: hours_periods.parse_month(v) == v,
+                             "minutes": lambda v: isinstance(v, int) and not isinstance(v, bool) and 0 < abs(v) <= 1440},
+                            ("correction_id", "entry_id", "month", "minutes"))
 no_fields = _cleaner({}, ())
 
 
@@ -172,10 +201,12 @@ def transitions(active: tuple[str, ...], all_states: tuple[str, ...]) -> tuple[T
         T("update_instrument", tuple(s for s in all_states if s not in OPEN_PHASES), None,
           by=(JOB, OPDRACHTGEVER), label="Instrument bijwerken", payload=clean_instrument_ref,
           effect=update_instrument),
-        *(T("instrument_deadline", p, p, by=(SYSTEM,), label="Aanvraagtermijn instrument: taak openen",
+        *(T("instrument_deadline", p, p, by=(SYSTEM,), label="Termijn instrument: taak openen",
             payload=no_fields, effect=open_instruments) for p in OPEN_PHASES),
         T("close_period", all_states, None, by=(JOB,), label="Urenperiode afsluiten",
           payload=clean_period_ref, effect=close_period),
+        T("correct_hours", all_states, None, by=(JOB,), label="Uren corrigeren (tegenboeking)",
+          payload=clean_correction),
         T("set_work_level", active, None, by=(JOB,), label="Werkniveau vastleggen",
           payload=clean_work_level, effect=set_work_level),
         T("record_training", all_states, None, by=(JOB,), label="Opleiding vastleggen",
@@ -192,29 +223,32 @@ TIMERS: tuple[Timer, ...] = tuple(
     Timer(in_state=p, fire="instrument_deadline", after=_next_opening, name="instrument_deadline") for p in OPEN_PHASES)
 
 
-def _application_open(kind: str) -> Callable[[CaseView], bool]:
+def _task_open(kind: str, deadline: instruments.Deadline) -> Callable[[CaseView], bool]:
     def when(case: CaseView) -> bool:
-        return not is_paused(case.data) and instruments.task_open(case.data, kind)
+        return not is_paused(case.data) and instruments.task_open(case.data, kind, deadline)
 
-    when.__name__ = f"apply_{kind}"
+    when.__name__ = f"{deadline.key}_{kind}"
     return when
 
 
-def _apply_by(kind: str) -> Callable[[CaseView, datetime], datetime | None]:
+def _due(kind: str, deadline: instruments.Deadline) -> Callable[[CaseView, datetime], datetime | None]:
     def due(case: CaseView, now: datetime) -> datetime | None:
-        day = instruments.state_of(case.data, kind).get("apply_by")
-        return end_of_day(date.fromisoformat(day)) if day else None
+        day = instruments.due_on(case.data, kind, _notice(case.data), deadline)
+        return end_of_day(day) if day else None
 
-    due.__name__ = f"apply_by_{kind}"
+    due.__name__ = f"{deadline.key}_by_{kind}"
     return due
 
 
 def tasks(contact: Callable[[CaseView], int | None], remind: tuple[timedelta, ...]) -> tuple[TaskSpec, ...]:
-    """One standing task per instrument for the role that applies for it (the employer's
-    contact person for the employer's instruments)."""
-    return tuple(
-        TaskSpec(ANY_STATE, k.applicant, f"{k.label} aanvragen", key=f"instrument:{k.key}", when=_application_open(k.key),
-                 due=_apply_by(k.key), remind_before=remind,
-                 assign_to=contact if k.applicant == OPDRACHTGEVER else None, action="update_instrument")
-        for k in instruments.KINDS)
-
+    """One standing task per instrument and deadline (`instruments.DEADLINES`): applying for
+    it (the role that applies; the employer's contact person for the employer's instruments),
+    asking after a decision that is late, and deciding on what follows before it ends."""
+    out = []
+    for k in instruments.KINDS:
+        for dl in instruments.DEADLINES:
+            role = dl.role or k.applicant
+            out.append(TaskSpec(ANY_STATE, role, dl.title.format(label=k.label), key=instruments.task_key(k.key, dl),
+                                when=_task_open(k.key, dl), due=_due(k.key, dl), remind_before=remind,
+                                assign_to=contact if role == OPDRACHTGEVER else None, action="update_instrument"))
+    return tuple(out)

@@ -12,7 +12,7 @@ because a running plan's dates must not move when someone edits a global default
 from __future__ import annotations
 
 import calendar
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -108,22 +108,45 @@ class MoneySetting:
     source: str = SEED
     valid_from: date = PARTICIPATIEWET
     example: bool = False
+    applies_on: str = "today"  # which day's value a calculation uses (`APPLIES_ON`)
+    statement: bool = False  # the hours statement reads it: no new value inside a closed period
+
+    @property
+    def applies_on_label(self) -> str:
+        return APPLIES_ON[self.applies_on]
+
+
+# A setting has a history of values, each valid from a date. A calculation uses the value
+# valid on the day it concerns; which day that is, per setting, is this table's choice.
+APPLIES_ON: dict[str, str] = {
+    "month": "de eerste dag van de maand van de uren",
+    "plan_year": "de eerste dag van het planjaar",
+    "plan_start": "de startdatum van het trajectplan",
+    "applied_on": "de datum van de aanvraag",
+    "starts_on": "de ingangsdatum van het instrument",
+    "ends_on": "de einddatum van het instrument",
+    "today": "vandaag (een schatting of waarschuwing van nu)",
+}
 
 
 SETTINGS: tuple[MoneySetting, ...] = (
     MoneySetting("hourly_rate_eur", "Uurtarief JoB (euro)", Decimal("40"), Decimal("0"), Decimal("500"),
-                 source=SEED + ": JoB rekent €40 per uur"),
+                 source=SEED + ": JoB rekent €40 per uur", applies_on="month", statement=True),
     MoneySetting("uwv_share_year1", "UWV-vergoeding jaar 1 (deel van de werktijd)", Decimal("0.10"),
-                 Decimal("0"), Decimal("1"), source=SEED + ", 'Job coaching': eerste jaar maximaal 10%"),
+                 Decimal("0"), Decimal("1"), source=SEED + ", 'Job coaching': eerste jaar maximaal 10%",
+                 applies_on="plan_year", statement=True),
     MoneySetting("uwv_share_year2", "UWV-vergoeding jaar 2 (deel van de werktijd)", Decimal("0.05"),
-                 Decimal("0"), Decimal("1"), source=SEED + ", 'Job coaching': tweede jaar maximaal 5%"),
+                 Decimal("0"), Decimal("1"), source=SEED + ", 'Job coaching': tweede jaar maximaal 5%",
+                 applies_on="plan_year", statement=True),
     MoneySetting("uwv_share_year3", "UWV-vergoeding jaar 3 (deel van de werktijd)", Decimal("0.03"),
-                 Decimal("0"), Decimal("1"), source=SEED + ", 'Job coaching': derde jaar maximaal 3%"),
+                 Decimal("0"), Decimal("1"), source=SEED + ", 'Job coaching': derde jaar maximaal 3%",
+                 applies_on="plan_year", statement=True),
     MoneySetting("onboarding_fulltime_cap_hours", "Maximaal begeleidingsuren week 1-2 bij een voltijdcontract",
-                 Decimal("32"), Decimal("0"), Decimal("80"), source="Trajectplan JoB, Bijlage 4 (uitvoering)"),
+                 Decimal("32"), Decimal("0"), Decimal("80"), source="Trajectplan JoB, Bijlage 4 (uitvoering)",
+                 applies_on="plan_start"),
     MoneySetting("working_weeks_per_year", "Werkweken per jaar (voor de werktijd)", Decimal("52"),
                  Decimal("1"), Decimal("53"), source="Geen bron: voorbeeldwaarde, door JoB te bevestigen",
-                 example=True),
+                 example=True, applies_on="plan_year", statement=True),
     MoneySetting("warn_share", "Waarschuwen vanaf dit deel van het maximum", Decimal("0.9"),
                  Decimal("0.5"), Decimal("1"), source="Geen bron: voorbeeldwaarde, door JoB te bevestigen",
                  example=True),
@@ -138,11 +161,16 @@ SETTINGS: tuple[MoneySetting, ...] = (
                  "te bevestigen", example=True),
     MoneySetting("instrument_decision_weeks", "Besluit op een aanvraag verwacht binnen (weken)", Decimal("8"),
                  Decimal("1"), Decimal("52"), source="Geen bron in de stukken van JoB: voorbeeldwaarde, door JoB "
-                 "te bevestigen", example=True),
+                 "te bevestigen", example=True, applies_on="applied_on"),
+    MoneySetting("instrument_end_notice_days", "Taak 'verlengen of vervolg' zoveel dagen voor de einddatum van "
+                 "een instrument", Decimal("30"), Decimal("0"), Decimal("180"), source="Geen bron in de stukken van "
+                 "JoB: voorbeeldwaarde, door JoB te bevestigen", example=True, applies_on="ends_on"),
     MoneySetting("proefplaatsing_max_months", "Proefplaatsing ten hoogste (maanden)", Decimal("6"),
-                 Decimal("1"), Decimal("12"), source=SEED + ", 'Instrumenten': proefplaatsing van 2 tot 6 maanden"),
+                 Decimal("1"), Decimal("12"), source=SEED + ", 'Instrumenten': proefplaatsing van 2 tot 6 maanden",
+                 applies_on="starts_on"),
 )
 DEFAULTS: dict[str, Decimal] = {s.key: s.default for s in SETTINGS}
+SETTING_BY_KEY: dict[str, MoneySetting] = {s.key: s for s in SETTINGS}
 
 
 @dataclass(frozen=True)
@@ -159,6 +187,7 @@ class CoachingRules:
     quota_levy_eur: Decimal = DEFAULTS["quota_levy_eur"]
     quota_share: Decimal = DEFAULTS["quota_share"]
     instrument_decision_weeks: Decimal = DEFAULTS["instrument_decision_weeks"]
+    instrument_end_notice_days: Decimal = DEFAULTS["instrument_end_notice_days"]
     proefplaatsing_max_months: Decimal = DEFAULTS["proefplaatsing_max_months"]
 
     def uwv_share(self, plan_year: int) -> Decimal:
@@ -178,8 +207,57 @@ def rules_from(values: Mapping[str, Decimal]) -> CoachingRules:
         quota_levy_eur=v["quota_levy_eur"],
         quota_share=v["quota_share"],
         instrument_decision_weeks=v["instrument_decision_weeks"],
+        instrument_end_notice_days=v["instrument_end_notice_days"],
         proefplaatsing_max_months=v["proefplaatsing_max_months"],
     )
+
+
+@dataclass(frozen=True)
+class SettingVersion:
+    """One value of a setting, valid from a date until the next version's date."""
+
+    key: str
+    value: Decimal
+    valid_from: date
+
+
+class SettingsHistory:
+    """Every version of every setting: the value valid on a day (the default before any)."""
+
+    def __init__(self, versions: Iterable[SettingVersion] = ()) -> None:
+        self._by_key: dict[str, list[SettingVersion]] = {}
+        for v in sorted(versions, key=lambda v: v.valid_from):
+            self._by_key.setdefault(v.key, []).append(v)
+
+    def value(self, key: str, on: date) -> Decimal:
+        valid = [v.value for v in self._by_key.get(key, ()) if v.valid_from <= on]
+        return valid[-1] if valid else DEFAULTS[key]
+
+    def rules_on(self, on: date) -> CoachingRules:
+        return rules_from({k: self.value(k, on) for k in DEFAULTS})
+
+    def versions(self, key: str) -> list[SettingVersion]:
+        return list(self._by_key.get(key, ()))
+
+
+_MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
+           "november", "december")
+Rules = CoachingRules | SettingsHistory  # one set of figures (a test's), or the history
+
+
+def rules_on(rules: Rules, on: date) -> CoachingRules:
+    """The figures valid on `on` (a fixed set of figures is valid on every day)."""
+    return rules.rules_on(on) if isinstance(rules, SettingsHistory) else rules
+
+
+def statement_change_refused(setting: MoneySetting, valid_from: date, last_closed: date | None) -> str | None:
+    """Closed statements never change: a figure they read may not start on or before the last
+    day of a closed period (the Dutch reason; None when fine)."""
+    if setting.statement and last_closed is not None and valid_from <= last_closed:
+        day = f"{last_closed.day} {_MONTHS[last_closed.month - 1]} {last_closed.year}"
+        return (f"Er is al een afgesloten urenperiode tot en met {day}: een afgesloten "
+                "verantwoording verandert nooit. Kies een datum daarna.")
+    return None
 
 
 def parse_decimal(raw: Any) -> Decimal | None:

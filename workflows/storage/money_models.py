@@ -10,11 +10,23 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, Numeric, String, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.store.db import Base
 from engine.store.models import BigId, UtcDateTime
+from engine.store.personal_data import sealed
+from workflows.storage.plan_models import _plan_subject
 
 
 class PlacementInstrument(Base):
@@ -59,3 +71,28 @@ class HoursPeriod(Base):
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
 
     __table_args__ = (UniqueConstraint("plan_case_id", "month", name="uq_hours_period_month"),)
+
+
+@sealed(subject=_plan_subject, reason=str)
+class HoursCorrection(Base):
+    """A counter-entry: hours of an entry in a closed month corrected in a later, open month.
+
+    The closed month's statement stays as it was handed over; the correction is a line of the
+    month it is booked in (`month`), counted in the plan year of the entry it corrects.
+    """
+
+    __tablename__ = "hours_correction"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    plan_case_id: Mapped[int] = mapped_column(ForeignKey("wf_case.id"))
+    entry_id: Mapped[int] = mapped_column(ForeignKey("coaching_entry.id"))
+    month: Mapped[str] = mapped_column(String(7))
+    minutes: Mapped[int] = mapped_column(Integer)  # signed: minus takes hours off
+    reason: Mapped[str] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+
+    __table_args__ = (
+        Index("ix_hours_correction_plan_month", "plan_case_id", "month"),
+        CheckConstraint("minutes <> 0", name="ck_hours_correction_minutes"),
+    )

@@ -40,17 +40,22 @@ def _review_subject(row: Any, session: Session) -> int | None:
     return _plan_subject(goal, session) if goal is not None else None
 
 
-class PlanSetting(Base):
-    """An administrator's value for a money setting (`workflows.domain.rules.SETTINGS`)."""
+class PlanSettingVersion(Base):
+    """One value of a money setting (`workflows.domain.rules.SETTINGS`) from a date on: rows are
+    only added, so every version stays with who added it, when and why."""
 
-    __tablename__ = "plan_setting"
+    __tablename__ = "plan_setting_version"
 
-    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(64))
     value: Mapped[str] = mapped_column(String(32))
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
-    source: Mapped[str | None] = mapped_column(Text)  # where the changed figure comes from
-    valid_from: Mapped[date | None] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(Text)  # where the figure comes from
+    valid_from: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str | None] = mapped_column(Text)  # why it was changed
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+
+    __table_args__ = (Index("ix_plan_setting_version_key", "key", "valid_from"),)
 
 
 class InvraLabelSet(Base):

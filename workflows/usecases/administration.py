@@ -56,7 +56,7 @@ ACTION_LABELS = {
     "user_invited": "Gebruiker uitgenodigd", "user_created": "Gebruiker aangemaakt",
     "user_changed": "Gebruiker gewijzigd", "invitation_sent": "Uitnodiging opnieuw verstuurd",
     "user_deactivated": "Gebruiker gedeactiveerd", "user_activated": "Gebruiker weer actief",
-    "second_step_reset": "Tweede stap gereset",
+    "second_step_reset": "Tweede stap gereset", "change_setting": "Instelling gewijzigd (geldig vanaf een datum)",
 }
 
 

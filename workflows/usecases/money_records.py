@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -19,11 +19,11 @@ from engine.errors import InvalidPayload
 from engine.perform import Recorder, Unit
 from engine.store.models import User
 from workflows.domain import candidate_plan as plan
-from workflows.domain import hours_periods, instruments
-from workflows.domain.rules import CoachingRules
-from workflows.storage.money_models import HoursPeriod, PlacementInstrument
+from workflows.domain import coaching, hours_periods, instruments
+from workflows.domain.rules import Rules
+from workflows.storage.money_models import HoursCorrection, HoursPeriod, PlacementInstrument
 from workflows.storage.plan_models import CoachingEntry
-from workflows.usecases.plan_records import rules_of
+from workflows.usecases.plan_records import history_of, rules_of
 
 
 def _day(value: str | None) -> date | None:
@@ -33,7 +33,8 @@ def _day(value: str | None) -> date | None:
 def update_instrument(u: Unit) -> dict[str, Any]:
     """One instrument's status, dates and amount; the whole instrument as the form shows it."""
     p, s = u.payload, u.session
-    errors = instruments.check_change(p, rules_of(s))
+    on = _day(p.get("starts_on")) or u.now.astimezone(plan.AMSTERDAM).date()
+    errors = instruments.check_change(p, rules_of(s, on))  # the settings valid on the start date
     if errors:
         raise InvalidPayload(errors)
     row = s.scalars(select(PlacementInstrument).where(PlacementInstrument.plan_case_id == u.case.id,
@@ -51,15 +52,17 @@ def update_instrument(u: Unit) -> dict[str, Any]:
     except IntegrityError as exc:  # the same instrument added at the same moment elsewhere
         raise InvalidPayload({"kind": "Dit instrument is net door iemand anders vastgelegd."}) from exc
     u.result = row.id
+    history = history_of(s)
     return {"instrument_id": row.id, "kind": p["kind"], "status": p["status"],
-            "has_amount": row.amount_eur is not None, **{k: p[k] for k in instruments.DATE_FIELDS if p.get(k)}}
+            "has_amount": row.amount_eur is not None, **{k: p[k] for k in instruments.DATE_FIELDS if p.get(k)},
+            **instruments.derived_dates(p, history.rules_on)}
 
 
 def close_period(u: Unit) -> dict[str, Any]:
     """The month's statement as it stands is kept with the period (what was handed over)."""
     month = u.payload["month"]
-    st = statement_for(u.session, u.case.data, u.case.id, month, rules_of(u.session))
-    row = HoursPeriod(plan_case_id=u.case.id, month=month, minutes=sum(ln.entry.minutes for ln in st.lines),
+    st = statement_for(u.session, u.case.data, u.case.id, month, history_of(u.session))
+    row = HoursPeriod(plan_case_id=u.case.id, month=month, minutes=sum(ln.minutes for ln in st.lines),
                       hours=st.hours, billable=st.billable, uwv_hours=st.uwv_hours, cost_eur=st.cost_eur,
                       uwv_eur=st.uwv_eur, closed_at=u.now, closed_by_id=u.actor.user_id)
     u.session.add(row)
@@ -71,23 +74,62 @@ def close_period(u: Unit) -> dict[str, Any]:
     return {"month": month, "period_id": row.id}
 
 
+def correct_hours(u: Unit) -> dict[str, Any]:
+    """A counter-entry for an entry of a closed month, booked in a later, open month; its reason
+    is sealed with the plan's other free text."""
+    p, s, case = u.payload, u.session, u.case
+    entry = s.get(CoachingEntry, p["entry_id"])
+    if entry is None or entry.plan_case_id != case.id:
+        raise InvalidPayload({"entry_id": "Kies een urenregel van dit trajectplan."})
+    own = hours_periods.month_key(entry.worked_on)
+    if own not in (case.data.get("closed_periods") or []):
+        raise InvalidPayload({"entry_id": f"De periode {hours_periods.month_label(own)} is nog open: een correctie "
+                                          "is er alleen voor uren in een afgesloten periode."})
+    if p["month"] <= own:
+        raise InvalidPayload({"month": f"Boek de correctie in een periode na {hours_periods.month_label(own)}."})
+    minutes = p["hours"] if p["direction"] == "erbij" else -p["hours"]
+    corrected = s.scalar(select(func.coalesce(func.sum(HoursCorrection.minutes), 0)).where(
+        HoursCorrection.entry_id == entry.id)) or 0
+    left = entry.minutes + int(corrected)
+    if left + minutes < 0:
+        raise InvalidPayload({"hours": f"Van deze regel staat nog {coaching.fmt_hours(coaching.minutes_to_hours(left))} "
+                                       "uur; meer kan er niet af."})
+    row = HoursCorrection(plan_case_id=case.id, entry_id=entry.id, month=p["month"], minutes=minutes,
+                          reason=p["reason"], recorded_at=u.now, recorded_by_id=u.actor.user_id)
+    s.add(row)
+    s.flush()
+    u.result = row.id
+    return {"correction_id": row.id, "entry_id": entry.id, "month": p["month"], "minutes": minutes}
+
+
 # -- reads shared with the pages ------------------------------------------------------------
 
 
-def statement_entries(s: Session, case_id: int) -> list[hours_periods.Entry]:
+def statement_rows(s: Session, case_id: int) -> tuple[list[hours_periods.Entry], list[hours_periods.Correction]]:
+    """A plan's entries and the corrections of them, in one statement (an entry once per correction)."""
+    C = HoursCorrection
     rows = s.execute(select(CoachingEntry.id, CoachingEntry.worked_on, CoachingEntry.minutes, CoachingEntry.activity,
-                            User.name).join(User, User.id == CoachingEntry.coach_id)
+                            User.name, C.id, C.month, C.minutes).join(User, User.id == CoachingEntry.coach_id)
+                     .outerjoin(C, C.entry_id == CoachingEntry.id)
                      .where(CoachingEntry.plan_case_id == case_id)).all()
-    return [hours_periods.Entry(i, on, m, a, n) for i, on, m, a, n in rows]
+    entries: dict[int, hours_periods.Entry] = {}
+    corrections = []
+    for i, on, m, a, n, c_id, c_month, c_minutes in rows:
+        entry = entries.setdefault(i, hours_periods.Entry(i, on, m, a, n))
+        if c_id is not None:
+            corrections.append(hours_periods.Correction(c_id, c_month, c_minutes, entry))
+    return list(entries.values()), corrections
 
 
-def statement_for(s: Session, data: dict[str, Any], case_id: int, month: str, rules: CoachingRules,
-                  entries: list[hours_periods.Entry] | None = None) -> hours_periods.Statement:
+def statement_for(s: Session, data: dict[str, Any], case_id: int, month: str, rules: Rules) -> hours_periods.Statement:
+    """One month's statement of one plan, from the database: the figures of the page, the CSV,
+    the PDF and the API (`hours_periods.statement`)."""
+    entries, corrections = statement_rows(s, case_id)
     return hours_periods.statement(
-        month, statement_entries(s, case_id) if entries is None else entries, start=plan.start_date(data),
-        contract_hours=Decimal(str(data["contract_hours"])),
+        month, entries, start=plan.start_date(data), contract_hours=Decimal(str(data["contract_hours"])),
         proefplaatsing_months=plan.schedule_value(data, "proefplaatsing_months"), rules=rules,
-        closed=month in (data.get("closed_periods") or []))
+        closed=month in (data.get("closed_periods") or []), corrections=corrections)
 
 
-MONEY_RECORDERS: dict[str, Recorder] = {"update_instrument": update_instrument, "close_period": close_period}
+MONEY_RECORDERS: dict[str, Recorder] = {"update_instrument": update_instrument, "close_period": close_period,
+                                         "correct_hours": correct_hours}

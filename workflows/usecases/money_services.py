@@ -7,8 +7,8 @@ through the access policy: a plan or employer the actor may not see does not exi
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -18,25 +18,48 @@ from engine.errors import CaseNotFound, InvalidPayload, NotFound, NotPermitted
 from engine.inbox import local_today
 from engine.services import Services
 from engine.spec import Actor
-from engine.store.models import Case, Organisation
+from engine.store.admin_models import AdminAuditEntry
+from engine.store.models import Case, Organisation, User
 from workflows.domain import candidate_plan as plan
 from workflows.domain import hours_periods, instruments, quota
 from workflows.domain.roles import ADMIN, JOB
-from workflows.domain.rules import SETTINGS, CoachingRules, MoneySetting, add_months, clean_settings
+from workflows.domain.rules import (
+    SETTING_BY_KEY,
+    SETTINGS,
+    MoneySetting,
+    Rules,
+    add_months,
+    clean_settings,
+    statement_change_refused,
+)
 from workflows.storage.models import Candidate, Company
-from workflows.storage.money_models import PlacementInstrument
-from workflows.storage.plan_models import PlanSetting
+from workflows.storage.money_models import HoursPeriod, PlacementInstrument
+from workflows.storage.plan_models import PlanSettingVersion
 from workflows.usecases import money_records
-from workflows.usecases.plan_records import rules_of
+from workflows.usecases.plan_records import history_of, rules_of
+
+
+@dataclass(frozen=True)
+class SettingVersionLine:
+    """One version of a setting as the page lists it (the default has no author)."""
+
+    value: Decimal
+    source: str
+    valid_from: date
+    reason: str | None = None
+    changed_at: datetime | None = None
+    changed_by: str | None = None
+    state: str = "geldt"  # "geldt" (valid today), "vervallen" (replaced), "toekomst" (from a later date)
 
 
 @dataclass(frozen=True)
 class SettingLine:
     setting: MoneySetting
-    value: Decimal
+    value: Decimal  # valid today
     source: str
     valid_from: date
-    changed: bool  # an administrator's value, not the default
+    changed: bool  # an administrator gave a value (now or from a later date), not only the default
+    history: tuple[SettingVersionLine, ...] = ()  # newest first, the default last
 
     @property
     def example(self) -> bool:
@@ -85,12 +108,12 @@ class MoneyServices:
         today = local_today(self.services.clock.now())
         with self.services.db.read() as s:
             case = self._plan(s, actor, case_id)
-            data, rules = dict(case.data), rules_of(s)
-            entries = money_records.statement_entries(s, case.id)
+            data, rules = dict(case.data), history_of(s)
+            entries, corrections = money_records.statement_rows(s, case.id)
         last = min(today, plan.plan_end(data))
-        last = max([last, *(e.on for e in entries)])
+        last = max([last, *(e.on for e in entries), *(hours_periods.month_bounds(c.month)[0] for c in corrections)])
         months = hours_periods.months_of(plan.start_date(data), last)
-        return [self._statement(data, case_id, m, rules, entries) for m in reversed(months)]
+        return [self._statement(data, case_id, m, rules, entries, corrections) for m in reversed(months)]
 
     def statement(self, actor: Actor, case_id: int, month: str) -> tuple[hours_periods.Statement, str, str]:
         """One month's statement with the candidate's and the employer's names (for the CSV)."""
@@ -99,7 +122,7 @@ class MoneyServices:
         with self.services.db.read() as s:
             case = self._plan(s, actor, case_id)
             data = dict(case.data)
-            st = money_records.statement_for(s, data, case.id, month, rules_of(s))
+            st = money_records.statement_for(s, data, case.id, month, history_of(s))
             person = s.get(Candidate, data["candidate_id"])
             employer = s.get(Organisation, case.organisation_id) if case.organisation_id else None
             names = (person.display_name if person else "", employer.name if employer else "")
@@ -107,27 +130,39 @@ class MoneyServices:
         return st, *names
 
     @staticmethod
-    def _statement(data: Mapping[str, Any], case_id: int, month: str, rules: CoachingRules,
-                   entries: list[hours_periods.Entry]) -> hours_periods.Statement:
+    def _statement(data: Mapping[str, Any], case_id: int, month: str, rules: Rules,
+                   entries: list[hours_periods.Entry],
+                   corrections: list[hours_periods.Correction]) -> hours_periods.Statement:
         return hours_periods.statement(
             month, entries, start=plan.start_date(data), contract_hours=Decimal(str(data["contract_hours"])),
             proefplaatsing_months=plan.schedule_value(data, "proefplaatsing_months"), rules=rules,
-            closed=month in (data.get("closed_periods") or []))
+            closed=month in (data.get("closed_periods") or []), corrections=corrections)
 
     # settings -----------------------------------------------------------------------------
     def settings(self) -> list[SettingLine]:
+        """Every setting with the version valid today and all its versions."""
+        today = local_today(self.services.clock.now())
+        V = PlanSettingVersion
         with self.services.db.read() as s:
-            stored = {r.key: r for r in s.scalars(select(PlanSetting))}
+            rows = s.execute(select(V, User.name).outerjoin(User, User.id == V.changed_by_id)
+                             .order_by(V.valid_from, V.id)).all()
         out = []
         for st in SETTINGS:
-            row = stored.get(st.key)
-            out.append(SettingLine(st, Decimal(row.value) if row else st.default,
-                                   (row.source or st.source) if row else st.source,
-                                   (row.valid_from or st.valid_from) if row else st.valid_from, row is not None))
+            versions = [SettingVersionLine(st.default, st.source, st.valid_from),
+                        *(SettingVersionLine(Decimal(r.value), r.source, r.valid_from, r.reason, r.changed_at, name)
+                          for r, name in rows if r.key == st.key)]
+            current = max((i for i, v in enumerate(versions) if v.valid_from <= today), default=0)
+            lines = tuple(replace(v, state="geldt" if i == current else "vervallen" if i < current else "toekomst")
+                          for i, v in enumerate(versions))
+            now = versions[current]
+            out.append(SettingLine(st, now.value, now.source, now.valid_from, len(versions) > 1,
+                                   tuple(reversed(lines))))
         return out
 
-    def change_setting(self, actor: Actor, key: str, value: Any, source: Any, valid_from: Any) -> None:
-        """An administrator sets one figure, naming where it comes from and since when it holds."""
+    def change_setting(self, actor: Actor, key: str, value: Any, source: Any, valid_from: Any,
+                       reason: Any = None) -> int:
+        """An administrator adds a value of one figure from a date on (today, later, or earlier
+        when no closed statement reads it), naming its source and why; audited."""
         if actor.role != ADMIN:
             raise NotPermitted("Alleen een beheerder kan de instellingen wijzigen.")
         errors: dict[str, str] = {}
@@ -139,18 +174,36 @@ class MoneyServices:
         text = source.strip() if isinstance(source, str) else ""
         if not 3 <= len(text) <= 500:
             errors["source"] = "Noem de bron van dit getal (3 tot 500 tekens)."
+        why = reason.strip() if isinstance(reason, str) else ""
+        if not 3 <= len(why) <= 500:
+            errors["reason"] = "Schrijf waarom het getal verandert (3 tot 500 tekens)."
+        since: date | None = None
         try:
             since = date.fromisoformat(str(valid_from).strip())
         except ValueError:
             errors["valid_from"] = "Vul de datum in vanaf wanneer het getal geldt (jjjj-mm-dd)."
-        if errors:
-            raise InvalidPayload(errors)
         now = self.services.clock.now()
         with self.services.db.write() as s:
-            row = s.get(PlanSetting, key) or PlanSetting(key=key)
-            row.value, row.source, row.valid_from = str(clean[key]), text, since
-            row.updated_at, row.updated_by_id = now, actor.user_id
+            if since is not None and key in SETTING_BY_KEY:
+                last = s.scalar(select(func.max(HoursPeriod.month)))
+                refused = statement_change_refused(
+                    SETTING_BY_KEY[key], since, hours_periods.month_bounds(last)[1] - timedelta(days=1) if last else None)
+                if refused:
+                    errors["valid_from"] = refused
+            if errors:
+                raise InvalidPayload(errors)
+            assert since is not None
+            before = history_of(s).value(key, since)
+            row = PlanSettingVersion(key=key, value=str(clean[key]), source=text, valid_from=since, reason=why,
+                                     changed_at=now, changed_by_id=actor.user_id)
             s.add(row)
+            s.flush()
+            s.add(AdminAuditEntry(
+                at=now, actor_user_id=actor.user_id, actor_label=actor.name or f"gebruiker {actor.user_id}",
+                action="change_setting", subject_kind="setting", subject_id=row.id,
+                changes={"key": key, "value": [str(before), row.value],
+                         "valid_from": since.isoformat(), "source": text}, reason=why))
+            return row.id
 
     # the dashboard ------------------------------------------------------------------------
     def board(self, actor: Actor) -> InstrumentBoard:
@@ -189,5 +242,5 @@ class MoneyServices:
             counted = s.scalar(select(func.count()).select_from(Case).where(
                 Case.workflow == plan.NAME, Case.organisation_id == organisation_id,
                 Case.state.not_in((plan.GESTOPT, plan.GEEN_CONTRACT)))) or 0
-            rules = rules_of(s)
+            rules = rules_of(s, local_today(self.services.clock.now()))
         return quota.estimate(company.employees if company else None, int(counted), rules)

@@ -23,7 +23,7 @@ from workflows.domain import candidate_plan as plan
 from workflows.domain import coaching
 from workflows.domain.plan_actions import SKIP_REASONS
 from workflows.domain.roles import HARRIE, JOB, OPDRACHTGEVER
-from workflows.domain.rules import CoachingRules, rules_from
+from workflows.domain.rules import CoachingRules, Rules, SettingsHistory, SettingVersion
 from workflows.storage.plan_models import (
     CoachingEntry,
     InvraObservation,
@@ -31,7 +31,7 @@ from workflows.storage.plan_models import (
     PlanEvaluation,
     PlanGoal,
     PlanGoalReview,
-    PlanSetting,
+    PlanSettingVersion,
     PlanSignoff,
 )
 
@@ -171,7 +171,7 @@ def log_hours(u: Unit) -> dict[str, Any]:
     except InvalidPayload as exc:
         raise InvalidPayload({("worked_on" if k == "on" else k): v for k, v in exc.errors.items()}) from None
     entries = [*entries_of(s, case.id), coaching.Entry(on, p["hours"])]
-    view = hours_view(case.data, entries, rules_of(s))
+    view = hours_view(case.data, entries, history_of(s))
     flagged = coaching.over_cap(view, on)
     row = CoachingEntry(plan_case_id=case.id, worked_on=on, minutes=p["hours"], coach_id=coach.id,
                         activity=p["activity"], note=p.get("note"), over_cap=flagged, created_at=u.now,
@@ -191,12 +191,19 @@ def entries_of(s: Any, case_id: int) -> list[coaching.Entry]:
     return [coaching.Entry(on, minutes) for on, minutes in rows]
 
 
-def rules_of(s: Any) -> CoachingRules:
-    values = {k: Decimal(v) for k, v in s.execute(select(PlanSetting.key, PlanSetting.value)).all()}
-    return rules_from(values)
+def history_of(s: Any) -> SettingsHistory:
+    """Every stored version of the money settings (a calculation picks the one valid on its day)."""
+    V = PlanSettingVersion
+    return SettingsHistory(SettingVersion(k, Decimal(v), on) for k, v, on in s.execute(
+        select(V.key, V.value, V.valid_from).order_by(V.valid_from, V.id)).all())
 
 
-def hours_view(data: dict[str, Any], entries: list[coaching.Entry], rules: CoachingRules) -> coaching.HoursOverview:
+def rules_of(s: Any, on: date) -> CoachingRules:
+    """The money settings valid on `on`."""
+    return history_of(s).rules_on(on)
+
+
+def hours_view(data: dict[str, Any], entries: list[coaching.Entry], rules: Rules) -> coaching.HoursOverview:
     return coaching.overview(
         entries, start=plan.start_date(data), contract_hours=Decimal(str(data["contract_hours"])),
         fulltime=bool(data.get("fulltime")),

@@ -21,6 +21,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from engine.actions import Invalid
 from engine.errors import CaseNotFound, InvalidPayload, NotFound, NotPermitted, StaleCase
+from engine.inbox import local_today
 from engine.registry import Registry
 from engine.runtime import load_case
 from engine.services import Services
@@ -31,7 +32,7 @@ from workflows.domain import coaching, invra
 from workflows.domain.concepts import LINE, clean_id
 from workflows.domain.plan_actions import GOAL_OWNERS, GOAL_STATUSES, SKIP_REASONS  # noqa: F401 (pages use them)
 from workflows.domain.roles import ADMIN, JOB
-from workflows.domain.rules import CoachingRules, clean_settings
+from workflows.domain.rules import CoachingRules
 from workflows.storage.models import Candidate
 from workflows.storage.plan_models import (
     CoachingEntry,
@@ -42,7 +43,6 @@ from workflows.storage.plan_models import (
     PlanEvaluation,
     PlanGoal,
     PlanGoalReview,
-    PlanSetting,
 )
 from workflows.usecases import plan_records
 from workflows.usecases.plan_views import (  # noqa: F401 - re-exported: the pages import them from here
@@ -132,27 +132,11 @@ class PlanServices:
             return [HoursLine(e.id, e.worked_on, coaching.minutes_to_hours(e.minutes), e.coach_id, name, e.activity,
                               e.note, e.over_cap) for e, name in rows]
 
-    # settings ----------------------------------------------------------------------------
-    def _rules(self, s: Session) -> CoachingRules:
-        return plan_records.rules_of(s)
-
+    # settings (changed on the settings page: `MoneyServices.change_setting`) ----------------
     def coaching_rules(self) -> CoachingRules:
+        """The money settings valid today."""
         with self.services.db.read() as s:
-            return self._rules(s)
-
-    def update_settings(self, actor: Actor, values: Mapping[str, Any]) -> CoachingRules:
-        """An administrator changes the money settings (rate, UWV shares, onboarding maximum)."""
-        if actor.role != ADMIN:
-            raise NotPermitted("Alleen een beheerder kan de instellingen wijzigen.")
-        clean = clean_settings(values)
-        now = self.services.clock.now()
-        with self._write() as s:
-            for key, value in clean.items():
-                row = s.get(PlanSetting, key) or PlanSetting(key=key)
-                row.value, row.updated_at, row.updated_by_id = str(value), now, actor.user_id
-                s.add(row)
-            s.flush()
-            return self._rules(s)
+            return plan_records.rules_of(s, local_today(self.services.clock.now()))
 
     # INVRA labels and ranking ----------------------------------------------------------------
     def load_invra_labels(self, actor: Actor, *, name: str, text: str) -> int:
@@ -236,7 +220,8 @@ class PlanServices:
             observations = tuple(ObservationLine(o.id, o.observed_on, dict(o.scores)) for o in s.scalars(
                 select(InvraObservation).where(InvraObservation.plan_case_id == case.id)
                 .order_by(InvraObservation.observed_on, InvraObservation.id)))
-            hours = plan_records.hours_view(case.data, plan_records.entries_of(s, case.id), self._rules(s))
+            hours = plan_records.hours_view(case.data, plan_records.entries_of(s, case.id),
+                                             plan_records.history_of(s))
             labels = self._labels(s)
         self.services.log_read(actor, case.id, case.workflow, data, "plan")
         timeline = tuple(_timeline_entry(data, m, now) for m in plan.schedule(data))

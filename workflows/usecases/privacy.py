@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Text, func, select, update
@@ -35,7 +36,7 @@ from workflows.domain.candidate_plan import NAME as PLAN
 from workflows.domain.company_trajectory import NAME as COMPANY_TRAJECTORY
 from workflows.domain.roles import ADMIN
 from workflows.domain.security import READ_LOG_ROLES
-from workflows.storage import casework_models, plan_models
+from workflows.storage import casework_models, money_models, plan_models
 from workflows.storage.models import Candidate, ErasureLog
 from workflows.usecases.casework import CaseworkServices
 
@@ -45,7 +46,10 @@ FREE_TEXT_KEYS = {"reason", "explanation", "note", "notes", "discussed", "next_s
                   "interview_candidate", "interview_harrie", "description", "text"}
 # Tables with a row per plan (plan_case_id) or per candidate (candidate_id).
 PLAN_TABLES = [plan_models.PlanDocument, plan_models.PlanGoal, plan_models.PlanEvaluation,
-               plan_models.PlanSignoff, plan_models.CoachingEntry, plan_models.InvraObservation]
+               plan_models.PlanSignoff, plan_models.CoachingEntry, plan_models.InvraObservation,
+               # the plan's money: instruments, closed periods, corrections of hours (its work level
+               # and training routes are in the plan's own data, exported with the case)
+               money_models.PlacementInstrument, money_models.HoursPeriod, money_models.HoursCorrection]
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,8 @@ def _plain(value: Any) -> Any:
         return ensure_utc(value).isoformat()
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)  # amounts and hours exactly as stored ("8400.50")
     return value
 
 
@@ -336,6 +342,9 @@ class PrivacyServices:
                 s.execute(update(P.PlanGoalReview).where(P.PlanGoalReview.evaluation_id.in_(eval_ids))
                           .values(note=None))
             s.execute(update(P.CoachingEntry).where(P.CoachingEntry.plan_case_id.in_(plan_ids)).values(note=None))
+            M = money_models  # amounts, dates and hours stay for the accounts; the reason of a correction goes
+            s.execute(update(M.HoursCorrection).where(M.HoursCorrection.plan_case_id.in_(plan_ids)).values(
+                reason=ERASED))
         s.execute(update(P.InvraObservation).where(P.InvraObservation.candidate_id == candidate_id)
                   .values(notes=None, scores={}))
         # Tables other modules add later: any Text column of a row tied to these plans.
