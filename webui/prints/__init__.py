@@ -23,7 +23,7 @@ from webui.extensions import services
 from webui.plans import loaded_labels
 from webui.prints.render import pdf_bytes, pdf_response
 from workflows.domain import candidate_plan as plan
-from workflows.domain import coaching, hours_periods
+from workflows.domain import hours_periods
 from workflows.domain import hours_summary as hs
 from workflows.domain.plan_actions import GOAL_STATUSES, hidden_fields
 from workflows.usecases.hours_summaries import HoursSummaries
