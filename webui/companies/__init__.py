@@ -10,10 +10,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 
 from engine.errors import InvalidPayload, NotPermitted
+from webui import lists
 from webui.auth import current_actor, login_required, roles_required
 from webui.cases.forms import Choice, IsoDate, Number, Text, YesNo, options
 from webui.extensions import services
@@ -21,6 +22,14 @@ from workflows.domain.company_trajectory import NAME as COMPANY_TRAJECTORY
 from workflows.domain.roles import ADMIN, JOB, WSP
 from workflows.usecases.company_services import TARGET_GROUPS, CompanyServices
 from workflows.usecases.directory import Directory
+from workflows.usecases.list_sorts import (
+    CANDIDATE_SORTS,
+    COMPANY_SORTS,
+    YES_NO,
+    CandidateFilter,
+    CandidateList,
+    sort_companies,
+)
 from workflows.usecases.money_services import MoneyServices
 
 bp = Blueprint("companies", __name__)
@@ -102,10 +111,17 @@ def _company_form(formdata: Any = None) -> CompanyForm:
 @bp.route("/bedrijven")
 @login_required
 def index():
+    return _render_companies()
+
+
+def _render_companies():
     actor = current_actor()
-    return render_template("companies.html", companies=_directory().companies(actor),
+    sort, descending = lists.sort_for("bedrijven")
+    spec = services().registry.latest(COMPANY_TRAJECTORY).spec
+    companies = sort_companies(_directory().companies(actor), sort, descending, spec.state_label)
+    return render_template("companies.html", companies=companies, sort=sort, descending=descending,
                            may_register=actor.role in REGISTRARS, registry=services().registry,
-                           workflow=COMPANY_TRAJECTORY)
+                           workflow=COMPANY_TRAJECTORY), lists.status()
 
 
 @bp.route("/bedrijven/nieuw", methods=["GET", "POST"])
@@ -181,5 +197,22 @@ def candidates():
             return redirect(url_for("companies.candidates"))
     elif form.is_submitted():
         status = 400
-    return render_template("candidates.html", rows=_directory().candidates(current_actor()), form=form,
-                           target_groups=TARGET_GROUPS, open_form=status != 200), status
+    return _render_candidates(form, status)
+
+
+def _render_candidates(form: CandidateForm | None = None, status: int = 200):
+    """The register with its filters (`?doelgroep=&register=&plan=`), sort and saved filters."""
+    sort, descending = lists.sort_for("kandidaten")
+    filters, errors = CandidateFilter.from_args(request.args)
+    if errors:
+        status = 400 if status == 200 else status
+    rows = CandidateList(services()).rows(current_actor(), filters, sort, descending)
+    return render_template("candidates.html", rows=rows, form=form or CandidateForm(formdata=None),
+                           target_groups=TARGET_GROUPS, open_form=form is not None and form.is_submitted(),
+                           filters=filters, filter_errors=errors, yes_no=YES_NO,
+                           sort=sort, descending=descending), lists.status(status)
+
+
+lists.register(lists.ListSpec("bedrijven", "companies.index", COMPANY_SORTS, "naam", render=_render_companies))
+lists.register(lists.ListSpec("kandidaten", "companies.candidates", CANDIDATE_SORTS, "naam",
+                              render=lambda: _render_candidates()))

