@@ -16,6 +16,7 @@ from webui import create_app
 from webui.migrate import upgrade
 from workflows.demo import load_demo
 from workflows.storage.list_models import SavedFilter
+from workflows.usecases.caseload import Caseload
 from workflows.usecases.list_sorts import CandidateFilter, CandidateList
 from workflows.usecases.saved_filters import SavedFilters, clean_query
 
@@ -74,3 +75,16 @@ def test_the_candidate_list_knows_whose_plan_is_running(svc):
     assert [c.name for c in running] == ["Daan Verhoeven", "Noor Bosman"]
     rest = CandidateList(svc).rows(sanne, CandidateFilter(target_group="wajong", running_plan=False), "uren", True)
     assert [(c.name, c.contract_hours) for c in rest] == [("Mohamed Ouali", 24.0), ("Kevin Smits", 20.0)]
+
+
+def test_the_caseload_counts_each_open_task_of_the_team_once(svc):
+    from engine.store.models import Task
+
+    sanne = who(svc, SANNE)
+    loads = Caseload(svc).per_colleague(sanne)
+    assert [ld.name for ld in loads][-1] == "Wachtrij (nog niemand)"
+    assert {ld.name for ld in loads} >= {"Sanne de Vries", "Ahmed Yilmaz"}
+    with svc.db.read() as s:
+        team = s.scalar(select(func.count()).select_from(Task).where(Task.status == "open", Task.role == "job"))
+    assert sum(ld.open_tasks for ld in loads) == team
+    assert all(ld.open_cases <= ld.open_tasks and ld.late_tasks <= ld.open_tasks for ld in loads)

@@ -25,11 +25,12 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from engine.errors import EngineError, InvalidPayload, NotFound
 from engine.inbox import PARKED, TaskCounts
-from engine.task_services import MAX_REASON, TaskServices
+from engine.task_services import MAX_BATCH, MAX_REASON, TaskServices
 from webui import lists
 from webui.auth import current_actor, login_required
 from webui.extensions import services
 from webui.next_url import safe_next
+from workflows.usecases.caseload import Caseload
 from workflows.usecases.task_inbox import (
     ARCHIVE_SORTS,
     INBOX_PAGE,
@@ -310,17 +311,22 @@ def _render_handover(form: HandoverForm, selected: set[int], error: str | None =
     colleagues = reader.colleagues(actor, include_self=True)
     holder = _int(request.args.get("bij"))
     form.to_user.choices = [(0, "Kies een collega"), *colleagues]
+    items = reader.team(actor, filters, holder)
+    select_all = request.method == "GET" and request.args.get("alles") == "1"
+    if select_all:  # "Alle getoonde taken kiezen": every row shown comes back ticked (no script needed)
+        selected = {t.task_id for t in items}
     return render_template(
-        "inbox_handover.html", items=reader.team(actor, filters, holder), form=form, selected=selected,
+        "inbox_handover.html", items=items, form=form, selected=selected, select_all=select_all,
         fform=filter_form, filters=filters, colleagues=colleagues, holder=holder, error=error,
-        now=services().clock.now(),
+        now=services().clock.now(), caseload=Caseload(services()).per_colleague(actor), max_batch=MAX_BATCH,
     ), status
 
 
 @bp.route("/overdragen", methods=["GET", "POST"])
 @login_required
 def handover():
-    """A coordinator hands several tasks of their role to a colleague (others: not found)."""
+    """The coordinator's caseload view: per colleague open cases, open and late tasks; hands several
+    tasks of their role (or all shown: `?alles=1`) to a colleague with a reason (others: not found)."""
     if not g.user.is_coordinator:
         abort(404)
     form = HandoverForm()
