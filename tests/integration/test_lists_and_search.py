@@ -16,8 +16,10 @@ from webui import create_app
 from webui.migrate import upgrade
 from workflows.demo import load_demo
 from workflows.storage.list_models import SavedFilter
+from workflows.demo.people import USERS
 from workflows.usecases.caseload import Caseload
 from workflows.usecases.list_sorts import CandidateFilter, CandidateList
+from workflows.usecases.register import CandidateRegister
 from workflows.usecases.saved_filters import SavedFilters, clean_query
 
 SANNE, AHMED = "sanne@job.example", "ahmed@job.example"
@@ -88,3 +90,46 @@ def test_the_caseload_counts_each_open_task_of_the_team_once(svc):
         team = s.scalar(select(func.count()).select_from(Task).where(Task.status == "open", Task.role == "job"))
     assert sum(ld.open_tasks for ld in loads) == team
     assert all(ld.open_cases <= ld.open_tasks and ld.late_tasks <= ld.open_tasks for ld in loads)
+
+
+BAKERY_JOB = "Medewerker productie en expeditie"
+RETURNS, NURSERY = "Medewerker retourafdeling", "Medewerker kwekerij"
+
+
+def vacancies(svc, email: str, query: str) -> list[tuple[str, str]]:
+    return [(h.title, h.company) for h in CandidateRegister(svc).search(who(svc, email), query).vacancies]
+
+
+def test_the_search_box_finds_vacancies_by_function_department_or_company_within_what_one_may_see(svc):
+    from engine.store.models import Case
+
+    assert vacancies(svc, SANNE, "medewerker") == [
+        (BAKERY_JOB, "Bakkerij De Korenaar"), (RETURNS, "Logistiek Centrum Arnhem"),
+        (NURSERY, "Tuincentrum De Bongerd")]
+    assert vacancies(svc, "lisa@wsp-nijmegen.example", "MEDEWERKER") == [(BAKERY_JOB, "Bakkerij De Korenaar")]
+    assert vacancies(svc, "tom@wsp-gelderland.example", "medewerker") == [
+        (RETURNS, "Logistiek Centrum Arnhem"), (NURSERY, "Tuincentrum De Bongerd")]
+    assert vacancies(svc, "marieke@korenaar.example", "medewerker") == [(BAKERY_JOB, "Bakkerij De Korenaar")]
+    assert vacancies(svc, "marieke@korenaar.example", "logistiek") == []
+    assert vacancies(svc, SANNE, "logistiek centrum") == [(RETURNS, "Logistiek Centrum Arnhem")]
+    assert vacancies(svc, SANNE, "%") == [] and vacancies(svc, SANNE, "_") == []
+    with svc.db.write() as s:  # a vacancy that names its department
+        case = s.get(Case, 5)
+        case.data = {**case.data, "vacancy": {**case.data["vacancy"], "department": "Inpakstraat"}}
+    hits = CandidateRegister(svc).search(who(svc, SANNE), "inpak").vacancies
+    assert [(h.title, h.department, h.company) for h in hits] == [(RETURNS, "Inpakstraat", "Logistiek Centrum Arnhem")]
+
+
+@pytest.mark.parametrize("query", ["medewerker", "e", "a", "De"])
+def test_searching_never_returns_another_organisations_vacancy(svc, query):
+    from engine.store.models import Case
+
+    for email, *_ in USERS:
+        actor = who(svc, email)
+        hits = CandidateRegister(svc).search(actor, query).vacancies
+        with svc.db.read() as s:
+            for h in hits:
+                assert svc.policy.can_see(actor, s.get(Case, h.case_id)), (email, h)
+        if actor.role in ("opdrachtgever", "harrie"):
+            with svc.db.read() as s:
+                assert {s.get(Case, h.case_id).organisation_id for h in hits} <= {actor.organisation_id}

@@ -160,6 +160,6 @@ def candidate(candidate_id: int):
 def search():
     query = request.args.get("q", "")
     results = CandidateRegister(services()).search(current_actor(), query)
-    if len(results.cases) == 1 and not results.companies and not results.candidates:
+    if len(results.cases) == 1 and not results.companies and not results.candidates and not results.vacancies:
         return redirect(url_for("cases.show", case_id=results.cases[0].id))
     return render_template("search.html", r=results)
