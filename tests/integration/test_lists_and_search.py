@@ -15,8 +15,8 @@ from tests.helpers import T0
 from webui import create_app
 from webui.migrate import upgrade
 from workflows.demo import load_demo
-from workflows.storage.list_models import SavedFilter
 from workflows.demo.people import USERS
+from workflows.storage.list_models import SavedFilter
 from workflows.usecases.caseload import Caseload
 from workflows.usecases.list_sorts import CandidateFilter, CandidateList
 from workflows.usecases.register import CandidateRegister
