@@ -26,9 +26,11 @@ from engine.errors import InvalidPayload
 from webui.auth import current_actor, login_required, roles_required
 from webui.casework.panel import DocumentForm, EditNoteForm, NoteForm, casework
 from webui.extensions import services
+from webui.invra_chart import invra_over_time
 from workflows.domain import casework as rules
 from workflows.domain.roles import ADMIN, JOB
 from workflows.usecases.company_services import TARGET_GROUPS
+from workflows.usecases.invra_history import InvraHistory
 from workflows.usecases.register import CandidateRegister
 
 bp = Blueprint("casework", __name__)
@@ -151,8 +153,11 @@ def download(case_id: int, document_id: int, version: int):
 @roles_required(JOB, ADMIN)
 def candidate(candidate_id: int):
     page = CandidateRegister(services()).page(current_actor(), candidate_id)
+    history = InvraHistory(services()).for_candidate(current_actor(), candidate_id)
+    chart = invra_over_time(history.points, title=f"INVRA-profielen van {page.name} door de tijd: "
+                                                  "gemiddeld niveau per categorie")
     return render_template("candidate.html", c=page, target_groups=TARGET_GROUPS,
-                           visibility_labels=rules.VISIBILITY)
+                           visibility_labels=rules.VISIBILITY, invra=history, invra_chart=chart)
 
 
 @bp.route("/zoeken")
