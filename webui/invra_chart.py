@@ -17,6 +17,7 @@ from workflows.usecases.invra_history import ProfilePoint
 
 W, H = 640, 250
 LEFT, RIGHT, TOP, BOTTOM = 44, 24, 16, 74
+LEGEND_X = (0, 180, 420)  # after "Arbeidsprestaties" and "Motorische competenties" at 13 px
 
 
 def _x(i: int, n: int) -> float:
@@ -66,10 +67,9 @@ def invra_over_time(points: Sequence[ProfilePoint], *, title: str, id_: str = "i
         if path:
             out.insert(0, f'<path {_attrs(d=" ".join(path), class_=f"step {cls}", fill="none")}/>')
     legend_y = H - 14
-    step = (W - LEFT - RIGHT) / 3
     for c, cat in enumerate(points[0].levels):
         cls = CATEGORY_CLASS.get(cat.category.key, "")
-        x = LEFT + c * step
+        x = LEFT + LEGEND_X[c % len(LEGEND_X)]
         out.append(f'<line {_attrs(x1=_n(x), y1=legend_y, x2=_n(x + 22), y2=legend_y, class_=f"step {cls}")}/>')
         out.append(f'<text {_attrs(x=_n(x + 28), y=legend_y, dominant_baseline="central", class_="legend")}>'
                    f"{escape(cat.category.label)}</text>")
