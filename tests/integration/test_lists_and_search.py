@@ -133,3 +133,16 @@ def test_searching_never_returns_another_organisations_vacancy(svc, query):
         if actor.role in ("opdrachtgever", "harrie"):
             with svc.db.read() as s:
                 assert {s.get(Case, h.case_id).organisation_id for h in hits} <= {actor.organisation_id}
+
+
+def test_the_archive_sorts_by_a_column_in_sql_on_both_databases(svc):
+    from workflows.usecases.task_inbox import TaskInbox
+
+    sanne = who(svc, SANNE)
+    newest = TaskInbox(svc).archive(sanne)
+    assert newest.items and [t.completed_at for t in newest.items] == sorted(
+        (t.completed_at for t in newest.items), reverse=True)
+    by_title = [t.title for t in TaskInbox(svc).archive(sanne, 1, "taak", False).items]
+    assert by_title == sorted(by_title) and len(by_title) == len(newest.items)
+    by_case = TaskInbox(svc).archive(sanne, 1, "zaak", True).items
+    assert [t.company or "" for t in by_case] == sorted((t.company or "" for t in by_case), reverse=True)
