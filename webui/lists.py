@@ -20,7 +20,14 @@ from flask import Blueprint, Flask, abort, flash, g, make_response, redirect, re
 from engine.errors import InvalidPayload
 from webui.auth import current_actor, login_required
 from webui.extensions import services
-from workflows.usecases.saved_filters import LISTS, MAX_NAME, SavedFilters, SavedLine, clean_query
+from workflows.usecases.saved_filters import (
+    FREE_TEXT,
+    LISTS,
+    MAX_NAME,
+    SavedFilters,
+    SavedLine,
+    clean_query,
+)
 
 bp = Blueprint("lists", __name__)
 
@@ -86,6 +93,7 @@ def _panel(key: str) -> dict[str, Any]:
             "active": next((f.id for f in saved if f.query and f.query == query), None),
             "error": g.get("list_error"), "save_error": g.get("saved_filter_error"),
             "name": g.get("saved_filter_name", ""), "max_name": MAX_NAME,
+            "drops_text": any(request.args.get(k) for k in FREE_TEXT),
             "save_url": url_for("lists.save", key=key) + (f"?{query}" if query else "")}
 
 

@@ -163,3 +163,11 @@ def test_a_candidate_filter_value_it_does_not_know_is_refused_in_dutch(app, clie
     assert len(names(html)) == 6  # the filters it did not know are left out
     with services(app).db.read() as s:
         assert s.scalar(select(func.count()).select_from(SavedFilter)) == 0
+
+
+def test_free_search_text_is_not_kept_in_a_saved_filter_and_the_panel_says_so(app, client):
+    sign_in(client, SANNE)
+    html = client.get("/?zoek=Daan&te_laat=y").get_data(as_text=True)
+    assert "De zoektekst wordt niet bewaard (die kan een naam zijn)" in html
+    r = save(client, "taken", "Te laat", "zoek=Daan&te_laat=y")
+    assert r.headers["Location"] == "/?te_laat=y" and saved(app)[0][3] == "te_laat=y"

@@ -32,7 +32,10 @@ MAX_QUERY = 1000
 MAX_PER_LIST = 50
 NOT_FOUND = "Dit opgeslagen filter bestaat niet of is niet van u."
 _KEY = re.compile(r"^[a-z_]{1,32}$")
-_SKIPPED = {"pagina", "csrf_token"}  # a page number is not part of a filter
+# A page number is not part of a filter; free search text is not kept either: it may be a
+# candidate's name, which is personal data that lives sealed, and only there.
+_SKIPPED = {"pagina", "csrf_token"}
+FREE_TEXT = {"zoek", "q"}
 
 
 @dataclass(frozen=True)
@@ -43,9 +46,10 @@ class SavedLine:
 
 
 def clean_query(raw: object) -> str:
-    """The list parameters worth keeping, re-encoded: simple keys, short values, no page number."""
+    """The list parameters worth keeping, re-encoded: simple keys, short values, no page number
+    and no free search text."""
     pairs = parse_qsl(raw if isinstance(raw, str) else "", keep_blank_values=False)
-    kept = [(k, v) for k, v in pairs if _KEY.match(k) and k not in _SKIPPED and len(v) <= 200]
+    kept = [(k, v) for k, v in pairs if _KEY.match(k) and k not in _SKIPPED | FREE_TEXT and len(v) <= 200]
     return urlencode(kept)[:MAX_QUERY]
 
 
