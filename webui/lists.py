@@ -42,6 +42,7 @@ class ListSpec:
     default: str
     default_descending: bool = False
     render: Callable[[], Any] | None = None  # the page as its view shows it (on a refused save)
+    roles: tuple[str, ...] | None = None  # who may open the list (None: everyone signed in)
 
     @property
     def label(self) -> str:
@@ -107,7 +108,7 @@ def clean_current_query() -> str:
 def save(key: str):
     """Save the list's current filter and sort (the list's query string is this URL's)."""
     spec = SPECS.get(key)
-    if spec is None:
+    if spec is None or (spec.roles is not None and current_actor().role not in spec.roles):
         abort(404)
     name = request.form.get("naam", "")
     query = clean_current_query()

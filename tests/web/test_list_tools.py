@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from tests.web.inbox_support import (  # noqa: F401 - fixtures: a fast demo `app`
     AHMED,
+    LISA,
     SANNE,
     csrf,
     services,
@@ -98,6 +99,9 @@ def test_saving_a_filter_without_the_form_token_writes_nothing(app, client):
     r = client.post("/lijsten/taken/filters?te_laat=y", data={"naam": "Zonder token"})
     assert r.status_code == 400 and saved(app) == []
     assert client.post("/lijsten/onbekend/filters", data={"csrf_token": csrf(client), "naam": "x"}).status_code == 404
+    sign_in(client, LISA)  # a list one cannot open takes no saved filter either
+    assert client.post("/lijsten/kandidaten/filters", data={"csrf_token": csrf(client), "naam": "x"}).status_code == 404
+    assert saved(app) == []
 
 
 @pytest.mark.parametrize("path", ["/", "/wachtrij", "/archief", "/bedrijven", "/kandidaten"])

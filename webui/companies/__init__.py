@@ -215,4 +215,4 @@ def _render_candidates(form: CandidateForm | None = None, status: int = 200):
 
 lists.register(lists.ListSpec("bedrijven", "companies.index", COMPANY_SORTS, "naam", render=_render_companies))
 lists.register(lists.ListSpec("kandidaten", "companies.candidates", CANDIDATE_SORTS, "naam",
-                              render=lambda: _render_candidates()))
+                              render=lambda: _render_candidates(), roles=(JOB,)))
