@@ -57,6 +57,11 @@ def test_a_saved_filter_belongs_to_its_owner_alone(svc):
         saved.get(ahmed, fid)
     with pytest.raises(NotFound):
         saved.delete(ahmed, fid)
+    for wrong in (0, -1, 2**31, 10**15, True, "1"):  # never a database error, on either database
+        with pytest.raises(NotFound):
+            saved.get(sanne, wrong)
+        with pytest.raises(NotFound):
+            saved.delete(sanne, wrong)
     with pytest.raises(InvalidPayload) as refused:
         saved.save(sanne, "kandidaten", "WAJONG", "")
     assert refused.value.errors == {"name": "U heeft al een filter met deze naam bij deze lijst; kies een andere naam."}

@@ -31,6 +31,7 @@ MAX_NAME = 80
 MAX_QUERY = 1000
 MAX_PER_LIST = 50
 NOT_FOUND = "Dit opgeslagen filter bestaat niet of is niet van u."
+MAX_ID = 2**31 - 1  # saved_filter.id is an INTEGER: a larger number is simply not there
 _KEY = re.compile(r"^[a-z_]{1,32}$")
 # A page number is not part of a filter; free search text is not kept either: it may be a
 # candidate's name, which is personal data that lives sealed, and only there.
@@ -101,7 +102,7 @@ class SavedFilters:
     def get(self, actor: Actor, filter_id: object) -> tuple[str, str]:
         """(list key, query string) of one of my filters; anyone else's is NotFound."""
         owner = self._owner(actor)
-        if not isinstance(filter_id, int) or isinstance(filter_id, bool):
+        if not isinstance(filter_id, int) or isinstance(filter_id, bool) or not 1 <= filter_id <= MAX_ID:
             raise NotFound(NOT_FOUND)
         with self.services.db.read() as s:
             row = s.get(SavedFilter, filter_id)
@@ -112,7 +113,7 @@ class SavedFilters:
     def delete(self, actor: Actor, filter_id: object) -> tuple[str, str]:
         """Delete one of my filters; returns its list key and name (for the message)."""
         owner = self._owner(actor)
-        if not isinstance(filter_id, int) or isinstance(filter_id, bool):
+        if not isinstance(filter_id, int) or isinstance(filter_id, bool) or not 1 <= filter_id <= MAX_ID:
             raise NotFound(NOT_FOUND)
         with self.services.db.write() as s:
             row = s.get(SavedFilter, filter_id)
