@@ -39,4 +39,6 @@ def test_the_list_pages_have_no_axe_violations_open_and_refused(live_server, axe
     screenshot(page, "lists-refused-save")
     page.goto("/kandidaten/1")
     screenshot(page, "candidate-invra-over-time")
+    page.goto("/overdragen?alles=1")
+    screenshot(page, "caseload-select-all")
     assert {p: v for p, v in checked.items() if v} == {}
