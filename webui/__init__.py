@@ -65,6 +65,7 @@ def create_app(config: dict[str, Any] | None = None, *, clock: Clock | None = No
         health,
         ical,
         inbox,
+        lists,
         management,
         plans,
         prints,
@@ -95,6 +96,7 @@ def create_app(config: dict[str, Any] | None = None, *, clock: Clock | None = No
     app.register_blueprint(casework_views.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(management.bp)
+    lists.init_app(app)  # saved filters and sortable columns on the lists
     api.init_app(app)  # after errors.init_app: it wraps those handlers for /api/ paths
     # `jobtraject restore` erases again whoever was erased after the backup was made.
     app.extensions["jobtraject.erasure_reapply"] = PrivacyServices(app.extensions["jobtraject"]).reapply

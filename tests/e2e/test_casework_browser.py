@@ -1,5 +1,6 @@
 """End to end in Debian's chromium: a coach adds a note and a document to a case, then finds the
-case again through the search box in the header."""
+case again through the search box in the header; sorts a list by a column header and keeps that
+as a saved filter to come back to."""
 
 from __future__ import annotations
 
@@ -40,3 +41,30 @@ def test_a_coach_adds_a_note_and_a_document_and_finds_the_case_through_the_searc
     expect(page).to_have_url(re.compile(r"/zaken/5$"))
     expect(page.locator("#notities")).to_contain_text("Fatima stuurt de functieomschrijving vrijdag.")
     screenshot(page, "casework-note-and-document")
+
+
+def test_a_coach_sorts_the_companies_by_region_saves_it_and_comes_back_to_it(new_page):
+    page = new_page()
+    login(page, "ahmed@job.example")
+    page.goto("/bedrijven")
+    page.get_by_role("link", name=re.compile(r"^WSP-regio")).click()
+    expect(page).to_have_url(re.compile(r"sorteer=regio"))
+    expect(page.locator("th[aria-sort=ascending]")).to_contain_text("WSP-regio")
+    page.locator("#opgeslagen-filters summary").click()
+    page.get_by_role("button", name="Bewaren").click()  # without a name: refused, the list stays
+    expect(page.locator("#opgeslagen-filters .form-error")).to_contain_text("Geef het filter een naam.")
+    expect(page.locator("th[aria-sort=ascending]")).to_contain_text("WSP-regio")
+    page.get_by_label("De huidige filters en sortering bewaren als").fill("Per regio")
+    page.get_by_role("button", name="Bewaren").click()
+    expect(page.locator(".flash")).to_contain_text("Het filter 'Per regio' is bewaard bij Bedrijven.")
+
+    page.goto("/bedrijven")
+    expect(page.locator("th[aria-sort=ascending]")).to_contain_text("Bedrijf")
+    page.locator("#opgeslagen-filters summary").click()
+    page.get_by_role("link", name="Per regio").click()
+    expect(page).to_have_url(re.compile(r"/bedrijven\?sorteer=regio"))
+    expect(page.locator("th[aria-sort=ascending]")).to_contain_text("WSP-regio")
+    page.locator("#opgeslagen-filters summary").click()
+    page.get_by_role("button", name=re.compile(r"^Verwijderen.*Per regio")).click()
+    expect(page.locator(".flash")).to_contain_text("Het filter 'Per regio' is verwijderd.")
+    screenshot(page, "lists-saved-filter")

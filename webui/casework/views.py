@@ -26,10 +26,12 @@ from engine.errors import InvalidPayload
 from webui.auth import current_actor, login_required, roles_required
 from webui.casework.panel import DocumentForm, EditNoteForm, NoteForm, casework
 from webui.extensions import services
+from webui.invra_chart import invra_over_time
 from workflows.domain import casework as rules
 from workflows.domain.roles import ADMIN, JOB
 from workflows.usecases.casework import Download
 from workflows.usecases.company_services import TARGET_GROUPS
+from workflows.usecases.invra_history import InvraHistory
 from workflows.usecases.register import CandidateRegister
 
 bp = Blueprint("casework", __name__)
@@ -156,8 +158,11 @@ def attachment(item: Download) -> Response:
 @roles_required(JOB, ADMIN)
 def candidate(candidate_id: int):
     page = CandidateRegister(services()).page(current_actor(), candidate_id)
+    history = InvraHistory(services()).for_candidate(current_actor(), candidate_id)
+    chart = invra_over_time(history.points, title=f"INVRA-profielen van {page.name} door de tijd: "
+                                                  "gemiddeld niveau per categorie")
     return render_template("candidate.html", c=page, target_groups=TARGET_GROUPS,
-                           visibility_labels=rules.VISIBILITY)
+                           visibility_labels=rules.VISIBILITY, invra=history, invra_chart=chart)
 
 
 @bp.route("/zoeken")
@@ -165,6 +170,6 @@ def candidate(candidate_id: int):
 def search():
     query = request.args.get("q", "")
     results = CandidateRegister(services()).search(current_actor(), query)
-    if len(results.cases) == 1 and not results.companies and not results.candidates:
+    if len(results.cases) == 1 and not results.companies and not results.candidates and not results.vacancies:
         return redirect(url_for("cases.show", case_id=results.cases[0].id))
     return render_template("search.html", r=results)

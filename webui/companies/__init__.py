@@ -14,6 +14,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 
 from engine.errors import InvalidPayload, NotPermitted
+from webui import lists
 from webui.auth import current_actor, login_required, roles_required
 from webui.cases.forms import Choice, IsoDate, Number, Text, YesNo, options
 from webui.extensions import services
@@ -24,6 +25,14 @@ from workflows.usecases.company_services import TARGET_GROUPS, CompanyServices
 from workflows.usecases.directory import Directory
 from workflows.usecases.hours_summaries import HoursSummaries
 from workflows.usecases.list_filters import Filters, company_filters, trajectory_phases
+from workflows.usecases.list_sorts import (
+    CANDIDATE_SORTS,
+    COMPANY_SORTS,
+    YES_NO,
+    CandidateFilter,
+    CandidateList,
+    sort_companies,
+)
 from workflows.usecases.money_services import MoneyServices
 
 bp = Blueprint("companies", __name__)
@@ -105,12 +114,19 @@ def _company_form(formdata: Any = None) -> CompanyForm:
 @bp.route("/bedrijven")
 @login_required
 def index():
+    return _render_companies()
+
+
+def _render_companies():
     actor = current_actor()
+    sort, descending = lists.sort_for("bedrijven")
     registry = services().registry
-    filters, problem = figure_filters(registry.latest(COMPANY_TRAJECTORY).spec)
-    return render_template("companies.html", companies=_directory().companies(actor, filters.where),
+    spec = registry.latest(COMPANY_TRAJECTORY).spec
+    filters, problem = figure_filters(spec)
+    companies = sort_companies(_directory().companies(actor, filters.where), sort, descending, spec.state_label)
+    return render_template("companies.html", companies=companies, sort=sort, descending=descending,
                            may_register=actor.role in REGISTRARS, registry=registry, workflow=COMPANY_TRAJECTORY,
-                           filtered_on=filters.said, filter_error=problem), 400 if problem else 200
+                           filtered_on=filters.said, filter_error=problem), 400 if problem else lists.status()
 
 
 def figure_filters(spec) -> tuple[Filters, str | None]:
@@ -195,5 +211,22 @@ def candidates():
             return redirect(url_for("companies.candidates"))
     elif form.is_submitted():
         status = 400
-    return render_template("candidates.html", rows=_directory().candidates(current_actor()), form=form,
-                           target_groups=TARGET_GROUPS, open_form=status != 200), status
+    return _render_candidates(form, status)
+
+
+def _render_candidates(form: CandidateForm | None = None, status: int = 200):
+    """The register with its filters (`?doelgroep=&register=&plan=`), sort and saved filters."""
+    sort, descending = lists.sort_for("kandidaten")
+    filters, errors = CandidateFilter.from_args(request.args)
+    if errors:
+        status = 400 if status == 200 else status
+    rows = CandidateList(services()).rows(current_actor(), filters, sort, descending)
+    return render_template("candidates.html", rows=rows, form=form or CandidateForm(formdata=None),
+                           target_groups=TARGET_GROUPS, open_form=form is not None and form.is_submitted(),
+                           filters=filters, filter_errors=errors, yes_no=YES_NO,
+                           sort=sort, descending=descending), lists.status(status)
+
+
+lists.register(lists.ListSpec("bedrijven", "companies.index", COMPANY_SORTS, "naam", render=_render_companies))
+lists.register(lists.ListSpec("kandidaten", "companies.candidates", CANDIDATE_SORTS, "naam",
+                              render=lambda: _render_candidates(), roles=(JOB,)))

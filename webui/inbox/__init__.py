@@ -25,11 +25,20 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from engine.errors import EngineError, InvalidPayload, NotFound
 from engine.inbox import PARKED, TaskCounts
-from engine.task_services import MAX_REASON, TaskServices
+from engine.task_services import MAX_BATCH, MAX_REASON, TaskServices
+from webui import lists
 from webui.auth import current_actor, login_required
 from webui.extensions import services
 from webui.next_url import safe_next
-from workflows.usecases.task_inbox import INBOX_PAGE, SORTS, TaskFilter, TaskInbox, task_ids
+from workflows.usecases.caseload import Caseload
+from workflows.usecases.task_inbox import (
+    ARCHIVE_SORTS,
+    INBOX_PAGE,
+    TASK_SORTS,
+    TaskFilter,
+    TaskInbox,
+    task_ids,
+)
 
 bp = Blueprint("inbox", __name__)
 
@@ -128,12 +137,6 @@ def _filter_form() -> tuple[FilterForm, TaskFilter]:
     return form, _filters(form)
 
 
-def _sort() -> tuple[str, bool]:
-    """The table's sort column (`?sorteer=taak`) and direction (`&richting=af`); urgency by default."""
-    sort = request.args.get("sorteer", "")
-    return (sort if sort in SORTS else "uiterlijk"), request.args.get("richting") == "af"
-
-
 def _back(default: str) -> str:
     return safe_next(request.form.get("next")) or url_for(default)
 
@@ -156,14 +159,14 @@ def task_counts() -> TaskCounts | None:
 def _render_inbox(follow_form: FollowUpForm | None = None, failed_task: int | None = None, status: int = 200):
     actor = current_actor()
     filter_form, filters = _filter_form()
-    sort, descending = _sort()
+    sort, descending = lists.sort_for("taken")
     mine = _read().mine(actor, filters, _int(request.args.get("pagina")) or 1, sort, descending)
     return render_template(
         "inbox.html", inbox=mine, page_size=INBOX_PAGE, parked_label=PARKED, fform=filter_form, filters=filters,
         now=services().clock.now(), post_form=PostForm(), follow_form=follow_form, failed_task=failed_task,
         empty_follow_form=FollowUpForm(formdata=None), is_coordinator=bool(g.user.is_coordinator),
         sort=sort, descending=descending,
-    ), status
+    ), lists.status(status)
 
 
 @bp.route("/")
@@ -175,23 +178,39 @@ def index():
 @bp.route("/wachtrij")
 @login_required
 def queue():
+    return _render_queue()
+
+
+def _render_queue():
     actor = current_actor()
     filter_form, filters = _filter_form()
     reader = _read()
     colleagues = reader.colleagues(actor)
-    sort, descending = _sort()
+    sort, descending = lists.sort_for("wachtrij")
     page = reader.queue_page(actor, filters, _int(request.args.get("pagina")) or 1, sort, descending)
     return render_template(
         "queue.html", page=page, items=page.items, fform=filter_form, filters=filters,
         now=services().clock.now(), post_form=PostForm(), colleagues=colleagues, sort=sort, descending=descending,
-    )
+    ), lists.status()
 
 
 @bp.route("/archief")
 @login_required
 def archive():
+    return _render_archive()
+
+
+def _render_archive():
     page = _int(request.args.get("pagina")) or 1
-    return render_template("archive.html", page=_read().archive(current_actor(), page))
+    sort, descending = lists.sort_for("archief")
+    return render_template("archive.html", page=_read().archive(current_actor(), page, sort, descending),
+                           sort=sort, descending=descending), lists.status()
+
+
+lists.register(lists.ListSpec("taken", "inbox.index", TASK_SORTS, "uiterlijk", render=lambda: _render_inbox()))
+lists.register(lists.ListSpec("wachtrij", "inbox.queue", TASK_SORTS, "uiterlijk", render=_render_queue))
+lists.register(lists.ListSpec("archief", "inbox.archive", ARCHIVE_SORTS, "gesloten", default_descending=True,
+                              render=_render_archive))
 
 
 # -- actions --------------------------------------------------------------------------------
@@ -292,17 +311,22 @@ def _render_handover(form: HandoverForm, selected: set[int], error: str | None =
     colleagues = reader.colleagues(actor, include_self=True)
     holder = _int(request.args.get("bij"))
     form.to_user.choices = [(0, "Kies een collega"), *colleagues]
+    items = reader.team(actor, filters, holder)
+    select_all = request.method == "GET" and request.args.get("alles") == "1"
+    if select_all:  # "Alle getoonde taken kiezen": every row shown comes back ticked (no script needed)
+        selected = {t.task_id for t in items}
     return render_template(
-        "inbox_handover.html", items=reader.team(actor, filters, holder), form=form, selected=selected,
+        "inbox_handover.html", items=items, form=form, selected=selected, select_all=select_all,
         fform=filter_form, filters=filters, colleagues=colleagues, holder=holder, error=error,
-        now=services().clock.now(),
+        now=services().clock.now(), caseload=Caseload(services()).per_colleague(actor), max_batch=MAX_BATCH,
     ), status
 
 
 @bp.route("/overdragen", methods=["GET", "POST"])
 @login_required
 def handover():
-    """A coordinator hands several tasks of their role to a colleague (others: not found)."""
+    """The coordinator's caseload view: per colleague open cases, open and late tasks; hands several
+    tasks of their role (or all shown: `?alles=1`) to a colleague with a reason (others: not found)."""
     if not g.user.is_coordinator:
         abort(404)
     form = HandoverForm()

@@ -268,3 +268,40 @@ def by_category(profile: Mapping[str, int]) -> dict[str, list[tuple[str, int | N
     """The profile per category in number order, for the radar picture (None: not scored)."""
     return {cat.key: [(f"{n:02d}", profile.get(f"{n:02d}")) for n in range(cat.first, cat.last + 1)]
             for cat in CATEGORIES}
+
+
+# -- a profile per category, for following a person over time -----------------------------------
+
+
+@dataclass(frozen=True)
+class CategoryLevel:
+    """One category of one observation: how many competences were scored, and their mean level."""
+
+    category: Category
+    scored: int
+    total: int  # the levels added up
+
+    @property
+    def size(self) -> int:
+        return self.category.last - self.category.first + 1
+
+    @property
+    def mean(self) -> float | None:
+        """Mean level of the scored competences (two decimals); None when none was scored."""
+        return round(self.total / self.scored, 2) if self.scored else None
+
+
+def category_levels(profile: Mapping[str, int]) -> tuple[CategoryLevel, ...]:
+    """The profile summarised per category (Arbeidsprestaties, Motorisch, Arbeidshouding)."""
+    out = []
+    for cat in CATEGORIES:
+        levels = [profile[f"{n:02d}"] for n in range(cat.first, cat.last + 1) if profile.get(f"{n:02d}") in LEVELS]
+        out.append(CategoryLevel(cat, len(levels), sum(levels)))
+    return tuple(out)
+
+
+def mean_change(earlier: CategoryLevel, later: CategoryLevel) -> float | None:
+    """How far a category's mean level moved between two observations (None: not scored in one)."""
+    if earlier.mean is None or later.mean is None:
+        return None
+    return round(later.mean - earlier.mean, 2)

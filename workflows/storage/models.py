@@ -77,6 +77,7 @@ class Candidate(Base):
         return f"{self.first_name} {self.last_name}".strip()
 
 import workflows.storage.casework_models  # noqa: E402,F401 - notes and documents on cases
+import workflows.storage.list_models  # noqa: E402,F401 - people's saved filters on the lists
 import workflows.storage.money_models  # noqa: E402,F401 - and its money tables (instruments, hours periods)
 import workflows.storage.plan_models  # noqa: E402,F401 - registers the candidate plan's tables on Base.metadata
 

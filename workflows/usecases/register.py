@@ -9,7 +9,7 @@ employers the user may see. Only JoB (and administrators) find or open candidate
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -32,6 +32,7 @@ from workflows.storage.models import Candidate
 from workflows.storage.plan_models import InvraObservation
 from workflows.usecases.casework import CaseworkServices, DocumentLine, NoteLine
 from workflows.usecases.directory import Directory
+from workflows.usecases.vacancy_search import VacancyHit, find_vacancies
 
 MAX_HITS = 25
 MAX_CANDIDATE_ID = 2**31 - 1  # candidate.id is an INTEGER
@@ -67,10 +68,11 @@ class SearchResults:
     companies: list[CompanyHit]
     candidates: list[CandidateHit]
     candidates_searched: bool
+    vacancies: list[VacancyHit] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
-        return not (self.cases or self.companies or self.candidates)
+        return not (self.cases or self.companies or self.candidates or self.vacancies)
 
 
 @dataclass(frozen=True)
@@ -181,7 +183,8 @@ class CandidateRegister:
                                         key=lambda h: (h.name.lower(), h.id))[:MAX_HITS]
             orgs = self._org_names(s, {c.organisation_id for c in cases})
             hits = [self._hit(c, orgs) for c in cases[:MAX_HITS]]
-        return SearchResults(q, hits, companies, candidates, searched)
+            vacancies = find_vacancies(s, self.services, actor, q)
+        return SearchResults(q, hits, companies, candidates, searched, vacancies)
 
     # -- the candidate page ------------------------------------------------------------------
     def page(self, actor: Actor, candidate_id: Any) -> CandidatePage:

@@ -34,8 +34,11 @@ QUEUE_PAGE = 50  # rows per queue page (each row has two forms)
 ARCHIVE_PAGE = 25
 MAX_SEARCH = 100
 
-# Column sorts of the task tables (`?sorteer=`): the default is urgency (due date first).
-SORTS = ("uiterlijk", "taak", "zaak", "fase")
+# Column sorts of the task tables (`?sorteer=`, column -> header): the default is urgency
+# (due date first); the archive's is the newest closed first.
+TASK_SORTS = {"taak": "Taak", "zaak": "Zaak", "fase": "Fase", "uiterlijk": "Uiterlijk"}
+SORTS = tuple(TASK_SORTS)
+ARCHIVE_SORTS = {"taak": "Taak", "zaak": "Zaak", "status": "Status", "gesloten": "Gesloten op"}
 
 
 def _sort_key(sort: str):
@@ -310,11 +313,17 @@ class TaskInbox:
         with self.services.db.read() as s:
             return inbox.urgent_first(lambda q: self._lines(s, q), stmt, MAX_LIST)
 
-    def archive(self, actor: Actor, page: int = 1) -> Page:
-        """One page of my closed tasks, newest first, with how many there are in all (page numbers)."""
+    def archive(self, actor: Actor, page: int = 1, sort: str = "gesloten", descending: bool = True) -> Page:
+        """One page of my closed tasks, newest first (or by a column), with how many there are in
+        all (page numbers). Sorted in SQL, so page 2 follows page 1 (candidates' names are
+        sealed: a case sorts by its employer and number)."""
         page = max(1, page)
         base = self._select(actor, "archive", None)
-        stmt = inbox.newest_first(base).offset((page - 1) * ARCHIVE_PAGE).limit(ARCHIVE_PAGE + 1)
+        columns = {"taak": [Task.title], "zaak": [Organisation.name, Case.id], "status": [Task.status],
+                   "gesloten": [Task.completed_at]}.get(sort, [Task.completed_at])
+        ordered = base.order_by(*[c.desc() if descending else c for c in columns],
+                                Task.id.desc() if descending else Task.id)
+        stmt = ordered.offset((page - 1) * ARCHIVE_PAGE).limit(ARCHIVE_PAGE + 1)
         counted = inbox.select_tasks(self.services.policy, actor, "archive").with_only_columns(Task.id)
         with self.services.db.read() as s:
             lines = self._lines(s, stmt)
