@@ -115,12 +115,16 @@ def test_the_settings_with_source_and_valid_from_for_job_and_administrators(app,
     rate = items["hourly_rate_eur"]
     assert (Decimal(rate["value"]), rate["changed"]) == (Decimal("40"), False)
     assert "€40 per uur" in rate["source"] and rate["valid_from"]
-    assert sum(s["example"] for s in items.values()) == 4  # as the settings page marks them
+    assert [k for k, s in items.items() if s["example"]] == [s.key for s in SETTINGS if s.example]  # as the page
+    assert [v["state"] for v in rate["versions"]] == ["geldt"]  # only the default so far
     MoneyServices(app.extensions["jobtraject"]).change_setting(web.actor(ADMIN), "hourly_rate_eur", "45",
-                                                               "Tarieven 2027", "2027-01-01")
+                                                               "Tarieven 2027", "2099-01-01", "Nieuw tarief")
     rate = next(s for s in client.get("/api/v1/settings", headers=bearer(ADMIN)).get_json()["items"]
                 if s["key"] == "hourly_rate_eur")
-    assert (Decimal(rate["value"]), rate["source"], rate["valid_from"], rate["changed"]) == (
-        Decimal("45"), "Tarieven 2027", "2027-01-01", True)
+    assert (Decimal(rate["value"]), rate["changed"]) == (Decimal("40"), True)  # the new rate is not valid yet
+    newest = rate["versions"][0]
+    assert (Decimal(newest["value"]), newest["source"], newest["valid_from"], newest["state"], newest["reason"]) == (
+        Decimal("45"), "Tarieven 2027", "2099-01-01", "toekomst", "Nieuw tarief")
+    assert [v["state"] for v in rate["versions"]] == ["toekomst", "geldt"]
     for email in (BOSS, HARRIE, WSP):
         assert_error(client.get("/api/v1/settings", headers=bearer(email)), 404)

@@ -32,6 +32,6 @@ def test_a_candidates_quarter_adds_up_its_monthly_statements_and_keeps_the_proef
     assert line.cost_eur == sum(m.cost_eur for m in months) == line.billable * rules.hourly_rate_eur
     assert line.employer_eur == line.cost_eur - line.uwv_eur
     assert [y.year for y in line.years] == [1] and line.years[0].used == Decimal("12.25")
-    rows = hs.summary_csv_rows(hs.QuarterSummary("Bakkerij", "2026-K3", (line,)), rules.hourly_rate_eur)
+    rows = hs.summary_csv_rows(hs.QuarterSummary("Bakkerij", "2026-K3", (line,)))
     assert rows[6][:3] == ["'=Kandidaat", "12,25", "10,00"]  # a formula-like name is neutralised
     assert rows[-1][:2] == ["Totaal", "12,25"]

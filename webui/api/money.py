@@ -17,7 +17,7 @@ from webui.api.auth import api_actor, token_required
 from webui.api.schemas import ID
 from webui.api.views import _args, _case_id, _json
 from webui.extensions import services
-from workflows.domain import coaching, hours_periods, instruments
+from workflows.domain import hours_periods, instruments
 from workflows.domain.plan_actions import hidden_fields
 from workflows.domain.roles import ADMIN, JOB
 from workflows.usecases.money_services import MoneyServices, SettingLine
@@ -43,9 +43,9 @@ def statement_json(st: hours_periods.Statement) -> dict[str, Any]:
         "hours": _num(st.hours), "billable_hours": _num(st.billable), "uwv_hours": _num(st.uwv_hours),
         "cost_eur": _num(st.cost_eur), "uwv_eur": _num(st.uwv_eur), "employer_eur": _num(st.employer_eur),
         "lines": [{"entry_id": ln.entry.id, "on": ln.entry.on.isoformat(), "plan_year": ln.plan_year,
-                   "hours": _num(ln.hours), "billable_hours": _num(coaching.minutes_to_hours(ln.billable_minutes)),
-                   "uwv_hours": _num(hours_periods._hours(ln.uwv_minutes)), "activity": ln.entry.activity,
-                   "activity_label": coaching.ACTIVITIES.get(ln.entry.activity, ln.entry.activity),
+                   "hours": _num(ln.hours), "billable_hours": _num(ln.billable_hours),
+                   "uwv_hours": _num(ln.uwv_hours), "activity": ln.entry.activity,
+                   "activity_label": ln.activity_label, "correction": ln.correction is not None,
                    "coach": ln.entry.coach} for ln in st.lines],
         "years": [{"year": y.year, "cap_hours": _num(y.cap), "used_hours": _num(y.used), "share": _num(y.share)}
                   for y in st.years],
@@ -53,11 +53,15 @@ def statement_json(st: hours_periods.Statement) -> dict[str, Any]:
 
 
 def setting_json(line: SettingLine) -> dict[str, Any]:
-    """One setting as it holds now; a valid-from history would add its earlier values here."""
+    """One setting: the value valid today and every version by valid-from, newest first (as the page)."""
     s = line.setting
     return {"key": s.key, "label": s.label, "value": _num(line.value), "source": line.source,
             "valid_from": line.valid_from.isoformat(), "changed": line.changed, "example": line.example,
-            "default": _num(s.default), "minimum": _num(s.minimum), "maximum": _num(s.maximum)}
+            "default": _num(s.default), "minimum": _num(s.minimum), "maximum": _num(s.maximum),
+            "versions": [{"value": _num(v.value), "source": v.source, "valid_from": v.valid_from.isoformat(),
+                          "state": v.state, "reason": v.reason,
+                          "changed_at": v.changed_at.isoformat() if v.changed_at else None,
+                          "changed_by": v.changed_by} for v in line.history]}
 
 
 def instrument_json(line: instruments.InstrumentLine) -> dict[str, Any]:
@@ -115,10 +119,12 @@ def list_settings():
 
 _LINE = {"type": "object", "additionalProperties": False,
          "required": ["entry_id", "on", "plan_year", "hours", "billable_hours", "uwv_hours", "activity",
-                      "activity_label", "coach"],
+                      "activity_label", "correction", "coach"],
          "properties": {"entry_id": {"type": "integer"}, "on": {"type": "string", "format": "date"},
                         "plan_year": {"type": "integer"}, "hours": DECIMAL, "billable_hours": DECIMAL,
                         "uwv_hours": DECIMAL, "activity": {"type": "string"}, "activity_label": {"type": "string"},
+                        "correction": {"type": "boolean", "description": "A counter-entry for an entry of a "
+                                       "closed month (`on` is that entry's day)."},
                         "coach": {"type": "string"}}}
 _YEAR = {"type": "object", "additionalProperties": False, "required": ["year", "cap_hours", "used_hours", "share"],
          "properties": {"year": {"type": "integer"}, "cap_hours": DECIMAL, "used_hours": DECIMAL, "share": DECIMAL}}
@@ -145,16 +151,27 @@ INSTRUMENT = {"type": "object", "additionalProperties": False,
                              "status_label": {"type": "string"}, "apply_by": NULLABLE_DATE, "applied_on": NULLABLE_DATE,
                              "decided_on": NULLABLE_DATE, "starts_on": NULLABLE_DATE, "ends_on": NULLABLE_DATE,
                              "amount_eur": {"anyOf": [DECIMAL, {"type": "null"}]}}}
+SETTING_VERSION = {
+    "type": "object", "additionalProperties": False,
+    "required": ["value", "source", "valid_from", "state", "reason", "changed_at", "changed_by"],
+    "properties": {"value": DECIMAL, "source": {"type": "string"}, "valid_from": {"type": "string", "format": "date"},
+                   "state": {"type": "string", "enum": ["geldt", "vervallen", "toekomst"],
+                             "description": "Valid today, replaced, or from a later date."},
+                   "reason": {"type": ["string", "null"]},
+                   "changed_at": {"type": ["string", "null"], "format": "date-time"},
+                   "changed_by": {"type": ["string", "null"]}}}
 SETTING = {"type": "object", "additionalProperties": False,
            "required": ["key", "label", "value", "source", "valid_from", "changed", "example", "default", "minimum",
-                        "maximum"],
+                        "maximum", "versions"],
            "properties": {"key": {"type": "string"}, "label": {"type": "string"}, "value": DECIMAL,
                           "source": {"type": "string", "description": "Where the figure comes from."},
                           "valid_from": {"type": "string", "format": "date"},
                           "changed": {"type": "boolean", "description": "Set by an administrator (not the default)."},
                           "example": {"type": "boolean", "description": "The seed gives no figure: an example "
                                                                         "for JoB to confirm."},
-                          "default": DECIMAL, "minimum": DECIMAL, "maximum": DECIMAL}}
+                          "default": DECIMAL, "minimum": DECIMAL, "maximum": DECIMAL,
+                          "versions": {"type": "array", "description": "Every value by valid-from, newest first; "
+                                       "the default last.", "items": SETTING_VERSION}}}
 COMPONENTS = {"HoursStatement": STATEMENT, "HoursStatementOfPeriod": STATEMENT_ONE, "Instrument": INSTRUMENT,
               "Setting": SETTING}
 

@@ -85,7 +85,7 @@ def summary_csv(organisation_id: int, quarter: str):
     summary, rules = _summary(organisation_id, quarter)
     out = io.StringIO()
     csv.writer(out, delimiter=";", lineterminator="\r\n").writerows(
-        hs.summary_csv_rows(summary, rules.hourly_rate_eur))
+        hs.summary_csv_rows(summary))
     return Response("\ufeff" + out.getvalue(), mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="uren-{organisation_id}-{quarter}.csv"',
         "Cache-Control": "no-store"})

@@ -113,12 +113,21 @@ class QuarterSummary:
     def total(self, attr: str) -> Decimal:
         return sum((getattr(ln, attr) for ln in self.lines), ZERO)
 
+    @property
+    def rates(self) -> tuple[Decimal, ...]:
+        """The hourly rates the months were charged at (more than one when a new rate began in the quarter)."""
+        return tuple(sorted({st.rate for ln in self.lines for st in ln.months}))
 
-def summary_csv_rows(summary: QuarterSummary, rate: Decimal) -> list[list[str]]:
+    @property
+    def rate_label(self) -> str:
+        return " / ".join(nl_number(r) for r in self.rates) or "-"
+
+
+def summary_csv_rows(summary: QuarterSummary) -> list[list[str]]:
     """The summary as rows: header block, one row per candidate, totals (Dutch decimal commas)."""
     rows: list[list[str]] = [
         ["Urenverantwoording jobcoaching per kwartaal", summary.label],
-        ["Werkgever", summary.employer], ["Kwartaal", summary.quarter], ["Uurtarief", nl_number(rate)], [],
+        ["Werkgever", summary.employer], ["Kwartaal", summary.quarter], ["Uurtarief", summary.rate_label], [],
         ["Kandidaat", "Uren", "In de proefplaatsing (niet gefactureerd)", "Declarabel", "Binnen UWV-maximum",
          "Kosten (declarabel x uurtarief)", "Vergoed door UWV", "Voor de werkgever",
          "Maximum UWV per planjaar (gebruikt t/m kwartaal)"],

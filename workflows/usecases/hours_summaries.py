@@ -21,7 +21,7 @@ from workflows.domain.rules import CoachingRules
 from workflows.storage.models import Candidate
 from workflows.usecases import money_records
 from workflows.usecases.money_services import MoneyServices
-from workflows.usecases.plan_records import rules_of
+from workflows.usecases.plan_records import history_of
 
 
 class HoursSummaries:
@@ -56,7 +56,8 @@ class HoursSummaries:
             org = s.get(Organisation, organisation_id)
             if org is None:
                 raise NotFound("Onbekende werkgever.")
-            rules = rules_of(s)
+            history = history_of(s)
+            rules = history.rules_on(first)  # the explanation's shares; each month's figures use their own day's
             cases = s.scalars(select(Case).where(
                 Case.workflow == plan.NAME, Case.organisation_id == organisation_id,
                 self.services.policy.case_filter(actor)).order_by(Case.id)).all()
@@ -64,10 +65,10 @@ class HoursSummaries:
                 data = dict(case.data)
                 if plan.start_date(data) >= after or plan.plan_end(data) <= first:
                     continue  # not running in this quarter (hours are only written within the plan year)
-                entries = money_records.statement_entries(s, case.id)
+                entries, corrections = money_records.statement_rows(s, case.id)
                 person = s.get(Candidate, data["candidate_id"])
                 lines.append(hs.CandidateQuarter(case.id, person.display_name if person else "", tuple(
-                    MoneyServices._statement(data, case.id, m, rules, entries) for m in months)))
+                    MoneyServices._statement(data, case.id, m, history, entries, corrections) for m in months)))
                 read.append((case.id, data))
             employer = org.name
         for case_id, data in read:  # names and hours of each candidate were read

@@ -133,7 +133,7 @@ class Management:
         with self.services.db.read() as s:
             regions = dict(s.execute(select(Organisation.id, Organisation.name)
                                      .where(Organisation.kind == ORG_WSP)).all())
-            rules = rules_of(s)
+            rules = rules_of(s, today)  # the settings valid today, as the dashboard's hours figure
             placements = s.execute(
                 select(region_of,
                        func.count().filter(lf.started_in(period)),

@@ -161,8 +161,9 @@ class PlanLists:
         return {i: (n, k) for i, n, k in rows}
 
     def _rules(self):
+        """The settings valid today: the hours filter matches the dashboard's figure, which uses them."""
         with self.services.db.read() as s:
-            return rules_of(s)
+            return rules_of(s, local_today(self.services.clock.now()))
 
     @staticmethod
     def _rows(raw, spec, by_instrument: bool, by_milestone: bool) -> list[PlanRow]:

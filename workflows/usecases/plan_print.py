@@ -22,6 +22,7 @@ from workflows.domain.plan_actions import hidden_fields
 from workflows.domain.rules import CoachingRules
 from workflows.storage.models import Candidate
 from workflows.storage.plan_models import PlanSignoff
+from workflows.usecases import plan_records
 from workflows.usecases.plan_services import PlanServices
 from workflows.usecases.plan_views import EvaluationLine, PlanOverview
 
@@ -77,7 +78,7 @@ class PlanPrint(PlanServices):
                              .where(PlanSignoff.plan_case_id == case.id)
                              .order_by(PlanSignoff.round, PlanSignoff.signed_on, PlanSignoff.id)).all()
             signatures = tuple(SignatureLine(r.round, r.document, r.party, r.signed_on, name) for r, name in rows)
-            rules = self._rules(s)
+            rules = plan_records.rules_of(s, self._today())  # the settings valid on the print date
             data = dict(case.data)
         overview = self.plan_overview(actor, case_id)  # logs the read, as the page does
         self.services.log_read(actor, case_id, plan.NAME, data, PRINTED)  # and that a copy left the system
