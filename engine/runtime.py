@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, configure_mappers
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine.audit import GENESIS, entry_hash
@@ -94,6 +94,8 @@ def _attach(session: Tx, row: dict[str, Any]) -> Case:
     `WriteUnit` a `Case` in no session, the row as its values."""
     if isinstance(session, Session):
         return attach(session, _CASE_MAPPER, row)
+    if not _CASE_MAPPER.configured:
+        configure_mappers()  # a fresh process whose first case is read session-less
     case = _CASE_MAPPER.class_manager.new_instance()
     case.__dict__.update(row)
     return case

@@ -232,6 +232,13 @@ class Database:
             scope.close()
         self._request.reset(token)
 
+    def stale_reads(self) -> None:
+        """A write begins: inside a request, later reads start a fresh read session so they see it
+        (`write`, and the session-less unit of `engine.store.unit`)."""
+        scope = self._request.get()
+        if scope is not None:
+            scope.stale()
+
     @contextmanager
     def write(self, *, reads_stay_current: bool = False) -> Iterator[Session]:
         """One transaction: commit on success, roll back on any error. The only committer.
@@ -239,9 +246,8 @@ class Database:
         Inside a request, later reads start a fresh read session so they see this write;
         `reads_stay_current`: this write changes nothing the request reads (the access log).
         """
-        scope = self._request.get()
-        if scope is not None and not reads_stay_current:
-            scope.stale()
+        if not reads_stay_current:
+            self.stale_reads()
         session = self._write()
         try:
             yield session

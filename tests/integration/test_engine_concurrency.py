@@ -172,17 +172,26 @@ def test_a_change_the_row_lock_did_not_prevent_is_caught_by_the_version_check(se
     case_id, version = setting.case_in_review()
     before = snapshot(db)
 
-    def bump_version(session: Session, _flush_context, _instances) -> None:
-        session.connection().execute(
-            update(Case.__table__).where(Case.__table__.c.id == case_id).values(version=version + 1)
-        )
+    bumped: list[bool] = []
 
-    event.listen(Session, "before_flush", bump_version)
+    def bump_version(conn, cursor, statement, _params, _context, _many) -> None:
+        """Just before the write of the case row, on the same connection: another version."""
+        if bumped or not statement.lstrip().upper().startswith("UPDATE WF_CASE SET"):
+            return
+        bumped.append(True)
+        bump = update(Case.__table__).where(Case.__table__.c.id == case_id).values(version=version + 1)
+        raw = cursor.connection.cursor()
+        raw.execute(str(bump.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True})))
+        raw.close()
+
+    engine = setting.services.db.engine
+    event.listen(engine, "before_cursor_execute", bump_version)
     try:
         with pytest.raises(StaleCase):
             setting.services.fire_trigger(setting.actors[BOSS], case_id, "approve")
     finally:
-        event.remove(Session, "before_flush", bump_version)
+        event.remove(engine, "before_cursor_execute", bump_version)
+    assert bumped
     assert snapshot(db) == before
     setting.assert_whole(case_id)
 
@@ -279,7 +288,7 @@ def test_a_follow_up_on_a_case_someone_is_changing_waits_for_them_instead_of_fai
     holding, release = threading.Event(), threading.Event()
     holder: list[threading.Thread] = []
 
-    def hold_before_commit(_session) -> None:
+    def hold_before_commit(_conn) -> None:
         if threading.current_thread() in holder:
             holding.set()
             release.wait(TIMEOUT)
@@ -292,7 +301,7 @@ def test_a_follow_up_on_a_case_someone_is_changing_waits_for_them_instead_of_fai
     def via_child() -> None:
         outcomes["child"] = fire(services, clerk, child.id, Move(CLERK, "finish", "done"), None)
 
-    event.listen(Session, "before_commit", hold_before_commit)
+    event.listen(db.engine, "commit", hold_before_commit)  # just before the COMMIT is sent
     try:
         holder.append(threading.Thread(target=direct))
         holder[0].start()
@@ -305,7 +314,7 @@ def test_a_follow_up_on_a_case_someone_is_changing_waits_for_them_instead_of_fai
         second.join(TIMEOUT)
     finally:
         release.set()
-        event.remove(Session, "before_commit", hold_before_commit)
+        event.remove(db.engine, "commit", hold_before_commit)
     assert outcomes == {"direct": ("ok", "open"), "child": ("ok", "done")}
     with db.read() as s:
         assert s.get(Case, parent.id).data["notes"] == ["direct", f"kind {child.id} klaar"]

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from engine.errors import CaseNotFound, InvalidPayload, NotFound, NotPermitted
 from engine.registry import Registry
-from engine.runtime import create_case, load_case
+from engine.runtime import Tx, create_case, load_case
 from engine.services import CaseSnapshot, Services
 from engine.spec import Actor
 from engine.store.db import Database
@@ -291,8 +291,9 @@ _SET_CONTRACT_HOURS = DriverStatement(
 _HARRIE = DriverStatement(select(User.active, User.role, User.organisation_id).where(User.id == bindparam("b_id")))
 
 
-def check_references(s: Session, registry: Registry, case: Case, trigger: str, payload: dict[str, Any]) -> dict[str, Any]:
-    """Clean the payload with the table's own cleaner, then check the rows it names."""
+def check_references(s: Tx, registry: Registry, case: Case, trigger: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """Clean the payload with the table's own cleaner, then check the rows it names (in the
+    transition's transaction: an ORM session or a session-less unit, hence driver statements)."""
     if trigger not in (*CANDIDATE_REFS, *HARRIE_REFS):
         return payload
     spec = registry.get(case.workflow, case.workflow_version).spec
