@@ -138,8 +138,10 @@ def _action(compiled: CompiledWorkflow, name: str) -> Action:
     raise UnknownTrigger(f"Onbekende actie '{name}'.", trigger=name)
 
 
-def _ctx(case: Case, actor: Actor, now: datetime, trigger: str, payload: dict[str, Any]) -> Ctx:
-    data = copy_data(case.data)
+def _ctx(case: Case, actor: Actor, now: datetime, trigger: str, payload: dict[str, Any], *,
+         copy: bool = True) -> Ctx:
+    """`copy=False`: the case is a session-less unit's own plain row (dropped on any error)."""
+    data = copy_data(case.data) if copy else case.data
     return Ctx(now=now, actor=actor, trigger=trigger, case=view_of(case, data), payload=payload, data=data)
 
 
@@ -261,7 +263,7 @@ class _Steps:
         if action.reason_required and not reason:
             raise InvalidPayload({"reason": "Geef een reden op."})
         if action.preconditions:
-            ctx = _ctx(case, actor, now, action.trigger, clean)
+            ctx = _ctx(case, actor, now, action.trigger, clean, copy=isinstance(tx, Session))
             for g in action.preconditions:
                 why = g.check(ctx.case, ctx)
                 if why is not None:
