@@ -36,6 +36,11 @@ def _number_as_stored(token: str) -> float | int:
     return float(token) + 0.0  # + 0.0 turns -0.0 into 0.0
 
 
+_DECODER = json.JSONDecoder(parse_float=_number_as_stored)
+# A JSON float has a digit followed by a fraction or an exponent.
+_FLOATISH = re.compile(r"[0-9][.eE]")
+
+
 def json_safe(value: Any, field: str = "payload") -> Any:
     """Round-trip through JSON so what we hash is what the database gives back (see `json_safe_dumped`)."""
     return json_safe_dumped(value, field).value
@@ -62,14 +67,8 @@ def json_safe_dumped(value: Any, field: str = "payload") -> Dumped:
         raise InvalidPayload({field: "De invoer bevat een ongeldig teken."}) from exc
     if "\\u0000" in text and _NUL_ESCAPE.search(text):
         raise InvalidPayload({field: "De invoer bevat een ongeldig teken."})
-    floats: list[str] = []
-
-    def parse_float(token: str) -> float | int:
-        floats.append(token)
-        return _number_as_stored(token)
-
-    parsed = json.loads(text, parse_float=parse_float)
-    if floats:
+    parsed = _DECODER.decode(text)
+    if _FLOATISH.search(text):  # maybe a float (or a string that looks like one): dump what was parsed
         text = json.dumps(parsed, ensure_ascii=False)
     return Dumped(parsed, text)
 

@@ -199,7 +199,9 @@ class Database:
         # The master key of the candidates' data keys (engine/store/personal_data.py): DATA_KEY_FILE.
         self.master_key = crypto.master_for(data_key_file)
         info = {crypto.SESSION_INFO: self.master_key}
-        write_bind = self.engine.execution_options(sqlite_begin="IMMEDIATE") if self.sqlite else self.engine
+        # Writes on SQLite begin IMMEDIATE (also `engine.store.unit.write_unit`'s).
+        self.write_bind = write_bind = (self.engine.execution_options(sqlite_begin="IMMEDIATE") if self.sqlite
+                                        else self.engine)
         self._write = sessionmaker(bind=write_bind, expire_on_commit=False, autoflush=False, info=info)
         self._read = sessionmaker(bind=self.engine, expire_on_commit=False, autoflush=False,
                                   info={**info, READ_ONLY: True})

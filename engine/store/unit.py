@@ -46,10 +46,9 @@ def _wrap(conn: Connection, what: str, err: Exception) -> DBAPIError:
 @contextmanager
 def write_unit(db: Database) -> Iterator[WriteUnit]:
     """One write transaction: commit when the block ends, roll back on any error (as `Database.write`)."""
-    bind = db.engine.execution_options(sqlite_begin="IMMEDIATE") if db.sqlite else db.engine
     db.stale_reads()
     try:
-        conn = bind.connect()  # the pool checkout (PostgreSQL: with its pre-ping)
+        conn = db.write_bind.connect()  # the pool checkout (PostgreSQL: with its pre-ping)
     except DBAPIError as exc:
         mapped = classify_error(exc)
         if mapped is not None:
