@@ -15,7 +15,6 @@ from typing import Any
 
 import pytest
 from sqlalchemy import event, select, text, update
-from sqlalchemy.orm import Session
 
 from engine.audit import verify_all
 from engine.clock import FixedClock
@@ -348,8 +347,9 @@ def test_two_cases_telling_each_other_at_once_one_waits_and_the_other_is_asked_t
     both_locked_themselves = threading.Barrier(2, timeout=TIMEOUT)
     waited: set[threading.Thread] = set()
 
-    def meet_after_own_write(_session, _context) -> None:
-        if threading.current_thread() not in waited:
+    def meet_after_own_write(_conn, _cursor, statement: str, *_args) -> None:
+        """After each thread's write of its own case row (its lock is held), before the other's."""
+        if statement.lstrip().upper().startswith("UPDATE WF_CASE SET") and threading.current_thread() not in waited:
             waited.add(threading.current_thread())
             both_locked_themselves.wait()
 
@@ -358,7 +358,7 @@ def test_two_cases_telling_each_other_at_once_one_waits_and_the_other_is_asked_t
     def finish(i: int, case_id: int) -> None:
         outcomes[i] = fire(services, clerk, case_id, Move(CLERK, "finish", "done"), None)
 
-    event.listen(Session, "after_flush", meet_after_own_write)
+    event.listen(db.engine, "after_cursor_execute", meet_after_own_write)
     try:
         threads = [threading.Thread(target=finish, args=(i, c)) for i, c in enumerate((a.id, b.id))]
         for t in threads:
@@ -366,7 +366,7 @@ def test_two_cases_telling_each_other_at_once_one_waits_and_the_other_is_asked_t
         for t in threads:
             t.join(TIMEOUT)
     finally:
-        event.remove(Session, "after_flush", meet_after_own_write)
+        event.remove(db.engine, "after_cursor_execute", meet_after_own_write)
     assert sorted(outcomes) == [("DatabaseBusy", None), ("ok", "done")], outcomes
     winner, loser = (a.id, b.id) if outcomes[0][0] == "ok" else (b.id, a.id)
     with db.read() as s:
