@@ -33,6 +33,7 @@ from engine.spec import SYSTEM_ACTOR, Actor
 from engine.starting import refuse_direct_start
 from engine.store.db import Database
 from engine.store.models import AuditEntry, Case, Task
+from engine.store.unit import write_unit
 
 
 @dataclass(frozen=True)
@@ -138,14 +139,13 @@ class Services:
         refuse_direct_start(self.registry, workflow)
         if not self.policy.can_start(actor, workflow, organisation_id):
             raise NotPermitted("U mag voor deze organisatie geen zaak starten.")
-        with self.db.write() as session:
+        with write_unit(self.db) as tx:  # session-less, as `perform` (engine/store/unit.py)
             if parent_id is not None:
-                self._load_case(session, actor, parent_id)
+                self._load_case(tx, actor, parent_id)
             case = create_case(
-                session, self.registry, workflow, data or {}, actor=actor, now=self.clock.now(),
+                tx, self.registry, workflow, data or {}, actor=actor, now=self.clock.now(),
                 organisation_id=organisation_id, parent_id=parent_id, request_id=request_id,
             )
-            session.flush()
             snap = CaseSnapshot.of(case)
         return snap
 

@@ -2,11 +2,10 @@
 
 A spawned child process fires a transition and kills itself at a deterministic point
 through a SQLAlchemy event (test code only): after the audit row and the new state are
-written (tasks and timers not yet), just before COMMIT, or just after it. A person's action
-runs session-less (engine/perform.py), so there the points are the connection's events (the
-case row's UPDATE, `commit`, the connection's return to the pool after it); starting a
-case runs in an ORM session, so there they are the session's (`after_flush`,
-`before_commit`, `after_commit`). After the kill a freshly started engine finds the audit trail verifiable and the
+written (tasks and timers not yet), just before COMMIT, or just after it. Actions and
+starts run session-less (engine/perform.py, engine/store/unit.py), so the points are the
+connection's events: the case row's UPDATE, `commit`, the connection's return to the pool
+after it (named as the ORM session's events they replace). After the kill a freshly started engine finds the audit trail verifiable and the
 case either exactly as before or fully after the transition, and the case still works.
 """
 
@@ -20,7 +19,6 @@ from collections.abc import Callable
 
 import pytest
 from sqlalchemy import event, func, select
-from sqlalchemy.orm import Session
 
 from engine.audit import verify_all
 from engine.clock import FixedClock
@@ -53,10 +51,7 @@ def die_during(url: str, point: str, actor: Actor, action: str, case_id: int | N
     def kill_myself(*_args) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
-    if action == "approve":
-        arm_connection_point(services.db, point, kill_myself)
-    else:
-        event.listen(Session, point, kill_myself)
+    arm_connection_point(services.db, point, kill_myself)
     if action == "approve":
         services.fire_trigger(actor, case_id, "approve")
     else:

@@ -26,6 +26,7 @@ from engine.spec import Actor
 from engine.store.db import Database
 from engine.store.driver_sql import DriverStatement
 from engine.store.models import Case, Organisation, User
+from engine.store.unit import write_unit
 from engine.workdays import AMSTERDAM
 from workflows.domain.company_records import CANDIDATE_STATUSES, Form, candidates
 from workflows.domain.company_trajectory import NAME as COMPANY_TRAJECTORY
@@ -243,7 +244,7 @@ class CompanyServices:
         """Start a company trajectory in *adviesgesprek*; one open trajectory per employer."""
         if not self.services.policy.can_start(actor, COMPANY_TRAJECTORY, organisation_id):
             raise NotPermitted("U mag voor deze werkgever geen traject starten.")
-        with self.db.write() as s:
+        with write_unit(self.db) as s:  # session-less, as `Services.perform` (engine/store/unit.py)
             conn = s
             # Two starts for one employer queue up on the employer's row (SQLite: BEGIN IMMEDIATE).
             employer = (_EMPLOYER if self.db.sqlite else _EMPLOYER_LOCKED).mappings(conn, {"b_org": organisation_id})
@@ -256,7 +257,6 @@ class CompanyServices:
                 )
             case = create_case(s, self.registry, COMPANY_TRAJECTORY, {}, actor=actor, now=self.services.clock.now(),
                                organisation_id=organisation_id, request_id=request_id)
-            s.flush()
             return CaseSnapshot.of(case)
 
     # -- helpers -----------------------------------------------------------------------
