@@ -7,7 +7,7 @@ employer only its own). Every read and write goes through `case_filter` or `can_
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, false, true
 
@@ -20,7 +20,10 @@ class AccessPolicy(Protocol):
         """A WHERE clause on `Case` selecting exactly the cases the actor may see."""
         ...
 
-    def can_see(self, actor: Actor, case: Case) -> bool: ...
+    def can_see(self, actor: Actor, case: Case, tx: Any = None) -> bool:
+        """`tx`: the transaction the case was read in (an ORM session or a session-less unit),
+        for a policy that must read a row to decide; None: the case's own session."""
+        ...
 
     def can_start(self, actor: Actor, workflow: str, organisation_id: int | None) -> bool: ...
 
@@ -35,7 +38,7 @@ class OwnOrganisationPolicy:
             return false()
         return Case.organisation_id == actor.organisation_id
 
-    def can_see(self, actor: Actor, case: Case) -> bool:
+    def can_see(self, actor: Actor, case: Case, tx: Any = None) -> bool:
         return actor.is_system or (actor.organisation_id is not None and case.organisation_id == actor.organisation_id)
 
     def can_start(self, actor: Actor, workflow: str, organisation_id: int | None) -> bool:

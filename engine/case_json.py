@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from engine.errors import InvalidPayload
+from engine.store.driver_sql import Dumped
 
 # A NUL escape in JSON text: `\u0000` preceded by an even number of backslashes (a user who
 # types the six characters backslash-u-0-0-0-0 produces an odd number, which is harmless).
@@ -35,13 +36,27 @@ def _number_as_stored(token: str) -> float | int:
     return float(token) + 0.0  # + 0.0 turns -0.0 into 0.0
 
 
-def json_safe(value: Any, field: str = "payload") -> Any:
-    """Round-trip through JSON so what we hash is what the database gives back.
+_DECODER = json.JSONDecoder(parse_float=_number_as_stored)
+# A JSON float has a digit followed by a fraction or an exponent.
+_FLOATISH = re.compile(r"[0-9][.eE]")
 
+
+def json_safe(value: Any, field: str = "payload") -> Any:
+    """Round-trip through JSON so what we hash is what the database gives back (see `json_safe_dumped`)."""
+    return json_safe_dumped(value, field).value
+
+
+def json_safe_dumped(value: Any, field: str = "payload") -> Dumped:
+    """Round-trip through JSON so what we hash is what the database gives back; keep the text.
+
+    The text is what the JSON column is sent (`Dumped`), so a transition serialises its case
+    data once. A float is parsed as PostgreSQL gives it back (`_number_as_stored`), so a value
+    with one is dumped again from the parsed value: the stored text must read back as it.
     Refused everywhere because one of the databases cannot store them: NUL characters
     (PostgreSQL), NaN and Infinity (not JSON; PostgreSQL rejects them) and lone surrogates
     (not encodable as UTF-8).
     """
+
     try:
         text = json.dumps(value, default=str, ensure_ascii=False, allow_nan=False)
     except (TypeError, ValueError) as exc:
@@ -52,7 +67,10 @@ def json_safe(value: Any, field: str = "payload") -> Any:
         raise InvalidPayload({field: "De invoer bevat een ongeldig teken."}) from exc
     if "\\u0000" in text and _NUL_ESCAPE.search(text):
         raise InvalidPayload({field: "De invoer bevat een ongeldig teken."})
-    return json.loads(text, parse_float=_number_as_stored)
+    parsed = _DECODER.decode(text)
+    if _FLOATISH.search(text):  # maybe a float (or a string that looks like one): dump what was parsed
+        text = json.dumps(parsed, ensure_ascii=False)
+    return Dumped(parsed, text)
 
 
 def contains_nul(value: Any) -> bool:

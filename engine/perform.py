@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import update
+from sqlalchemy import Table, bindparam, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -31,9 +31,12 @@ from engine.errors import (
     UnknownTrigger,
 )
 from engine.registry import CompiledWorkflow
-from engine.runtime import apply_transition, view_of
+from engine.runtime import Tx, apply_transition, view_of
 from engine.spec import Actor, Ctx, copy_data
+from engine.store import row_statements as rs
+from engine.store.driver_sql import DriverStatement
 from engine.store.models import Case, Task
+from engine.store.unit import write_unit
 
 if TYPE_CHECKING:
     from engine.services import CaseSnapshot, Services
@@ -45,9 +48,12 @@ class Unit:
 
     A recorder writes the action's domain rows and returns the payload of the transition it
     makes (ids of those rows, never their text); `result` is handed back to the caller.
+    Rows are written with `insert`/`update` and read with `rows` (plain columns, statements
+    compiled once, on the transaction's connection); `session` is the ORM session of a
+    recorder that is not `@sessionless` (it writes sealed personal data).
     """
 
-    session: Session
+    tx: Tx
     case: Case
     actor: Actor
     now: datetime
@@ -55,8 +61,44 @@ class Unit:
     reason: str | None = None
     result: Any = None
 
+    @property
+    def session(self) -> Session:
+        """The ORM session (only for recorders not marked `@sessionless`)."""
+        if not isinstance(self.tx, Session):
+            raise TypeError("a @sessionless recorder has no ORM session: use insert/update/rows")
+        return self.tx
+
+    def insert(self, table: Table, row: dict[str, Any]) -> int:
+        """Insert one row of plain (not sealed) columns; returns its new id."""
+        stmt = rs.insert_returning_key(table, tuple(row))
+        (key,) = stmt.mappings(self.tx, row)[0].values()
+        return key
+
+    def update(self, table: Table, where: dict[str, Any], values: dict[str, Any]) -> int:
+        """Set `values` on the rows matching `where` (column = value each); returns the row count."""
+        stmt = rs.update_where(table, tuple(where), tuple(values))
+        return stmt.execute(self.tx, {**{f"w_{k}": v for k, v in where.items()},
+                                      **{f"v_{k}": v for k, v in values.items()}})
+
+    def rows(self, table: Table, columns: tuple[str, ...], where: dict[str, Any]) -> list[dict[str, Any]]:
+        """The `columns` of the rows matching `where` (plain columns only: sealed ones stay sealed)."""
+        return rs.select_where(table, columns, tuple(where)).mappings(self.tx, {f"w_{k}": v for k, v in where.items()})
+
 
 Recorder = Callable[[Unit], dict[str, Any]]
+_SESSIONLESS = "_jobtraject_sessionless"
+
+
+def sessionless(fn: Recorder) -> Recorder:
+    """Mark a recorder that writes only through `Unit.insert`/`update`/`rows` (no ORM session)."""
+    setattr(fn, _SESSIONLESS, True)
+    return fn
+
+
+def _needs_session(svc: Services, name: str, workflow: str | None) -> bool:
+    """True when an action of this name (in this workflow, or any) has a recorder that needs the ORM."""
+    return any(n == name and (workflow is None or wf == workflow) and not getattr(fn, _SESSIONLESS, False)
+               for (wf, n), fn in svc.registry.recorders.items())
 
 
 @dataclass(frozen=True)
@@ -96,8 +138,10 @@ def _action(compiled: CompiledWorkflow, name: str) -> Action:
     raise UnknownTrigger(f"Onbekende actie '{name}'.", trigger=name)
 
 
-def _ctx(case: Case, actor: Actor, now: datetime, trigger: str, payload: dict[str, Any]) -> Ctx:
-    data = copy_data(case.data)
+def _ctx(case: Case, actor: Actor, now: datetime, trigger: str, payload: dict[str, Any], *,
+         copy: bool = True) -> Ctx:
+    """`copy=False`: the case is a session-less unit's own plain row (dropped on any error)."""
+    data = copy_data(case.data) if copy else case.data
     return Ctx(now=now, actor=actor, trigger=trigger, case=view_of(case, data), payload=payload, data=data)
 
 
@@ -136,17 +180,23 @@ def options(compiled: CompiledWorkflow, case: Case, actor: Actor, now: datetime,
     return out
 
 
-def _complete_tasks(session: Session, compiled: CompiledWorkflow, case: Case, action: Action, actor: Actor,
+# Tasks that stand for an action close with it: one UPDATE per task key (usually one).
+_CLOSE_ACTION_TASKS = DriverStatement(
+    update(Task.__table__)
+    .where(Task.__table__.c.case_id == bindparam("b_case"), Task.__table__.c.status == "open",
+           Task.__table__.c.key == bindparam("b_key"))
+    .values(status="done", completed_by_id=bindparam("b_by"), completed_at=bindparam("b_at"))
+)
+
+
+def _complete_tasks(tx: Tx, compiled: CompiledWorkflow, case: Case, action: Action, actor: Actor,
                     now: datetime) -> None:
     """Tasks that stand for this action close with it (standing ones follow their data instead)."""
     keys = [ts.task_key for ts in compiled.spec.tasks if ts.action == action.name and ts.when is None]
     if not keys:
         return
-    session.execute(
-        update(Task).where(Task.case_id == case.id, Task.status == "open", Task.key.in_(keys))
-        .values(status="done", completed_by_id=actor.user_id, completed_at=now)
-        .execution_options(synchronize_session=False)
-    )
+    rows = [{"b_case": case.id, "b_key": k, "b_by": actor.user_id, "b_at": now} for k in dict.fromkeys(keys)]
+    _CLOSE_ACTION_TASKS.execute(tx, rows if len(rows) > 1 else rows[0])
 
 
 def perform(svc: Services, actor: Actor, case_id: int, name: str, payload: Any = None, *,
@@ -156,55 +206,84 @@ def perform(svc: Services, actor: Actor, case_id: int, name: str, payload: Any =
 
     `workflow`: the page's own workflow; a case of another workflow is 'not found' there.
     """
-    from engine.services import CaseSnapshot
-
     now = svc.clock.now()
+    steps = _Steps(svc, actor, case_id, name, payload, expected_version, reason, request_id, workflow, now)
     try:
-        with svc.db.write() as s:
-            case = svc._load_case(s, actor, case_id, for_update=True)
-            if workflow is not None and case.workflow != workflow:
-                raise CaseNotFound(case_id)
-            compiled = svc.registry.get(case.workflow, case.workflow_version)
-            if expected_version is not None and case.version != expected_version:
-                raise StaleCase(case_id, expected_version, case.version)
-            action = _action(compiled, name)
-            table = compiled.actions
-            assert table is not None
-            if not table.possible_in(action, case.state):
-                possible = [a.name for a in table.by_name.values()
-                            if actor.role in a.roles and table.possible_in(a, case.state)]
-                raise TransitionNotAllowed(action.name, case.state, possible,
-                                           compiled.spec.state_label(case.state))
-            if actor.role not in action.roles:
-                raise NotPermitted(f"Uw rol mag de actie '{action.label}' niet uitvoeren.", action=action.name,
-                                   role=actor.role)
-            clean = clean_payload(action, payload)
-            reason = reason.strip() if isinstance(reason, str) else None
-            if action.reason_required and not reason:
-                raise InvalidPayload({"reason": "Geef een reden op."})
-            ctx = _ctx(case, actor, now, action.trigger, clean)
+        if _needs_session(svc, name, workflow):
+            return _in_orm_session(svc, steps)
+        with write_unit(svc.db) as tx:
+            return steps.run(tx)
+    except StaleDataError as exc:
+        raise StaleCase(case_id, expected_version) from exc
+
+
+def _in_orm_session(svc: Services, steps: _Steps) -> Performed:
+    """The fallback: the same steps in an ORM session, for a recorder that needs one."""
+    with svc.db.write() as s:
+        return steps.run(s)
+
+
+@dataclass
+class _Steps:
+    """One `perform` call's arguments; `run` does the steps in the given transaction."""
+
+    svc: Services
+    actor: Actor
+    case_id: int
+    name: str
+    payload: Any
+    expected_version: int | None
+    reason: str | None
+    request_id: str | None
+    workflow: str | None
+    now: datetime
+
+    def run(self, tx: Tx) -> Performed:
+        from engine.services import CaseSnapshot
+
+        svc, actor, case_id, now = self.svc, self.actor, self.case_id, self.now
+        case = svc._load_case(tx, actor, case_id, for_update=True)
+        if self.workflow is not None and case.workflow != self.workflow:
+            raise CaseNotFound(case_id)
+        compiled = svc.registry.get(case.workflow, case.workflow_version)
+        if self.expected_version is not None and case.version != self.expected_version:
+            raise StaleCase(case_id, self.expected_version, case.version)
+        action = _action(compiled, self.name)
+        table = compiled.actions
+        assert table is not None
+        if not compiled.branches(case.state, action.trigger):  # `table.possible_in`, from the index
+            possible = [a.name for a in table.by_name.values()
+                        if actor.role in a.roles and table.possible_in(a, case.state)]
+            raise TransitionNotAllowed(action.name, case.state, possible, compiled.spec.state_label(case.state))
+        if actor.role not in action.roles:
+            raise NotPermitted(f"Uw rol mag de actie '{action.label}' niet uitvoeren.", action=action.name,
+                               role=actor.role)
+        clean = clean_payload(action, self.payload)
+        reason = self.reason.strip() if isinstance(self.reason, str) else None
+        if action.reason_required and not reason:
+            raise InvalidPayload({"reason": "Geef een reden op."})
+        if action.preconditions:
+            ctx = _ctx(case, actor, now, action.trigger, clean, copy=isinstance(tx, Session))
             for g in action.preconditions:
                 why = g.check(ctx.case, ctx)
                 if why is not None:
                     if g.field:
                         raise InvalidPayload({g.field: why}, why)
                     raise GuardRejected(action.trigger, why, g.name)
-            if action.declared:  # the transition's own "only if", before any row is written
-                why = why_not(compiled, action, case, actor, now, clean, preconditions=False)
-                if why is not None:
-                    raise GuardRejected(action.trigger, why)
-            unit = Unit(s, case, actor, now, clean, reason)
-            trigger_payload = clean
-            if action.records:
-                trigger_payload = svc.registry.recorders[(case.workflow, action.name)](unit)
-            check = svc.payload_checks.get(case.workflow)
-            if check is not None and trigger_payload:
-                trigger_payload = check(s, svc.registry, case, action.trigger, trigger_payload)
-            apply_transition(s, svc.registry, case, action.trigger, actor, now, trigger_payload,
-                             reason=unit.reason, request_id=request_id)
-            _complete_tasks(s, compiled, case, action, actor, now)
-            s.flush()
-            snap = CaseSnapshot.of(case)
-    except StaleDataError as exc:
-        raise StaleCase(case_id, expected_version) from exc
-    return Performed(snap, unit.result)
+        if action.declared:  # the transition's own "only if", before any row is written
+            why = why_not(compiled, action, case, actor, now, clean, preconditions=False)
+            if why is not None:
+                raise GuardRejected(action.trigger, why)
+        unit = Unit(tx, case, actor, now, clean, reason)
+        trigger_payload = clean
+        if action.records:
+            trigger_payload = svc.registry.recorders[(case.workflow, action.name)](unit)
+        check = svc.payload_checks.get(case.workflow)
+        if check is not None and trigger_payload:
+            trigger_payload = check(tx, svc.registry, case, action.trigger, trigger_payload)
+        apply_transition(tx, svc.registry, case, action.trigger, actor, now, trigger_payload,
+                         reason=unit.reason, request_id=self.request_id)
+        _complete_tasks(tx, compiled, case, action, actor, now)
+        if isinstance(tx, Session):
+            tx.flush()
+        return Performed(CaseSnapshot.of(case), unit.result)

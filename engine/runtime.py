@@ -15,11 +15,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, configure_mappers
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine.audit import GENESIS, entry_hash
-from engine.case_json import contains_nul, copy_json, json_safe  # noqa: F401 - json_safe: re-exported
+from engine.case_json import contains_nul, copy_json, json_safe, json_safe_dumped  # noqa: F401 - json_safe: re-exported
 from engine.clock import ensure_utc
 from engine.errors import (
     GuardRejected,
@@ -43,6 +43,7 @@ from engine.spec import (
 from engine.starting import refuse_direct_start
 from engine.store import case_statements as st
 from engine.store.db import READ_ONLY
+from engine.store.driver_sql import Dumped
 from engine.store.models import Case, User
 from engine.store.orm_shortcuts import attach, flush_listened, mark_saved
 from engine.store.unit import WriteUnit
@@ -94,12 +95,14 @@ def _attach(session: Tx, row: dict[str, Any]) -> Case:
     `WriteUnit` a `Case` in no session, the row as its values."""
     if isinstance(session, Session):
         return attach(session, _CASE_MAPPER, row)
+    if not _CASE_MAPPER.configured:
+        configure_mappers()  # a fresh process whose first case is read session-less
     case = _CASE_MAPPER.class_manager.new_instance()
     case.__dict__.update(row)
     return case
 
 
-def _write_case(session: Tx, case: Case) -> None:
+def _write_case(session: Tx, case: Case, data: Dumped | None = None) -> None:
     """Write the case's engine columns with the version check; the ORM then sees them as saved.
 
     Raises StaleDataError (as the ORM's flush would) when another transaction changed the
@@ -108,6 +111,8 @@ def _write_case(session: Tx, case: Case) -> None:
     """
     old = case.version
     values = {f"b_{c}": getattr(case, c) for c in st.CASE_COLUMNS}
+    if data is not None:
+        values["b_data"] = data  # its JSON text, serialised once (`json_safe_dumped`)
     rowcount = st.WRITE_CASE.execute(
         session, {"b_id": case.id, "b_version": old, "b_new_version": old + 1, **values}
     )
@@ -117,11 +122,12 @@ def _write_case(session: Tx, case: Case) -> None:
         case.version = old + 1
         return
     saved = {c: values[f"b_{c}"] for c in st.CASE_COLUMNS}
+    saved["data"] = case.data
     saved["version"] = old + 1
     mark_saved(case, session, saved, st.WRITTEN)
 
 
-def _save_case(session: Tx, case: Case) -> None:
+def _save_case(session: Tx, case: Case, data: Dumped | None = None) -> None:
     """Write the changed case with its version check (StaleDataError if someone else changed it).
 
     The fast path is one Core UPDATE (`_write_case`). When anything listens to the
@@ -131,12 +137,12 @@ def _save_case(session: Tx, case: Case) -> None:
     every transition had taken the flush path).
     """
     if not isinstance(session, Session):
-        _write_case(session, case)
+        _write_case(session, case, data)
         return
     if flush_listened(session):
         session.flush()
         return
-    _write_case(session, case)
+    _write_case(session, case, data)
     if session.new or session.dirty:
         session.flush()  # rows a payload check changed, written before the rest as they always were
 
@@ -201,7 +207,8 @@ def apply_transition(
     cleaner = next((b.payload for b in branches if b.payload is not None), None)
     if cleaner is not None:
         clean = cleaner(clean)
-    clean = json_safe(clean)
+    clean_json = json_safe_dumped(clean)
+    clean = clean_json.value
     reason = (reason or "").strip() or None
     if reason is not None:
         reason = json_safe(reason, "reason")
@@ -209,7 +216,9 @@ def apply_transition(
         raise InvalidPayload({"reason": "Geef een reden op."})
 
     from_state = case.state
-    data = copy_json(case.data)
+    # The effects change a copy; in a session-less unit the case is this transaction's own
+    # plain row, dropped on any error, so its data is changed in place (no copy).
+    data = copy_json(case.data) if isinstance(session, Session) else case.data
     ctx = Ctx(
         now=now,
         actor=actor,
@@ -231,14 +240,15 @@ def apply_transition(
         b for b in branches if (b.dest or from_state) == case.state and actor.role in b.by
     ) if len(branches) > 1 else branches[0]
     to_state = case.state
-    case.data = json_safe(ctx.data, "data")
+    data_json = json_safe_dumped(ctx.data, "data")
+    case.data = data_json.value
     case.updated_at = now
     moved = taken.dest is not None  # reflexive transitions leave and re-enter
     if moved:
         case.state_entered_at = now
         case.closed_at = now if to_state in wf.final_states else None
-    _write_audit(session, case, trigger, actor, now, from_state, to_state, clean, reason, request_id)
-    _save_case(session, case)  # the version check: a concurrent change raises StaleDataError
+    _write_audit(session, case, trigger, actor, now, from_state, to_state, clean, reason, request_id, clean_json)
+    _save_case(session, case, data_json)  # the version check: a concurrent change raises StaleDataError
     if moved:
         _leave_state(session, case.id, from_state, actor, now, cancel=taken.cancels_tasks)
         _enter_state(session, wf, case, now)
@@ -310,6 +320,7 @@ def _write_audit(
     payload: dict[str, Any],
     reason: str | None,
     request_id: str | None,
+    payload_json: Dumped | None = None,
 ) -> None:
     seq = case.audit_seq + 1
     prev = case.last_hash or GENESIS
@@ -323,7 +334,7 @@ def _write_audit(
         {
             "case_id": case.id, "seq": seq, "at": now, "actor_user_id": actor.user_id,
             "actor_role": actor.role, "trigger": trigger, "from_state": from_state,
-            "to_state": to_state, "payload": payload, "reason": reason,
+            "to_state": to_state, "payload": payload_json or payload, "reason": reason,
             "request_id": request_id, "prev_hash": prev, "hash": digest,
         },
     )

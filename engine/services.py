@@ -12,7 +12,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine import inbox
@@ -25,6 +24,7 @@ from engine.perform import options as action_options
 from engine.registry import Registry
 from engine.runtime import (
     TriggerOption,
+    Tx,
     apply_transition,
     create_case,
     load_case,
@@ -33,6 +33,7 @@ from engine.spec import SYSTEM_ACTOR, Actor
 from engine.starting import refuse_direct_start
 from engine.store.db import Database
 from engine.store.models import AuditEntry, Case, Task
+from engine.store.unit import write_unit
 
 
 @dataclass(frozen=True)
@@ -92,8 +93,10 @@ class TaskSnapshot:
             due_at=task.due_at, completed_at=task.completed_at, completed_by_id=task.completed_by_id,
         )
 
-# (session, registry, case, trigger, payload) -> cleaned payload; raises InvalidPayload.
-PayloadCheck = Callable[[Session, Registry, Case, str, dict[str, Any]], dict[str, Any]]
+# (transaction, registry, case, trigger, payload) -> cleaned payload; raises InvalidPayload.
+# The transaction is an ORM session or a session-less unit (engine/store/unit.py): read rows
+# with `DriverStatement`s (engine/store/driver_sql.py), which run on either.
+PayloadCheck = Callable[[Tx, Registry, Case, str, dict[str, Any]], dict[str, Any]]
 
 
 @dataclass
@@ -110,11 +113,11 @@ class Services:
     read_subjects: dict[str, Callable[[dict[str, Any]], int | None]] = field(default_factory=dict)
 
     # -- helpers -------------------------------------------------------------------------
-    def _load_case(self, session: Session, actor: Actor, case_id: int, *, for_update: bool = False) -> Case:
+    def _load_case(self, session: Tx, actor: Actor, case_id: int, *, for_update: bool = False) -> Case:
         if not isinstance(case_id, int) or isinstance(case_id, bool):
             raise CaseNotFound(case_id)
         case = load_case(session, case_id, lock=for_update and not self.db.sqlite)
-        if case is None or not self.policy.can_see(actor, case):
+        if case is None or not self.policy.can_see(actor, case, session):
             raise CaseNotFound(case_id)
         return case
 
@@ -136,14 +139,13 @@ class Services:
         refuse_direct_start(self.registry, workflow)
         if not self.policy.can_start(actor, workflow, organisation_id):
             raise NotPermitted("U mag voor deze organisatie geen zaak starten.")
-        with self.db.write() as session:
+        with write_unit(self.db) as tx:  # session-less, as `perform` (engine/store/unit.py)
             if parent_id is not None:
-                self._load_case(session, actor, parent_id)
+                self._load_case(tx, actor, parent_id)
             case = create_case(
-                session, self.registry, workflow, data or {}, actor=actor, now=self.clock.now(),
+                tx, self.registry, workflow, data or {}, actor=actor, now=self.clock.now(),
                 organisation_id=organisation_id, parent_id=parent_id, request_id=request_id,
             )
-            session.flush()
             snap = CaseSnapshot.of(case)
         return snap
 

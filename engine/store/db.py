@@ -199,7 +199,9 @@ class Database:
         # The master key of the candidates' data keys (engine/store/personal_data.py): DATA_KEY_FILE.
         self.master_key = crypto.master_for(data_key_file)
         info = {crypto.SESSION_INFO: self.master_key}
-        write_bind = self.engine.execution_options(sqlite_begin="IMMEDIATE") if self.sqlite else self.engine
+        # Writes on SQLite begin IMMEDIATE (also `engine.store.unit.write_unit`'s).
+        self.write_bind = write_bind = (self.engine.execution_options(sqlite_begin="IMMEDIATE") if self.sqlite
+                                        else self.engine)
         self._write = sessionmaker(bind=write_bind, expire_on_commit=False, autoflush=False, info=info)
         self._read = sessionmaker(bind=self.engine, expire_on_commit=False, autoflush=False,
                                   info={**info, READ_ONLY: True})
@@ -232,6 +234,13 @@ class Database:
             scope.close()
         self._request.reset(token)
 
+    def stale_reads(self) -> None:
+        """A write begins: inside a request, later reads start a fresh read session so they see it
+        (`write`, and the session-less unit of `engine.store.unit`)."""
+        scope = self._request.get()
+        if scope is not None:
+            scope.stale()
+
     @contextmanager
     def write(self, *, reads_stay_current: bool = False) -> Iterator[Session]:
         """One transaction: commit on success, roll back on any error. The only committer.
@@ -239,9 +248,8 @@ class Database:
         Inside a request, later reads start a fresh read session so they see this write;
         `reads_stay_current`: this write changes nothing the request reads (the access log).
         """
-        scope = self._request.get()
-        if scope is not None and not reads_stay_current:
-            scope.stale()
+        if not reads_stay_current:
+            self.stale_reads()
         session = self._write()
         try:
             yield session

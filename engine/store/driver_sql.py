@@ -22,9 +22,41 @@ from typing import Any
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.orm import Session
-from sqlalchemy.sql import Executable
+from sqlalchemy.sql import Executable, sqltypes
 
 Params = dict[str, Any]
+
+
+class Dumped:
+    """A JSON value together with its JSON text, serialised once (`engine.case_json.json_safe_dumped`).
+
+    A JSON column's bind sends the text as it is instead of serialising the value again; a
+    statement that goes through `Connection.execute` (listeners present) is given the value.
+    """
+
+    __slots__ = ("text", "value")
+
+    def __init__(self, value: Any, text: str) -> None:
+        self.value = value
+        self.text = text
+
+
+def _json_bind(proc: Callable[[Any], Any] | None) -> Callable[[Any], Any]:
+    """A JSON column's bind processor that passes a `Dumped` value's text through."""
+    def process(value: Any) -> Any:
+        if type(value) is Dumped:
+            return value.text
+        return proc(value) if proc is not None else value
+    return process
+
+
+def _values(params: Params | list[Params]) -> Params | list[Params]:
+    """The parameters with each `Dumped` replaced by its value (for `Connection.execute`)."""
+    if isinstance(params, list):
+        return [_values(p) for p in params]  # type: ignore[misc]
+    if any(type(v) is Dumped for v in params.values()):
+        return {k: (v.value if type(v) is Dumped else v) for k, v in params.items()}
+    return params
 
 
 class _Compiled:
@@ -39,6 +71,9 @@ class _Compiled:
         # Positional drivers (sqlite3): the bind names in order, each with its column's converter
         # (datetime, JSON). Named drivers (psycopg) take the dict construct_params builds.
         self.processors = dict(compiled._bind_processors)
+        for name, bind in ((n, bp) for bp, n in compiled.bind_names.items()):
+            if isinstance(bind.type, sqltypes.JSON):
+                self.processors[name] = _json_bind(self.processors.get(name))
         names = list(compiled.positiontup or [])
         self.steps: list[tuple[str, Callable[[Any], Any] | None]] = [(n, self.processors.get(n)) for n in names]
         # Per bind, in the driver's order: the caller's key, or the statement's own fixed value
@@ -145,7 +180,7 @@ class DriverStatement:
         (or on the connection); returns the rowcount."""
         drv = _driver(target)
         if drv.listened:
-            return drv.conn.execute(self.stmt, params).rowcount
+            return drv.conn.execute(self.stmt, _values(params)).rowcount
         compiled = self._compiled(drv.dialect)
         cursor = drv.dbapi.cursor()
         try:
@@ -164,7 +199,7 @@ class DriverStatement:
         converted by the columns' own result processors (as `Connection.execute` gives them)."""
         drv = _driver(target)
         if drv.listened:
-            return [dict(r) for r in drv.conn.execute(self.stmt, params).mappings()]
+            return [dict(r) for r in drv.conn.execute(self.stmt, _values(params)).mappings()]
         compiled = self._compiled(drv.dialect)
         cursor = drv.dbapi.cursor()
         try:

@@ -11,8 +11,9 @@ to any session.
 block, a rollback on any error, driver errors classified as there (`DatabaseBusy`,
 `DatabaseUnavailable`, the connection dropped when the database is down, full or
 read-only). When anything listens to the connection's cursor events (the statement
-counters of tests/perf), the transaction is SQLAlchemy's own (`Connection.begin`), so the
-listeners see every statement, BEGIN included as the engine's begin hook sends it.
+counters of tests/perf) or to its commit/rollback, the transaction is SQLAlchemy's own
+(`Connection.begin`), so the listeners see every statement and the transaction's end,
+BEGIN included as the engine's begin hook sends it.
 """
 
 from __future__ import annotations
@@ -45,16 +46,16 @@ def _wrap(conn: Connection, what: str, err: Exception) -> DBAPIError:
 @contextmanager
 def write_unit(db: Database) -> Iterator[WriteUnit]:
     """One write transaction: commit when the block ends, roll back on any error (as `Database.write`)."""
-    bind = db.engine.execution_options(sqlite_begin="IMMEDIATE") if db.sqlite else db.engine
+    db.stale_reads()
     try:
-        conn = bind.connect()  # the pool checkout (PostgreSQL: with its pre-ping)
+        conn = db.write_bind.connect()  # the pool checkout (PostgreSQL: with its pre-ping)
     except DBAPIError as exc:
         mapped = classify_error(exc)
         if mapped is not None:
             raise mapped from exc
         raise
     unit = WriteUnit(conn)
-    core = conn.begin() if unit.listened else None
+    core = conn.begin() if unit.listened or _transaction_listened(conn) else None
     raw = unit.dbapi
     try:
         try:
@@ -86,6 +87,13 @@ def write_unit(db: Database) -> Iterator[WriteUnit]:
     finally:
         with suppress(DBAPIError):
             conn.close()
+
+
+def _transaction_listened(conn: Connection) -> bool:
+    """True when someone listens to commit or rollback (an extension, the tests' crash and
+    hold points): then the transaction is SQLAlchemy's own so they see it end."""
+    dispatch = conn.dispatch
+    return bool(dispatch.commit or dispatch.rollback)
 
 
 def _rollback(conn: Connection, core: object | None) -> None:

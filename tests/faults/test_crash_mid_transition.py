@@ -1,9 +1,11 @@
 """A process killed (SIGKILL) in the middle of a transition leaves the case whole.
 
 A spawned child process fires a transition and kills itself at a deterministic point
-through a SQLAlchemy session event (test code only): after the transition's first flush
-(audit row and new state written, tasks and timers not yet), just before COMMIT, or just
-after it. After the kill a freshly started engine finds the audit trail verifiable and the
+through a SQLAlchemy event (test code only): after the audit row and the new state are
+written (tasks and timers not yet), just before COMMIT, or just after it. Actions and
+starts run session-less (engine/perform.py, engine/store/unit.py), so the points are the
+connection's events: the case row's UPDATE, `commit`, the connection's return to the pool
+after it (named as the ORM session's events they replace). After the kill a freshly started engine finds the audit trail verifiable and the
 case either exactly as before or fully after the transition, and the case still works.
 """
 
@@ -13,10 +15,10 @@ import multiprocessing
 import os
 import signal
 import sys
+from collections.abc import Callable
 
 import pytest
 from sqlalchemy import event, func, select
-from sqlalchemy.orm import Session
 
 from engine.audit import verify_all
 from engine.clock import FixedClock
@@ -49,12 +51,29 @@ def die_during(url: str, point: str, actor: Actor, action: str, case_id: int | N
     def kill_myself(*_args) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
-    event.listen(Session, point, kill_myself)
+    arm_connection_point(services.db, point, kill_myself)
     if action == "approve":
         services.fire_trigger(actor, case_id, "approve")
     else:
         services.start_case(actor, "sample", {"titel": "nieuw"}, organisation_id=org)
     sys.exit(3)  # never reached: the crash point must have fired
+
+
+def arm_connection_point(db: Database, point: str, die: Callable[..., None]) -> None:
+    """The session-less write's equivalent of the session's crash point."""
+    if point == "after_flush":  # the audit row and the case's new state are written
+
+        def after_case_row(_conn, _cursor, statement: str, *_args) -> None:
+            if statement.lstrip().upper().startswith("UPDATE WF_CASE SET"):
+                die()
+
+        event.listen(db.engine, "after_cursor_execute", after_case_row)
+    elif point == "before_commit":
+        event.listen(db.engine, "commit", die)
+    else:  # after_commit: once COMMIT returned, when the connection goes back to the pool
+        committed: list[bool] = []
+        event.listen(db.engine, "commit", lambda _conn: committed.append(True))
+        event.listen(db.engine, "checkin", lambda *_args: die() if committed else None)
 
 
 def run_child(url: str, point: str, actor: Actor, action: str, case_id: int | None, org: int) -> int:

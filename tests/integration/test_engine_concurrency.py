@@ -15,7 +15,6 @@ from typing import Any
 
 import pytest
 from sqlalchemy import event, select, text, update
-from sqlalchemy.orm import Session
 
 from engine.audit import verify_all
 from engine.clock import FixedClock
@@ -172,17 +171,26 @@ def test_a_change_the_row_lock_did_not_prevent_is_caught_by_the_version_check(se
     case_id, version = setting.case_in_review()
     before = snapshot(db)
 
-    def bump_version(session: Session, _flush_context, _instances) -> None:
-        session.connection().execute(
-            update(Case.__table__).where(Case.__table__.c.id == case_id).values(version=version + 1)
-        )
+    bumped: list[bool] = []
 
-    event.listen(Session, "before_flush", bump_version)
+    def bump_version(conn, cursor, statement, _params, _context, _many) -> None:
+        """Just before the write of the case row, on the same connection: another version."""
+        if bumped or not statement.lstrip().upper().startswith("UPDATE WF_CASE SET"):
+            return
+        bumped.append(True)
+        bump = update(Case.__table__).where(Case.__table__.c.id == case_id).values(version=version + 1)
+        raw = cursor.connection.cursor()
+        raw.execute(str(bump.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True})))
+        raw.close()
+
+    engine = setting.services.db.engine
+    event.listen(engine, "before_cursor_execute", bump_version)
     try:
         with pytest.raises(StaleCase):
             setting.services.fire_trigger(setting.actors[BOSS], case_id, "approve")
     finally:
-        event.remove(Session, "before_flush", bump_version)
+        event.remove(engine, "before_cursor_execute", bump_version)
+    assert bumped
     assert snapshot(db) == before
     setting.assert_whole(case_id)
 
@@ -279,7 +287,7 @@ def test_a_follow_up_on_a_case_someone_is_changing_waits_for_them_instead_of_fai
     holding, release = threading.Event(), threading.Event()
     holder: list[threading.Thread] = []
 
-    def hold_before_commit(_session) -> None:
+    def hold_before_commit(_conn) -> None:
         if threading.current_thread() in holder:
             holding.set()
             release.wait(TIMEOUT)
@@ -292,7 +300,7 @@ def test_a_follow_up_on_a_case_someone_is_changing_waits_for_them_instead_of_fai
     def via_child() -> None:
         outcomes["child"] = fire(services, clerk, child.id, Move(CLERK, "finish", "done"), None)
 
-    event.listen(Session, "before_commit", hold_before_commit)
+    event.listen(db.engine, "commit", hold_before_commit)  # just before the COMMIT is sent
     try:
         holder.append(threading.Thread(target=direct))
         holder[0].start()
@@ -305,7 +313,7 @@ def test_a_follow_up_on_a_case_someone_is_changing_waits_for_them_instead_of_fai
         second.join(TIMEOUT)
     finally:
         release.set()
-        event.remove(Session, "before_commit", hold_before_commit)
+        event.remove(db.engine, "commit", hold_before_commit)
     assert outcomes == {"direct": ("ok", "open"), "child": ("ok", "done")}
     with db.read() as s:
         assert s.get(Case, parent.id).data["notes"] == ["direct", f"kind {child.id} klaar"]
@@ -339,8 +347,9 @@ def test_two_cases_telling_each_other_at_once_one_waits_and_the_other_is_asked_t
     both_locked_themselves = threading.Barrier(2, timeout=TIMEOUT)
     waited: set[threading.Thread] = set()
 
-    def meet_after_own_write(_session, _context) -> None:
-        if threading.current_thread() not in waited:
+    def meet_after_own_write(_conn, _cursor, statement: str, *_args) -> None:
+        """After each thread's write of its own case row (its lock is held), before the other's."""
+        if statement.lstrip().upper().startswith("UPDATE WF_CASE SET") and threading.current_thread() not in waited:
             waited.add(threading.current_thread())
             both_locked_themselves.wait()
 
@@ -349,7 +358,7 @@ def test_two_cases_telling_each_other_at_once_one_waits_and_the_other_is_asked_t
     def finish(i: int, case_id: int) -> None:
         outcomes[i] = fire(services, clerk, case_id, Move(CLERK, "finish", "done"), None)
 
-    event.listen(Session, "after_flush", meet_after_own_write)
+    event.listen(db.engine, "after_cursor_execute", meet_after_own_write)
     try:
         threads = [threading.Thread(target=finish, args=(i, c)) for i, c in enumerate((a.id, b.id))]
         for t in threads:
@@ -357,7 +366,7 @@ def test_two_cases_telling_each_other_at_once_one_waits_and_the_other_is_asked_t
         for t in threads:
             t.join(TIMEOUT)
     finally:
-        event.remove(Session, "after_flush", meet_after_own_write)
+        event.remove(db.engine, "after_cursor_execute", meet_after_own_write)
     assert sorted(outcomes) == [("DatabaseBusy", None), ("ok", "done")], outcomes
     winner, loser = (a.id, b.id) if outcomes[0][0] == "ok" else (b.id, a.id)
     with db.read() as s:

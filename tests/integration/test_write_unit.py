@@ -9,12 +9,15 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import bindparam, event, func, insert, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from engine.errors import DatabaseBusy
-from engine.store.db import Database
+from engine.store.db import READ_ONLY, Database
 from engine.store.driver_sql import DriverStatement
 from engine.store.models import Case
 from engine.store.unit import write_unit
+from tests.plan_world import make_world
+from workflows.storage.plan_models import PlanGoal
 
 T = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 _CASES = Case.__table__
@@ -88,3 +91,31 @@ def test_statement_listeners_see_every_statement_of_a_unit_and_it_still_commits(
     assert [s for s in seen if s.lstrip().upper().startswith("INSERT")]
     with db.read() as s:
         assert s.scalar(select(func.count()).select_from(Case)) == 1
+
+
+def test_a_persons_action_runs_without_an_orm_session_unless_it_writes_sealed_rows(db, clock):
+    """`Services.perform` writes session-less (engine/perform.py); an action whose recorder
+    writes sealed personal data (a goal's text) still writes in an ORM session, which seals it."""
+    world = make_world(db, clock)
+    case = world.start()
+    write_sessions: list[bool] = []
+
+    def began(session, _transaction, _connection) -> None:
+        if not session.info.get(READ_ONLY):
+            write_sessions.append(True)
+
+    event.listen(Session, "after_begin", began)
+    try:
+        goal = world.plans.add_goal(world.job, case.id, specific="Zelfstandig de inpaklijn bedienen",
+                                    measure="Harrie hoeft niet bij te sturen", target_date="2026-12-31",
+                                    owner="kandidaat")
+        sealed_writes = len(write_sessions)
+        world.plans.update_goal(world.job, case.id, goal, status="behaald")
+    finally:
+        event.remove(Session, "after_begin", began)
+    assert sealed_writes == 1 and len(write_sessions) == 1
+    with db.read() as s:
+        row = s.get(PlanGoal, goal)
+        assert (row.status, row.specific) == ("behaald", "Zelfstandig de inpaklijn bedienen")
+        sealed = s.execute(select(PlanGoal.__table__.c.specific).where(PlanGoal.__table__.c.id == goal)).scalar()
+    assert sealed != "Zelfstandig de inpaklijn bedienen"  # stored sealed

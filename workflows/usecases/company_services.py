@@ -20,12 +20,13 @@ from sqlalchemy.orm import Session
 
 from engine.errors import CaseNotFound, InvalidPayload, NotFound, NotPermitted
 from engine.registry import Registry
-from engine.runtime import create_case, load_case
+from engine.runtime import Tx, create_case, load_case
 from engine.services import CaseSnapshot, Services
 from engine.spec import Actor
 from engine.store.db import Database
 from engine.store.driver_sql import DriverStatement
 from engine.store.models import Case, Organisation, User
+from engine.store.unit import write_unit
 from engine.workdays import AMSTERDAM
 from workflows.domain.company_records import CANDIDATE_STATUSES, Form, candidates
 from workflows.domain.company_trajectory import NAME as COMPANY_TRAJECTORY
@@ -274,7 +275,7 @@ class CompanyServices:
         """Start a company trajectory in *adviesgesprek*; one open trajectory per employer."""
         if not self.services.policy.can_start(actor, COMPANY_TRAJECTORY, organisation_id):
             raise NotPermitted("U mag voor deze werkgever geen traject starten.")
-        with self.db.write() as s:
+        with write_unit(self.db) as s:  # session-less, as `Services.perform` (engine/store/unit.py)
             conn = s
             # Two starts for one employer queue up on the employer's row (SQLite: BEGIN IMMEDIATE).
             employer = (_EMPLOYER if self.db.sqlite else _EMPLOYER_LOCKED).mappings(conn, {"b_org": organisation_id})
@@ -287,7 +288,6 @@ class CompanyServices:
                 )
             case = create_case(s, self.registry, COMPANY_TRAJECTORY, {}, actor=actor, now=self.services.clock.now(),
                                organisation_id=organisation_id, request_id=request_id)
-            s.flush()
             return CaseSnapshot.of(case)
 
     # -- helpers -----------------------------------------------------------------------
@@ -322,8 +322,9 @@ _SET_CONTRACT_HOURS = DriverStatement(
 _HARRIE = DriverStatement(select(User.active, User.role, User.organisation_id).where(User.id == bindparam("b_id")))
 
 
-def check_references(s: Session, registry: Registry, case: Case, trigger: str, payload: dict[str, Any]) -> dict[str, Any]:
-    """Clean the payload with the table's own cleaner, then check the rows it names."""
+def check_references(s: Tx, registry: Registry, case: Case, trigger: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """Clean the payload with the table's own cleaner, then check the rows it names (in the
+    transition's transaction: an ORM session or a session-less unit, hence driver statements)."""
     if trigger not in (*CANDIDATE_REFS, *HARRIE_REFS):
         return payload
     spec = registry.get(case.workflow, case.workflow_version).spec

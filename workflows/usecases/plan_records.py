@@ -4,6 +4,10 @@ Each recorder gets the clean payload (fields checked by their concepts, precondi
 and the locked plan, writes the action's rows and returns the payload of the transition it
 makes: ids of those rows, never their text, so the audit trail holds no personal free text.
 Every id a payload names is checked against the plan it must belong to.
+
+Recorders marked `@sessionless` write plain rows through `Unit.insert`/`update`/`rows` and
+run in the session-less write (`engine.perform`); the others write sealed personal data,
+which the ORM session's flush seals, and run in its fallback.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from engine.clock import ensure_utc
 from engine.errors import InvalidPayload, NotFound
-from engine.perform import Recorder, Unit
+from engine.perform import Recorder, Unit, sessionless
 from engine.store.models import User
 from workflows.domain import candidate_plan as plan
 from workflows.domain import coaching
@@ -84,12 +88,18 @@ def add_goal(u: Unit) -> dict[str, Any]:
     return {"goal_id": goal.id}
 
 
+_GOAL = PlanGoal.__table__
+
+
+@sessionless
 def set_goal_status(u: Unit) -> dict[str, Any]:
-    goal = _goal(u, u.payload["goal_id"])
-    goal.status = u.payload["status"]
-    goal.updated_at = u.now
-    u.result = goal.id
-    return {"goal_id": goal.id}
+    goal_id = u.payload["goal_id"]
+    rows = u.rows(_GOAL, ("plan_case_id",), {"id": goal_id})
+    if not rows or rows[0]["plan_case_id"] != u.case.id:
+        raise NotFound("Dit doel hoort niet bij dit trajectplan.", goal_id=goal_id, field="goal_id")
+    u.update(_GOAL, {"id": goal_id}, {"status": u.payload["status"], "updated_at": u.now})
+    u.result = goal_id
+    return {"goal_id": goal_id}
 
 
 def record_observation(u: Unit) -> dict[str, Any]:
@@ -133,22 +143,22 @@ def record_evaluation(u: Unit) -> dict[str, Any]:
     return {"milestone": p["milestone"], "evaluation_id": row.id}
 
 
+@sessionless
 def skip_evaluation(u: Unit) -> dict[str, Any]:
     """No rows: the reason from the list becomes the audit row's reason (a category, no free text)."""
     u.reason = SKIP_REASONS[u.payload["reason"]]
     return {"milestone": u.payload["milestone"]}
 
 
+@sessionless
 def sign(u: Unit) -> dict[str, Any]:
     """A party signs the version it was shown (`round`); JoB records the candidate's signature."""
     p = u.payload
     signoff = u.case.data["signoff"]
-    row = PlanSignoff(plan_case_id=u.case.id, round=p["round"], document=signoff["document"], party=p["party"],
-                      signed_on=_day(p.get("signed_on")) or _today(u), recorded_by_id=u.actor.user_id,
-                      recorded_at=u.now)
-    u.session.add(row)
-    u.session.flush()
-    u.result = row.id
+    u.result = u.insert(PlanSignoff.__table__, {
+        "plan_case_id": u.case.id, "round": p["round"], "document": signoff["document"], "party": p["party"],
+        "signed_on": _day(p.get("signed_on")) or _today(u), "recorded_by_id": u.actor.user_id,
+        "recorded_at": u.now})
     return {"party": p["party"], "round": p["round"]}
 
 
