@@ -254,8 +254,8 @@ class Database:
         try:
             yield session
             session.commit()
-            if scope is not None and not reads_stay_current:
-                scope.stale()  # a read opened inside the write (a permission check) saw the old rows
+            if not reads_stay_current:
+                self.stale_reads()  # a read opened inside the write (a permission check) saw the old rows
         except DBAPIError as exc:
             mapped = classify_error(exc)
             _forget_broken_connection(session, mapped)

@@ -72,6 +72,7 @@ def write_unit(db: Database) -> Iterator[WriteUnit]:
                     raw.commit()
                 except unit.error as err:
                     raise _wrap(conn, "COMMIT", err) from err
+            db.stale_reads()  # a read opened inside the write saw the rows as they were
         except DBAPIError as exc:
             mapped = classify_error(exc)
             if isinstance(mapped, DatabaseUnavailable):
