@@ -149,6 +149,17 @@ class Directory:
             return CompanyDetail(lines[0], org.parent_id if org else None, row.contact_name, row.contact_email,
                                  row.contact_phone, row.hr_name, row.hr_email)
 
+    def company_name(self, actor: Actor, organisation_id: int) -> str | None:
+        """The employer's name, or None when it is gone or not the actor's to see (one SELECT:
+        a case page names its employer without reading the employer's trajectories)."""
+        stmt = select(Organisation.name).join(Company, Company.organisation_id == Organisation.id).where(
+            Organisation.kind == ORG_EMPLOYER, Organisation.id == organisation_id)
+        where = self._company_filter(actor)
+        if where is not None:
+            stmt = stmt.where(where)
+        with self.services.db.read() as s:
+            return s.scalar(stmt)
+
     def placements(self, actor: Actor, organisation_id: int) -> list[Placement]:
         """The candidates proposed on this employer's trajectories (JoB only: names are personal)."""
         if actor.role not in (JOB, ADMIN):

@@ -17,13 +17,11 @@ from sqlalchemy.orm import Session
 
 from engine.errors import InvalidPayload
 from engine.perform import Recorder, Unit
-from engine.store.models import User
 from workflows.domain import candidate_plan as plan
 from workflows.domain import hours_periods, instruments
 from workflows.domain.rules import CoachingRules
 from workflows.storage.money_models import HoursPeriod, PlacementInstrument
-from workflows.storage.plan_models import CoachingEntry
-from workflows.usecases.plan_records import rules_of
+from workflows.usecases.plan_records import coaching_rows, rules_of
 
 
 def _day(value: str | None) -> date | None:
@@ -75,10 +73,9 @@ def close_period(u: Unit) -> dict[str, Any]:
 
 
 def statement_entries(s: Session, case_id: int) -> list[hours_periods.Entry]:
-    rows = s.execute(select(CoachingEntry.id, CoachingEntry.worked_on, CoachingEntry.minutes, CoachingEntry.activity,
-                            User.name).join(User, User.id == CoachingEntry.coach_id)
-                     .where(CoachingEntry.plan_case_id == case_id)).all()
-    return [hours_periods.Entry(i, on, m, a, n) for i, on, m, a, n in rows]
+    """The plan's hour entries for its statements (the same rows the plan page reads: once a page)."""
+    return [hours_periods.Entry(r.id, r.worked_on, r.minutes, r.activity, r.coach_name)
+            for r in coaching_rows(s, case_id)]
 
 
 def statement_for(s: Session, data: dict[str, Any], case_id: int, month: str, rules: CoachingRules,
