@@ -85,7 +85,8 @@ def captured(url: str, data: inbox_scale.DataSet, path: str) -> list[tuple[str, 
 def explain(url: str, data: inbox_scale.DataSet, paths: list[str]) -> None:
     raw = psycopg.connect(make_url(url).set(drivername="postgresql").render_as_string(hide_password=False))
     try:
-        for path in paths:
+        for pattern in paths:  # "/zaken/{case_id}", "/plannen/{plan_id}": a case or plan of the data set
+            path = pattern.format(case_id=data.case_ids[0], plan_id=data.plan_ids[0] if data.plan_ids else 0)
             for statement, params in captured(url, data, path):
                 cur = psycopg.ClientCursor(raw)
                 cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement, params)
@@ -172,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--keep", default="jt_bench_inbox100k", help="the kept database's name")
-    parser.add_argument("--path", nargs="+", default=["/", "/wachtrij"])
+    parser.add_argument("--path", nargs="+", default=["/", "/wachtrij", "/zaken/{case_id}", "/plannen/{plan_id}"])
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--serve-threads", type=int, default=8, help="waitress threads")
@@ -180,6 +181,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pairs", type=int, default=3, help="ab: pairs of runs")
     args = parser.parse_args(argv)
     url, data = kept_database(args.db, args.keep, args.cases)
+    args.path = [p.format(case_id=data.case_ids[0], plan_id=data.plan_ids[0] if data.plan_ids else 0)
+                 for p in args.path]
     if args.what == "explain":
         explain(url, data, args.path)
     elif args.what == "ab":  # one read session per request or not, in turn: ABBA
