@@ -132,7 +132,7 @@ def part_inbox(server: str | None, primary: int, scales: list[int], requests: in
             for name, srv in servers.items():
                 log(f"[3/3] pages at scale: generating {n:,} cases on {name} (and the demo's plans) ...")
                 urls[name] = stack.enter_context(fresh_database(srv, f"inbox{n}"))
-                data[name] = inbox_scale.generate(urls[name], n, datetime.now(UTC))
+                data[name] = inbox_scale.generate(urls[name], n, datetime.now(UTC), with_plans=True)
                 log(f"      generated {data[name].rows} in {data[name].seconds:.0f} s")
             count = page_requests if n == primary else requests
             log(f"      {count} requests per page{' interleaved between ' + ' and '.join(servers) if len(servers) > 1 else ''} ...")

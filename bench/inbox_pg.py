@@ -61,7 +61,7 @@ def kept_database(server: str, name: str, n: int) -> tuple[str, inbox_scale.Data
         db.create_all()
         db.dispose()
         print(f"generating {n:,} cases in {name} ...", file=sys.stderr, flush=True)
-        data = inbox_scale.generate(url, n, datetime.now(UTC))  # ends with VACUUM ANALYZE
+        data = inbox_scale.generate(url, n, datetime.now(UTC), with_plans=True)  # ends with VACUUM ANALYZE
         meta.write_text(json.dumps(asdict(data)))
     return url, inbox_scale.DataSet(**json.loads(meta.read_text()))
 

@@ -74,7 +74,7 @@ def add_plans(url: str) -> list[int]:
         svc.db.dispose()
 
 
-def generate(url: str, n: int, now: datetime, seed: int = 7, with_plans: bool = True) -> DataSet:
+def generate(url: str, n: int, now: datetime, seed: int = 7, with_plans: bool = False) -> DataSet:
     """Bulk-insert the data set into the empty database at `url`; deterministic for a seed.
     `with_plans`: and the demo story on top (`add_plans`)."""
     db = Database(url)

@@ -95,3 +95,32 @@ def test_each_page_costs_one_read_transaction_and_statements_within_its_budget(d
     over = {name: (c.statements, c.transactions) for name, c in costs.items()
             if c.statements > BUDGETS[name][0] or c.transactions > BUDGETS[name][1]}
     assert not over, f"over budget (statements, transactions): {over}; budgets {BUDGETS}"
+
+
+# The plan and case pages' tables that grow with every plan: each page's SELECT on them must
+# find the page's rows through an index, whatever the number of plans (no full scan).
+PER_CASE_TABLES = ("audit_entry", "task", "case_note", "case_document", "plan_goal", "plan_evaluation",
+                   "plan_goal_review", "invra_observation", "coaching_entry", "placement_instrument",
+                   "plan_document")
+
+
+def test_the_plan_and_case_pages_read_their_rows_through_indexes(demo_app):
+    from tests.perf.conftest import plan, selects_of
+
+    db = demo_app.extensions["jobtraject"].db
+    with db.read() as s:
+        trajectory = s.scalar(select(Case.id).where(Case.workflow == "company_trajectory").order_by(Case.id))
+        plan_id = s.scalar(select(Case.id).where(Case.workflow == "candidate_plan").order_by(Case.id))
+    client = demo_app.test_client()
+    sign_in(client, "sanne@job.example")
+    for path in (f"/plannen/{plan_id}", f"/zaken/{trajectory}"):
+        client.get(path)
+        full_scans = []
+        for statement, params in selects_of(db, lambda p=path: client.get(p)):
+            shown = plan(db, statement, params, in_order=False)
+            for table in PER_CASE_TABLES:
+                scanned = (f"SCAN {table}" in shown and f"SCAN {table} USING" not in shown) if db.sqlite \
+                    else f"Seq Scan on {table}" in shown
+                if scanned:
+                    full_scans.append((table, statement.split("FROM")[0][:60], shown))
+        assert not full_scans, f"{path} scans whole tables: {full_scans}"
