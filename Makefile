@@ -75,12 +75,12 @@ test-fast: $(STAMP) assets poppler
 	JOBTRAJECT_SKIP_POSTGRES=1 $(BIN)/pytest -q -x -m "not e2e and not slow"
 
 bench: $(STAMP) wrk
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 # The same on PostgreSQL: throwaway databases on BENCH_PG_URL's server (never its own database).
 BENCH_PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 bench-pg: $(STAMP) wrk
-	$(BIN)/python -m bench --db $(BENCH_PG_URL)
+	$(BIN)/python -m bench --db $(BENCH_PG_URL) $(BENCH_ARGS)
 
 # Developers: rebuild the single initial migration from the models (nothing is deployed yet).
 # Later, hand-written migrations (0002: the case counters and their triggers) are kept aside meanwhile.

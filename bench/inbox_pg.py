@@ -61,7 +61,7 @@ def kept_database(server: str, name: str, n: int) -> tuple[str, inbox_scale.Data
         db.create_all()
         db.dispose()
         print(f"generating {n:,} cases in {name} ...", file=sys.stderr, flush=True)
-        data = inbox_scale.generate(url, n, datetime.now(UTC))  # ends with VACUUM ANALYZE
+        data = inbox_scale.generate(url, n, datetime.now(UTC), with_plans=True)  # ends with VACUUM ANALYZE
         meta.write_text(json.dumps(asdict(data)))
     return url, inbox_scale.DataSet(**json.loads(meta.read_text()))
 
@@ -85,7 +85,8 @@ def captured(url: str, data: inbox_scale.DataSet, path: str) -> list[tuple[str, 
 def explain(url: str, data: inbox_scale.DataSet, paths: list[str]) -> None:
     raw = psycopg.connect(make_url(url).set(drivername="postgresql").render_as_string(hide_password=False))
     try:
-        for path in paths:
+        for pattern in paths:  # "/zaken/{case_id}", "/plannen/{plan_id}": a case or plan of the data set
+            path = pattern.format(case_id=data.case_ids[0], plan_id=data.plan_ids[0] if data.plan_ids else 0)
             for statement, params in captured(url, data, path):
                 cur = psycopg.ClientCursor(raw)
                 cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement, params)
@@ -127,6 +128,7 @@ def load(url: str, data: inbox_scale.DataSet, path: str, connections: int, secon
     try:
         inbox_scale.wait_for_server(server, port)
         target = f"http://127.0.0.1:{port}{path}"
+        warm_up(target, cookie)
         result = subprocess.run([wrk, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "-s", script.name,
                                  "-H", f"Cookie: {cookie}", target], capture_output=True, text=True,
                                 timeout=seconds + 60)
@@ -148,13 +150,30 @@ def load(url: str, data: inbox_scale.DataSet, path: str, connections: int, secon
             server.kill()
 
 
+def warm_up(target: str, cookie: str, seconds: float = 60) -> None:
+    """Until the page answers 200 a few times in a row: gunicorn's master listens before its
+    workers have imported the app, and the first requests of each worker or thread are not the
+    page's cost."""
+    import time
+    import urllib.request
+
+    deadline, ok = time.monotonic() + seconds, 0
+    while ok < 8 and time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(urllib.request.Request(target, headers={"Cookie": cookie}), timeout=30) as r:
+                ok = ok + 1 if r.status == 200 else 0
+        except OSError:
+            ok = 0
+            time.sleep(0.3)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.inbox_pg", description=__doc__.splitlines()[0])
     parser.add_argument("what", choices=("explain", "load", "ab", "servers"))
     parser.add_argument("--db", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--keep", default="jt_bench_inbox100k", help="the kept database's name")
-    parser.add_argument("--path", nargs="+", default=["/", "/wachtrij"])
+    parser.add_argument("--path", nargs="+", default=["/", "/wachtrij", "/zaken/{case_id}", "/plannen/{plan_id}"])
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--serve-threads", type=int, default=8, help="waitress threads")
@@ -162,6 +181,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pairs", type=int, default=3, help="ab: pairs of runs")
     args = parser.parse_args(argv)
     url, data = kept_database(args.db, args.keep, args.cases)
+    args.path = [p.format(case_id=data.case_ids[0], plan_id=data.plan_ids[0] if data.plan_ids else 0)
+                 for p in args.path]
     if args.what == "explain":
         explain(url, data, args.path)
     elif args.what == "ab":  # one read session per request or not, in turn: ABBA

@@ -53,18 +53,38 @@ class DataSet:
     case_ids: list[int]      # a sample of cases for the case page
     seconds: float
     rows: dict[str, int] = field(default_factory=dict)
+    plan_ids: list[int] = field(default_factory=list)  # the demo's running plans, for the plan page
 
 
-def generate(url: str, n: int, now: datetime, seed: int = 7) -> DataSet:
-    """Bulk-insert the data set into the empty database at `url`; deterministic for a seed."""
+def add_plans(url: str) -> list[int]:
+    """The demo story on top of the generated rows (its own organisations, people, candidates
+    and two candidate plans four months into their year, through the real use cases): the plan
+    page then has goals, evaluations, INVRA observations and hours to show at scale."""
+    from webui import create_app
+    from workflows.demo import load_demo
+
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench-secret"})
+    svc = app.extensions["jobtraject"]
+    try:
+        load_demo(svc, running_plans=True)
+        with svc.db.read() as s:
+            return list(s.execute(text("SELECT id FROM wf_case WHERE workflow = 'candidate_plan' ORDER BY id")
+                                  ).scalars())
+    finally:
+        svc.db.dispose()
+
+
+def generate(url: str, n: int, now: datetime, seed: int = 7, with_plans: bool = False) -> DataSet:
+    """Bulk-insert the data set into the empty database at `url`; deterministic for a seed.
+    `with_plans`: and the demo story on top (`add_plans`)."""
     db = Database(url)
     try:
-        return _generate(db, n, now, seed)
+        return _generate(db, n, now, seed, with_plans)
     finally:
         db.dispose()
 
 
-def _generate(db: Database, n: int, now: datetime, seed: int) -> DataSet:
+def _generate(db: Database, n: int, now: datetime, seed: int, with_plans: bool) -> DataSet:
     rnd = random.Random(seed)
     started = time.monotonic()
     if db.sqlite:
@@ -153,7 +173,8 @@ def _generate(db: Database, n: int, now: datetime, seed: int) -> DataSet:
         coach = s.execute(text("SELECT assignee_id FROM task WHERE status = 'open' AND assignee_id IS NOT NULL "
                                "GROUP BY assignee_id ORDER BY count(*) DESC LIMIT 1")).scalar()
     sample = sorted(rnd.sample(range(1, n + 1), min(200, n)))
-    return DataSet(n, coach, sample, time.monotonic() - started, rows)
+    plans = add_plans(db.url) if with_plans else []
+    return DataSet(n, coach, sample, time.monotonic() - started, rows, plans)
 
 
 # -- logging in -------------------------------------------------------------------------------
@@ -186,7 +207,8 @@ def session_cookie(app, values: dict[str, Any]) -> str:
 # -- latency through the Flask app ------------------------------------------------------------
 
 
-PAGES = (("inbox", "/"), ("queue", "/wachtrij"), ("dashboard", "/dashboard"), ("case", "/zaken/{case_id}"))
+PAGES = (("inbox", "/"), ("queue", "/wachtrij"), ("dashboard", "/dashboard"), ("case", "/zaken/{case_id}"),
+         ("plan", "/plannen/{plan_id}"))
 
 
 @dataclass
@@ -198,6 +220,7 @@ class PageTiming:
     p95_ms: float | None
     requests: int
     skipped: str | None = None
+    db: str = ""
 
 
 def _route_exists(app, path: str) -> bool:
@@ -208,37 +231,61 @@ def _route_exists(app, path: str) -> bool:
     return True
 
 
+def _path(pattern: str, data: DataSet, i: int) -> str | None:
+    if "{plan_id}" in pattern and not data.plan_ids:
+        return None
+    return pattern.format(case_id=data.case_ids[i % len(data.case_ids)],
+                          plan_id=data.plan_ids[i % len(data.plan_ids)] if data.plan_ids else 0)
+
+
 def measure_pages(url: str, data: DataSet, requests: int = 100, secret: str = "bench-secret") -> list[PageTiming]:
+    return measure_pages_interleaved({"": (url, data)}, requests, secret)
+
+
+def measure_pages_interleaved(targets: dict[str, tuple[str, DataSet]], requests: int = 500,
+                              secret: str = "bench-secret") -> list[PageTiming]:
+    """p50/p95 of each page on each database; with several databases the requests alternate
+    between them (A B B A ...), so the machine's load swings hit both alike."""
     from webui import create_app
 
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": secret, "WTF_CSRF_ENABLED": True})
-    svc = app.extensions["jobtraject"]
-    client = logged_in_client(app, session_values(app, data.coach_id))
+    clients = {}
+    for name, (url, data) in targets.items():
+        app = create_app({"DATABASE_URL": url, "SECRET_KEY": secret, "WTF_CSRF_ENABLED": True})
+        clients[name] = (app, logged_in_client(app, session_values(app, data.coach_id)), data)
     out = []
     try:
-        for name, pattern in PAGES:
-            path = pattern.format(case_id=data.case_ids[0])
-            if not _route_exists(app, path):
-                out.append(PageTiming(name, pattern, None, None, None, 0, "page does not exist in this build"))
-                continue
-            times: list[float] = []
-            status = None
+        for page, pattern in PAGES:
+            times: dict[str, list[float]] = {name: [] for name in clients}
+            skipped: dict[str, str] = {}
+            for name, (app, _c, data) in clients.items():
+                first = _path(pattern, data, 0)
+                if first is None:
+                    skipped[name] = "no such rows in this data set"
+                elif not _route_exists(app, first):
+                    skipped[name] = "page does not exist in this build"
+            live = [n for n in clients if n not in skipped]
             for i in range(requests + 5):
-                p = pattern.format(case_id=data.case_ids[i % len(data.case_ids)])
-                t0 = time.perf_counter()
-                resp = client.get(p)
-                resp.get_data()
-                elapsed = (time.perf_counter() - t0) * 1000
-                status = resp.status_code
-                if status != 200:
-                    raise RuntimeError(f"{p} answered {status}")
-                if i >= 5:
-                    times.append(elapsed)
-            times.sort()
-            out.append(PageTiming(name, pattern, status, statistics.median(times),
-                                  times[max(0, int(len(times) * 0.95) - 1)], len(times)))
+                for name in (live if i % 2 == 0 else live[::-1]):
+                    _app, client, data = clients[name]
+                    p = _path(pattern, data, i)
+                    t0 = time.perf_counter()
+                    resp = client.get(p)
+                    resp.get_data()
+                    elapsed = (time.perf_counter() - t0) * 1000
+                    if resp.status_code != 200:
+                        raise RuntimeError(f"{p} answered {resp.status_code} ({name or 'database'})")
+                    if i >= 5:  # warm-up: first-request work is not the page's
+                        times[name].append(elapsed)
+            for name in clients:
+                if name in skipped:
+                    out.append(PageTiming(page, pattern, None, None, None, 0, skipped[name], name))
+                    continue
+                t = sorted(times[name])
+                out.append(PageTiming(page, pattern, 200, statistics.median(t), t[max(0, int(len(t) * 0.95) - 1)],
+                                      len(t), None, name))
     finally:
-        svc.db.dispose()
+        for app, _c, _d in clients.values():
+            app.extensions["jobtraject"].db.dispose()
     return out
 
 

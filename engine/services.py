@@ -242,7 +242,8 @@ class Services:
             rows = session.scalars(
                 select(AuditEntry).where(AuditEntry.case_id == case_id).order_by(AuditEntry.seq)
             ).all()
-            session.expunge_all()
+            for row in rows:  # only these: the read scope keeps the case it loaded for the page
+                session.expunge(row)
             return list(rows)
 
     def list_cases(

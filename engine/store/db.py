@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from contextvars import ContextVar, Token
 from typing import Any
@@ -155,6 +155,20 @@ def _quiet_rollback(session: Session) -> None:
 
 READ_ONLY = "engine.read_only"
 """`session.info` key: the session is a read scope (nothing in it is written)."""
+_SCOPE_CACHE = "engine.scope_cache"
+
+
+def scope_cached(session: Session, key: Any, load: Callable[[], Any]) -> Any:
+    """`load()`, once per read scope: a page's read models that need the same rows (the money
+    settings, a plan's hour entries) share one SELECT. Outside a read scope (a write), always
+    `load()`. What is cached must not be changed by the caller (tuples, frozen values); a
+    write in the request starts a new read scope, so nothing cached outlives what it read."""
+    if not session.info.get(READ_ONLY):
+        return load()
+    cache = session.info.setdefault(_SCOPE_CACHE, {})
+    if key not in cache:
+        cache[key] = load()
+    return cache[key]
 
 
 class _RequestReads:

@@ -19,7 +19,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, TextAreaField
 from wtforms.validators import Length, Optional
 
-from engine.errors import InvalidPayload, NotFound
+from engine.errors import InvalidPayload
 from engine.services import CaseSnapshot
 from engine.spec import Actor, Workflow
 from webui.auth import current_actor, login_required
@@ -173,10 +173,8 @@ def _render_company(case_id: int, failed: ActionForm | None = None, failed_trigg
     harrie_id = case.data.get("harrie_user_id")
     if harrie_id and harrie_id not in names:
         names = {**names, **_directory().user_names({harrie_id})}
-    try:
-        org_name = _directory().company(actor, case.organisation_id).line.name if case.organisation_id else ""
-    except NotFound:  # a trajectory whose employer row is gone still shows
-        org_name = ""
+    # A trajectory whose employer row is gone still shows.
+    org_name = (_directory().company_name(actor, case.organisation_id) if case.organisation_id else None) or ""
     return render_template(
         "company_case.html",
         case=case, wf=spec, company_name=org_name, actions=actions,

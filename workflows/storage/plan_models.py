@@ -93,7 +93,9 @@ class InvraObservation(Base):
     notes: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
-    __table_args__ = (Index("ix_invra_observation_candidate_on", "candidate_id", "observed_on"),)
+    # By candidate (the candidate page, ranking) and by plan (the plan page), each in date order.
+    __table_args__ = (Index("ix_invra_observation_candidate_on", "candidate_id", "observed_on"),
+                      Index("ix_invra_observation_plan_on", "plan_case_id", "observed_on", "id"))
 
 
 @sealed(subject=_plan_subject, function=str, coaching_need=str, onboarding_programme=str,

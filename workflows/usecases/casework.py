@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from engine.clock import ensure_utc
 from engine.errors import CaseNotFound, InvalidPayload, NotFound
+from engine.runtime import load_case
 from engine.services import Services
 from engine.spec import Actor
 from engine.store.blobs import BlobStore, DatabaseBlobStore, sha256
@@ -123,7 +124,7 @@ class CaseworkServices:
     def _case(self, s: Session, actor: Actor, case_id: Any) -> Case:
         if _id(case_id) is None:
             raise CaseNotFound(case_id)
-        case = s.get(Case, case_id)
+        case = load_case(s, case_id)  # in a page's read scope: the case the page already loaded
         if case is None or not self.services.policy.can_see(actor, case):
             raise CaseNotFound(case_id)
         return case

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from engine.errors import NotFound
 from engine.services import Services
 from engine.spec import Actor
+from engine.store.db import scope_cached
 from engine.store.models import Case, Organisation, User
 from workflows.domain.company_records import CANDIDATE_STATUSES, OPEN_STATUSES, candidates
 from workflows.domain.company_trajectory import NAME as COMPANY_TRAJECTORY
@@ -144,7 +145,8 @@ class Directory:
             return self._lines(s, actor, extra=extra)
 
     def company(self, actor: Actor, organisation_id: int) -> CompanyDetail:
-        with self.services.db.read() as s:
+        """The employer with its trajectories; read once per page (the page and its placements ask)."""
+        def load() -> CompanyDetail:
             lines = self._lines(s, actor, organisation_id)
             if not lines:
                 raise NotFound("Deze werkgever bestaat niet of u heeft er geen toegang toe.")
@@ -152,6 +154,20 @@ class Directory:
             org = s.get(Organisation, organisation_id)
             return CompanyDetail(lines[0], org.parent_id if org else None, row.contact_name, row.contact_email,
                                  row.contact_phone, row.hr_name, row.hr_email)
+
+        with self.services.db.read() as s:
+            return scope_cached(s, ("company", actor.user_id, actor.role, organisation_id), load)
+
+    def company_name(self, actor: Actor, organisation_id: int) -> str | None:
+        """The employer's name, or None when it is gone or not the actor's to see (one SELECT:
+        a case page names its employer without reading the employer's trajectories)."""
+        stmt = select(Organisation.name).join(Company, Company.organisation_id == Organisation.id).where(
+            Organisation.kind == ORG_EMPLOYER, Organisation.id == organisation_id)
+        where = self._company_filter(actor)
+        if where is not None:
+            stmt = stmt.where(where)
+        with self.services.db.read() as s:
+            return s.scalar(stmt)
 
     def placements(self, actor: Actor, organisation_id: int) -> list[Placement]:
         """The candidates proposed on this employer's trajectories (JoB only: names are personal)."""

@@ -17,13 +17,13 @@ from sqlalchemy.orm import Session
 
 from engine.errors import InvalidPayload
 from engine.perform import Recorder, Unit
-from engine.store.models import User
+from engine.store.db import scope_cached
 from workflows.domain import candidate_plan as plan
 from workflows.domain import coaching, hours_periods, instruments
 from workflows.domain.rules import Rules
 from workflows.storage.money_models import HoursCorrection, HoursPeriod, PlacementInstrument
 from workflows.storage.plan_models import CoachingEntry
-from workflows.usecases.plan_records import history_of, rules_of
+from workflows.usecases.plan_records import coaching_rows, history_of, rules_of
 
 
 def _day(value: str | None) -> date | None:
@@ -106,18 +106,17 @@ def correct_hours(u: Unit) -> dict[str, Any]:
 
 
 def statement_rows(s: Session, case_id: int) -> tuple[list[hours_periods.Entry], list[hours_periods.Correction]]:
-    """A plan's entries and the corrections of them, in one statement (an entry once per correction)."""
-    C = HoursCorrection
-    rows = s.execute(select(CoachingEntry.id, CoachingEntry.worked_on, CoachingEntry.minutes, CoachingEntry.activity,
-                            User.name, C.id, C.month, C.minutes).join(User, User.id == CoachingEntry.coach_id)
-                     .outerjoin(C, C.entry_id == CoachingEntry.id)
-                     .where(CoachingEntry.plan_case_id == case_id)).all()
-    entries: dict[int, hours_periods.Entry] = {}
-    corrections = []
-    for i, on, m, a, n, c_id, c_month, c_minutes in rows:
-        entry = entries.setdefault(i, hours_periods.Entry(i, on, m, a, n))
-        if c_id is not None:
-            corrections.append(hours_periods.Correction(c_id, c_month, c_minutes, entry))
+    """A plan's entries (the rows the plan page reads once: `coaching_rows`) and the corrections
+    of them (read once per page too)."""
+    entries = {r.id: hours_periods.Entry(r.id, r.worked_on, r.minutes, r.activity, r.coach_name)
+               for r in coaching_rows(s, case_id)}
+
+    def load() -> tuple[Any, ...]:
+        C = HoursCorrection
+        return tuple(s.execute(select(C.id, C.month, C.minutes, C.entry_id)
+                               .where(C.plan_case_id == case_id).order_by(C.id)).all())
+    corrections = [hours_periods.Correction(i, month, minutes, entries[entry_id])
+                   for i, month, minutes, entry_id in scope_cached(s, ("hours_corrections", case_id), load)]
     return list(entries.values()), corrections
 
 

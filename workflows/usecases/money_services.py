@@ -16,6 +16,7 @@ from sqlalchemy import and_, func, or_, select
 
 from engine.errors import CaseNotFound, InvalidPayload, NotFound, NotPermitted
 from engine.inbox import local_today
+from engine.runtime import load_case
 from engine.services import Services
 from engine.spec import Actor
 from engine.store.admin_models import AdminAuditEntry
@@ -91,7 +92,7 @@ class MoneyServices:
         self.services = services
 
     def _plan(self, s: Any, actor: Actor, case_id: int) -> Case:
-        case = s.get(Case, case_id) if isinstance(case_id, int) else None
+        case = load_case(s, case_id) if isinstance(case_id, int) else None  # a page's read: once
         if case is None or case.workflow != plan.NAME or not self.services.policy.can_see(actor, case):
             raise CaseNotFound(case_id)
         return case

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from engine.clock import ensure_utc
 from engine.errors import InvalidPayload, NotFound
 from engine.perform import Recorder, Unit, sessionless
+from engine.store.db import scope_cached
 from engine.store.models import User
 from workflows.domain import candidate_plan as plan
 from workflows.domain import coaching
@@ -195,17 +196,41 @@ def log_hours(u: Unit) -> dict[str, Any]:
 # -- reads the recorders share with the plan's pages -------------------------------------------
 
 
+class CoachingRow(NamedTuple):
+    id: int
+    worked_on: date
+    minutes: int
+    coach_id: int
+    coach_name: str
+    activity: str
+    note: str | None
+    over_cap: bool
+
+
+def coaching_rows(s: Any, case_id: int) -> tuple[CoachingRow, ...]:
+    """A plan's hour entries with their coach's name, oldest first. Read once per page: the
+    hours overview, the hours log and the monthly statements share them (`scope_cached`)."""
+    def load() -> tuple[CoachingRow, ...]:
+        rows = s.execute(select(CoachingEntry, User.name).outerjoin(User, User.id == CoachingEntry.coach_id)
+                         .where(CoachingEntry.plan_case_id == case_id)
+                         .order_by(CoachingEntry.worked_on, CoachingEntry.id)).all()
+        return tuple(CoachingRow(e.id, e.worked_on, e.minutes, e.coach_id, name or "", e.activity, e.note,
+                                 e.over_cap) for e, name in rows)
+    return scope_cached(s, ("coaching_rows", case_id), load)
+
+
 def entries_of(s: Any, case_id: int) -> list[coaching.Entry]:
-    rows = s.execute(select(CoachingEntry.worked_on, CoachingEntry.minutes).where(
-        CoachingEntry.plan_case_id == case_id)).all()
-    return [coaching.Entry(on, minutes) for on, minutes in rows]
+    return [coaching.Entry(r.worked_on, r.minutes) for r in coaching_rows(s, case_id)]
 
 
 def history_of(s: Any) -> SettingsHistory:
-    """Every stored version of the money settings (a calculation picks the one valid on its day)."""
-    V = PlanSettingVersion
-    return SettingsHistory(SettingVersion(k, Decimal(v), on) for k, v, on in s.execute(
-        select(V.key, V.value, V.valid_from).order_by(V.valid_from, V.id)).all())
+    """Every stored version of the money settings (a calculation picks the one valid on its day);
+    read once per page (the plan page, its statements and the dashboard)."""
+    def load() -> SettingsHistory:
+        V = PlanSettingVersion
+        return SettingsHistory(SettingVersion(k, Decimal(v), on) for k, v, on in s.execute(
+            select(V.key, V.value, V.valid_from).order_by(V.valid_from, V.id)).all())
+    return scope_cached(s, "settings_history", load)
 
 
 def rules_of(s: Any, on: date) -> CoachingRules:

@@ -26,25 +26,20 @@ from engine.registry import Registry
 from engine.runtime import load_case
 from engine.services import Services
 from engine.spec import Actor
-from engine.store.models import Case, Organisation, User
+from engine.store.models import Case, User
 from workflows.domain import candidate_plan as plan
-from workflows.domain import coaching, invra
+from workflows.domain import invra
 from workflows.domain.concepts import LINE, clean_id
 from workflows.domain.plan_actions import GOAL_OWNERS, GOAL_STATUSES, SKIP_REASONS  # noqa: F401 (pages use them)
 from workflows.domain.roles import ADMIN, JOB
 from workflows.domain.rules import CoachingRules
 from workflows.storage.models import Candidate
 from workflows.storage.plan_models import (
-    CoachingEntry,
     InvraLabel,
     InvraLabelSet,
     InvraObservation,
-    PlanDocument,
-    PlanEvaluation,
-    PlanGoal,
-    PlanGoalReview,
 )
-from workflows.usecases import plan_records
+from workflows.usecases import plan_reads, plan_records
 from workflows.usecases.plan_views import (  # noqa: F401 - re-exported: the pages import them from here
     EvaluationLine,
     GoalLine,
@@ -126,11 +121,7 @@ class PlanServices:
 
     def hours_log(self, actor: Actor, case_id: int) -> list[HoursLine]:
         with self.services.db.read() as s:
-            case = self._load(s, actor, case_id)
-            rows = s.execute(select(CoachingEntry, User.name).join(User, User.id == CoachingEntry.coach_id).where(
-                CoachingEntry.plan_case_id == case.id).order_by(CoachingEntry.worked_on, CoachingEntry.id)).all()
-            return [HoursLine(e.id, e.worked_on, coaching.minutes_to_hours(e.minutes), e.coach_id, name, e.activity,
-                              e.note, e.over_cap) for e, name in rows]
+            return plan_reads.hours_log(s, self._load(s, actor, case_id).id)
 
     # settings (changed on the settings page: `MoneyServices.change_setting`) ----------------
     def coaching_rules(self) -> CoachingRules:
@@ -158,11 +149,7 @@ class PlanServices:
             return label_set.id
 
     def _labels(self, s: Session) -> dict[str, str]:
-        active = s.scalar(select(InvraLabelSet.id).where(InvraLabelSet.active.is_(True))
-                          .order_by(InvraLabelSet.id.desc()).limit(1))
-        loaded = dict(s.execute(select(InvraLabel.code, InvraLabel.label).where(InvraLabel.set_id == active)).all()
-                      ) if active else {}
-        return invra.labels(loaded)
+        return plan_reads.invra_labels(s)
 
     def invra_labels(self) -> dict[str, str]:
         with self.services.db.read() as s:
@@ -208,20 +195,12 @@ class PlanServices:
             case = self._load(s, actor, case_id)
             data = case.data
             spec = self.registry.get(case.workflow, case.workflow_version).spec
-            doc = s.get(PlanDocument, case.id)
-            candidate = s.get(Candidate, data["candidate_id"])
-            employer = s.get(Organisation, case.organisation_id) if case.organisation_id else None
-            names = dict(s.execute(select(User.id, User.name).where(User.id.in_(
-                [i for i in (data.get("harrie_user_id"), doc.contact_user_id if doc else None) if i]))).all())
-            goals = tuple(GoalLine(g.id, g.specific, g.measure, g.target_date, g.owner, g.competence, g.status)
-                          for g in s.scalars(select(PlanGoal).where(PlanGoal.plan_case_id == case.id)
-                                             .order_by(PlanGoal.target_date, PlanGoal.id)))
-            evaluations = self._evaluations(s, case.id)
-            observations = tuple(ObservationLine(o.id, o.observed_on, dict(o.scores)) for o in s.scalars(
-                select(InvraObservation).where(InvraObservation.plan_case_id == case.id)
-                .order_by(InvraObservation.observed_on, InvraObservation.id)))
-            hours = plan_records.hours_view(case.data, plan_records.entries_of(s, case.id),
-                                             plan_records.history_of(s))
+            candidate, doc = plan_reads.candidate_and_document(s, case)
+            employer, harrie_name, contact_name = plan_reads.names(s, case, doc)
+            goals = plan_reads.goals(s, case.id)
+            evaluations = plan_reads.evaluations(s, case.id)
+            observations = plan_reads.observations(s, case.id)
+            hours = plan_reads.hours(s, case)
             labels = self._labels(s)
         self.services.log_read(actor, case.id, case.workflow, data, "plan")
         timeline = tuple(_timeline_entry(data, m, now) for m in plan.schedule(data))
@@ -235,9 +214,9 @@ class PlanServices:
             candidate_id=data["candidate_id"],
             candidate_name=candidate.display_name if candidate else "",
             function=(doc.function if doc and doc.function else (data.get("vacancy") or {}).get("title")),
-            employer=employer.name if employer else None,
-            contact_name=names.get(doc.contact_user_id) if doc and doc.contact_user_id else None,
-            harrie_name=names.get(data.get("harrie_user_id")),
+            employer=employer,
+            contact_name=contact_name if doc and doc.contact_user_id else None,
+            harrie_name=harrie_name,
             start_date=plan.start_date(data), end_date=plan.plan_end(data),
             contract_hours=Decimal(str(data["contract_hours"])), fulltime=bool(data.get("fulltime")),
             contract=(data.get("contract") or {}).get("decision"),
@@ -260,18 +239,6 @@ class PlanServices:
                 growth=invra.growth(observations[0].scores, observations[-1].scores) if len(observations) > 1
                 else None),
         )
-
-    def _evaluations(self, s: Session, case_id: int) -> tuple[EvaluationLine, ...]:
-        rows = s.scalars(select(PlanEvaluation).where(PlanEvaluation.plan_case_id == case_id)
-                         .order_by(PlanEvaluation.due_on, PlanEvaluation.id)).all()
-        reviews: dict[int, list[tuple[int, str, str | None]]] = {}
-        if rows:
-            for r in s.scalars(select(PlanGoalReview).where(PlanGoalReview.evaluation_id.in_([e.id for e in rows]))
-                               .order_by(PlanGoalReview.id)):
-                reviews.setdefault(r.evaluation_id, []).append((r.goal_id, r.status, r.note))
-        return tuple(EvaluationLine(e.id, e.milestone, plan.KIND_BY_KEY[e.milestone].label, e.due_on, e.held_on,
-                                    e.discussed, e.next_steps, e.interview_candidate, e.interview_harrie,
-                                    tuple(reviews.get(e.id, ()))) for e in rows)
 
 
 def _timeline_entry(data: Mapping[str, Any], m: plan.Milestone, now: datetime) -> TimelineEntry:
