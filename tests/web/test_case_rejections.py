@@ -152,7 +152,7 @@ def test_a_post_without_csrf_token_is_rejected(app, client, auth):
     assert case_row(app, case) == before
 
 
-def test_case_page_reads_actor_names_in_one_query(app, client, auth):
+def test_case_history_reads_actor_names_in_one_query(app, client, auth):
     """No N+1: 22 audit rows by four people, one query for their names."""
     auth.login(EMPLOYER_KORENAAR)
     case = case_of(app, "Bakkerij De Korenaar")
@@ -161,7 +161,7 @@ def test_case_page_reads_actor_names_in_one_query(app, client, auth):
     listener = lambda *a: statements.append(a[2])  # noqa: E731 - (conn, cursor, statement, ...)
     event.listen(engine, "before_cursor_execute", listener)
     try:
-        page = text(client.get(f"/zaken/{case}"))
+        page = text(client.get(f"/zaken/{case}/notities"))  # the case's history
     finally:
         event.remove(engine, "before_cursor_execute", listener)
     assert page.count('<span class="who">') >= 20

@@ -89,10 +89,27 @@ class Web:
             return next(c.id for c in s.scalars(select(Case).where(Case.workflow == "candidate_plan"))
                         if c.data["candidate_id"] == cid)
 
-    def page(self, case_id: int, expect: int = 200) -> str:
+    def overview(self, case_id: int, expect: int = 200) -> str:
         response = self.client.get(f"/plannen/{case_id}")
         assert response.status_code == expect
         return response.get_data(as_text=True)
+
+    def pages(self, case_id: int) -> dict[str, str]:
+        """The overview and every page its section links lead to (the dossier too)."""
+        out = {f"/plannen/{case_id}": self.overview(case_id)}
+        nav = re.search(r'<nav class="plan-nav".*?</nav>', out[f"/plannen/{case_id}"], re.S).group(0)
+        for path in re.findall(r'href="([^"#]+)"', nav):
+            if path not in out:
+                response = self.client.get(path)
+                assert response.status_code == 200, path
+                out[path] = response.get_data(as_text=True)
+        return out
+
+    def page(self, case_id: int, expect: int = 200) -> str:
+        """Everything the plan shows: the overview and its section pages, one after the other."""
+        if expect != 200:
+            return self.overview(case_id, expect)
+        return "\n".join(self.pages(case_id).values())
 
     def token(self) -> str:
         html = self.client.get("/meldingen").get_data(as_text=True)
@@ -140,7 +157,8 @@ def acted(response, case_id: int) -> None:
 
 def done(response, case_id: int, anchor: str) -> None:
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
-    assert response.headers["Location"].endswith(f"/plannen/{case_id}#{anchor}")
+    location = response.headers["Location"]  # the section page that holds the form
+    assert f"/plannen/{case_id}/" in location and location.endswith(f"#{anchor}"), location
 
 
 # -- seeing the page -----------------------------------------------------------------------------
@@ -154,10 +172,13 @@ def test_everyone_of_the_plan_sees_header_timeline_radar_and_hours(web, email):
     for fact in ("Medewerker productie en expeditie", "Bakkerij De Korenaar", "Harrie Willems",
                  "ma 20 jul 2026", ">lopend<", "Maand 3-12: vervolg"):
         assert fact in html
-    assert html.count('role="img"') == 5  # timeline, radar, two gauges, workflow diagram
+    overview = web.overview(web.plan_of("Daan"))
+    assert overview.count('role="img"') == 2  # the year's timeline and the radar's thumbnail
+    # The sections: timeline, radar, two gauges; the dossier: the workflow diagram.
+    assert html.count('role="img"') - overview.count('role="img"') == 5
     assert 'id="plan-tijdlijn"' in html and "today-line" in html and "vandaag (ma 23 nov 2026)" in html
     assert "Evaluatie actieplan 1</span> — uiterlijk ma 30 nov 2026 — <strong class=\"ms-status\">Open" in html
-    assert html.count('class="spoke"') == 38 and 'class="profile workplace"' in html
+    assert html.count('class="spoke"') == 2 * 38 and 'class="profile workplace"' in html
     assert 'class="profile person"' in html and 'class="profile earlier"' in html
     assert "Groei sinds ma 7 sep 2026" in html and "36 van 38" in html
     assert "<th scope=\"col\">Vereist</th><th scope=\"col\">Gemeten</th><th scope=\"col\">Verschil</th>" in html
@@ -165,8 +186,9 @@ def test_everyone_of_the_plan_sees_header_timeline_radar_and_hours(web, email):
     money = "€ 40,00" in html and "€ 720,00" in html  # JoB's rate and invoice: not for the employer's side
     assert money == (email not in (BOSS, HARRIE))
     assert "style=" not in html and "<script" not in html
-    ids = re.findall(r'\sid="([^"]+)"', html)
-    assert len(ids) == len(set(ids)), "every id on the page is unique (labels point to one field)"
+    for one in web.pages(web.plan_of("Daan")).values():
+        ids = re.findall(r'\sid="([^"]+)"', one)
+        assert len(ids) == len(set(ids)), "every id on a page is unique (labels point to one field)"
 
 
 @pytest.mark.parametrize("email, forms", [
