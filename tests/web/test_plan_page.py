@@ -489,3 +489,18 @@ def test_hours_near_the_years_maximum_are_stored_with_a_warning(web):
         done(web.post(case_id, "uren", {"worked_on": day, "hours": "24", "activity": "werkvloer"}), case_id, "uren")
     html = web.page(case_id)
     assert "Jaar 1: 91% van het maximum van 124,8 uur is gebruikt." in html and "114 van 124,8 uur" in html
+
+
+def test_emptying_a_field_of_the_plan_document_clears_it(web):
+    """The trajectplan form is the document as a whole: an emptied field is cleared, not kept."""
+    web.login(JOB)
+    case_id = web.plan_of("Daan")
+    done(web.post(case_id, "document", {"function": "Medewerker expeditie", "coaching_need": "Korte instructies"}),
+         case_id, "plan-document")
+    assert "Medewerker expeditie" in web.overview(case_id)
+    done(web.post(case_id, "document", {"function": "", "coaching_need": "Korte instructies"}), case_id,
+         "plan-document")
+    with web.db.read() as s:
+        doc = s.get(PlanDocument, case_id)
+        assert doc.function is None and doc.coaching_need == "Korte instructies"
+    assert "Medewerker expeditie" not in web.overview(case_id)

@@ -50,7 +50,7 @@ def options(pairs: Any) -> list[Any]:
 
 
 class Payload:
-    """Mixin: `payload_value()` is what goes to the cleaner; None means 'not sent'."""
+    """Mixin: `payload_value()` is what goes to the cleaner; None means 'left empty' (cleared)."""
 
     def payload_value(self) -> Any:
         value = self.data  # type: ignore[attr-defined]
@@ -227,12 +227,9 @@ class ActionForm(FlaskForm):
         """Fill selects whose options depend on the case and the user."""
 
     def payload(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for name in self.payload_fields:
-            value = self[name].payload_value()
-            if value is not None:
-                out[name] = value
-        return out
+        """Every field the form shows, an emptied one as None: the cleaner clears it, or refuses
+        it with a Dutch reason when it is required (`workflows.domain.payload_form.Form`)."""
+        return {name: self[name].payload_value() for name in self.payload_fields}
 
     def add_blank_rows(self, n: int = 2) -> None:
         for name in self.row_lists:

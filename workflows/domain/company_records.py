@@ -20,7 +20,10 @@ from engine.errors import InvalidPayload
 from engine.spec import Ctx
 from engine.workdays import AMSTERDAM
 from workflows.domain import invra
-from workflows.domain.payload_form import MAX_ITEMS, MAX_LINE, MAX_TEXT, Form  # noqa: F401 - re-exported
+from workflows.domain.payload_form import MAX_LINE, MAX_TEXT, apply
+from workflows.domain.payload_form import (
+    RecordForm as Form,  # every action here edits the case's record
+)
 from workflows.domain.roles import HARRIE, JOB, OPDRACHTGEVER, WSP
 
 # -- choice lists (code -> what users see) ------------------------------------------------
@@ -103,8 +106,9 @@ def clean_advisory_meeting(payload: dict[str, Any]) -> dict[str, Any]:
 
 
 def record_advisory_meeting(ctx: Ctx) -> None:
-    """Fields sent replace the ones recorded before; the rest stay (plan first, report later)."""
-    ctx.data.setdefault("advisory_meeting", {}).update(ctx.payload)
+    """Fields sent replace the ones recorded before, fields sent empty are cleared; the rest stay
+    (plan first, report later)."""
+    ctx.data["advisory_meeting"] = apply(dict(ctx.data.get("advisory_meeting") or {}), ctx.payload)
 
 
 # -- bedrijfsanalyse ----------------------------------------------------------------------
@@ -124,12 +128,10 @@ def clean_company_analysis(payload: dict[str, Any]) -> dict[str, Any]:
 
 def record_company_analysis(ctx: Ctx) -> None:
     """Tasks are numbered 1..n so the eindgesprek can choose them by number."""
-    analysis = ctx.data.setdefault("analysis", {})
-    for key in ("departments", "notes"):
-        if key in ctx.payload:
-            analysis[key] = ctx.payload[key]
-    if "tasks" in ctx.payload:
-        analysis["tasks"] = [{"nr": i, **task} for i, task in enumerate(ctx.payload["tasks"], start=1)]
+    payload = dict(ctx.payload)
+    if payload.get("tasks"):
+        payload["tasks"] = [{"nr": i, **task} for i, task in enumerate(payload["tasks"], start=1)]
+    ctx.data["analysis"] = apply(dict(ctx.data.get("analysis") or {}), payload)
 
 
 # -- eindgesprek --------------------------------------------------------------------------
@@ -157,7 +159,7 @@ def record_closing_meeting(ctx: Ctx) -> None:
         raise InvalidPayload(
             {"chosen_tasks": "Deze taken staan niet in de bedrijfsanalyse: " + ", ".join(map(str, unknown)) + "."}
         )
-    ctx.data["closing_meeting"] = dict(ctx.payload)
+    ctx.data["closing_meeting"] = apply({}, ctx.payload)
 
 
 def clean_vacancy(payload: dict[str, Any]) -> dict[str, Any]:
@@ -172,7 +174,7 @@ def clean_vacancy(payload: dict[str, Any]) -> dict[str, Any]:
 
 
 def record_vacancy(ctx: Ctx) -> None:
-    ctx.data["vacancy"] = dict(ctx.payload)
+    ctx.data["vacancy"] = apply({}, ctx.payload)
 
 
 def clean_workplace_profile(payload: dict[str, Any]) -> dict[str, Any]:
