@@ -1,5 +1,6 @@
 """Through the API a field sent as null is cleared (or refused when required); a field not sent
-stays as it was: the same rule as emptying an input on the web form."""
+stays as it was: the same rule as emptying an input on the web form. And a vacancy's tasks are
+the bedrijfsanalyse's, as on the web."""
 
 from __future__ import annotations
 
@@ -32,3 +33,15 @@ def test_null_for_a_required_field_is_refused_with_its_reason(client, bearer, sv
     error = assert_error(_fire(client, headers, case_id, "record_closing_meeting", {"date": None}), 422,
                          "invalid_payload")
     assert error["details"]["errors"]["date"] == "Dit veld is verplicht."
+
+
+def test_a_vacancy_task_not_in_the_analysis_is_refused(client, bearer, svc, org_id):
+    headers = bearer("sanne@job.example")
+    case_id = case_of(svc, org_id(ARNHEM))
+    error = assert_error(_fire(client, headers, case_id, "record_vacancy", {
+        "title": "Medewerker", "hours_per_week": 24, "location": "Arnhem", "tasks": ["Heftruck rijden"]}),
+        422, "invalid_payload")
+    assert error["details"]["errors"]["tasks"].startswith("Deze taken staan niet in de bedrijfsanalyse: Heftruck rijden.")
+    ok = _fire(client, headers, case_id, "record_vacancy", {
+        "title": "Medewerker", "hours_per_week": 24, "location": "Arnhem", "tasks": ["Karton en folie scheiden"]})
+    assert ok.status_code == 200 and ok.get_json()["data"]["vacancy"]["tasks"] == ["Karton en folie scheiden"]

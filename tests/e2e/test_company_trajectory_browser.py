@@ -108,7 +108,9 @@ def test_company_from_advisory_meeting_to_hired_candidate(live_server, new_page,
     p.get_by_label("Functie").fill("Medewerker aanleg")
     p.get_by_label("Uren per week").fill("24")
     p.get_by_label("Standplaats").fill("Nijmegen")
-    p.get_by_label("Taken (één per regel)").fill("Tegels aanvoeren\nGrond egaliseren")
+    # the vacancy's tasks are the analysis's, those chosen at the eindgesprek already ticked
+    expect(p.get_by_label("Tegels aanvoeren met de kruiwagen")).to_be_checked()
+    expect(p.get_by_label("Grond egaliseren")).to_be_checked()
     p.get_by_role("button", name="Opslaan").click()
     _saved(job)
     p = _panel(job, "record_workplace_profile")

@@ -97,14 +97,14 @@ def test_closing_meeting_vacancy_and_full_workplace_profile_open_recruitment(app
                     {"date": "2026-11-20", "chosen_tasks": ["1", "3"], "notes": "Start in januari"}), case)
     _ok(post_action(client, case, "record_vacancy", {
         "title": "Medewerker retouren", "hours_per_week": "28,5", "location": "Arnhem",
-        "tasks": "Retouren uitpakken\n\nKarton scheiden\n", "description": "",
+        "tasks": ["Retouren uitpakken en sorteren", "Karton en folie scheiden"], "description": "",
     }), case)
     levels = {f"c{code}": "2" for code in invra.CODES[19:]}
     _ok(post_action(client, case, "record_workplace_profile", levels), case)
     data = case_row(app, case)[3]
     assert data["closing_meeting"]["chosen_tasks"] == [1, 3]
     assert data["vacancy"] == {"title": "Medewerker retouren", "hours_per_week": 28.5, "location": "Arnhem",
-                               "tasks": ["Retouren uitpakken", "Karton scheiden"]}
+                               "tasks": ["Retouren uitpakken en sorteren", "Karton en folie scheiden"]}
     assert len(data["workplace_profile"]) == 38
     _ok(post_action(client, case, "open_recruitment"), case)
     assert case_row(app, case)[0] == "werving"

@@ -36,6 +36,7 @@ from workflows.domain.company_records import (
     REJECTION_REASONS,
     STOP_REASONS,
     SUPPORT_LEVELS,
+    known_departments,
 )
 from workflows.domain.company_trajectory import NAME as COMPANY_TRAJECTORY
 from workflows.usecases.company_services import CompanyServices
@@ -146,6 +147,7 @@ def _choices(actor: Actor, case: CaseSnapshot, triggers: set[str]) -> Choices:
     if "name_harrie" in triggers:
         ch.harries = [(o.value, o.label) for o in d.harrie_options(actor, case.id)]
     ch.analysis_tasks = [(t["nr"], t["title"]) for t in (case.data.get("analysis") or {}).get("tasks", [])]
+    ch.departments = known_departments(case.data)
     return ch
 
 
