@@ -133,6 +133,8 @@ def test_another_regions_or_companys_trajectory_is_not_found(app, client, auth, 
     resp = client.get(f"/zaken/{case}")
     assert resp.status_code == 404 and "Niet gevonden" in text(resp)
     assert "Zorgcentrum De Linde" not in text(resp)
+    for sub in ("gegevens", "notities"):  # the overview's sub-pages: the same access check
+        assert client.get(f"/zaken/{case}/{sub}").status_code == 404, sub
     before = case_row(app, case)
     own = case_of(app, "Logistiek Centrum Arnhem" if email != "harrie@korenaar.example" else "Bakkerij De Korenaar")
     token = any_csrf(text(client.get(f"/zaken/{own}")))

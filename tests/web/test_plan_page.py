@@ -24,6 +24,7 @@ from tests.plan_steps import PlanSteps as PlanServices
 from tests.sessions import sign_in
 from webui import create_app
 from webui.migrate import upgrade
+from webui.plans.sections import SECTIONS
 from workflows.demo import load_demo
 from workflows.domain import invra
 from workflows.storage.models import Candidate
@@ -229,6 +230,9 @@ def test_another_companys_people_get_not_found_and_nothing_changes(web, email):
     before = web.everything()
     web.page(case_id, expect=404)
     assert web.client.get(f"/zaken/{case_id}").status_code == 404
+    for section in SECTIONS:  # every section page has the overview's access check
+        assert web.client.get(f"/plannen/{case_id}/{section}").status_code == 404, section
+    assert web.client.get(f"/zaken/{case_id}/notities").status_code == 404
     response = web.post(case_id, "uren", {"worked_on": "2026-11-23", "hours": "2", "activity": "werkvloer"})
     assert response.status_code == 404
     assert web.post(case_id, "tekenen", {"party": "opdrachtgever", "round": "2"}).status_code == 404
@@ -242,6 +246,18 @@ def test_an_unknown_plan_or_a_company_trajectory_is_not_found_here(web):
         company = s.scalar(select(Case.id).where(Case.workflow == "company_trajectory"))
     web.page(company, expect=404)
     assert web.client.post(f"/plannen/{web.plan_of('Daan')}/onbekend", data={}).status_code in (400, 404)
+    assert web.client.get(f"/plannen/{web.plan_of('Daan')}/onbekend").status_code == 404
+    assert web.client.get(f"/plannen/{company}/doelen").status_code == 404
+
+
+def test_a_refused_forms_address_reloads_as_its_section_page(web):
+    """After a refused POST the URL is the form's (/plannen/<id>/doel); reloading it shows its section."""
+    web.login(JOB)
+    case_id = web.plan_of("Daan")
+    refused = web.post(case_id, "doel", {"specific": "", "measure": "", "target_date": "", "owner": "kandidaat"})
+    assert refused.status_code == 422 and 'id="doelen-kop"' in refused.get_data(as_text=True)
+    reload = web.client.get(f"/plannen/{case_id}/doel")
+    assert reload.status_code == 302 and reload.headers["Location"].endswith(f"/plannen/{case_id}/doelen")
 
 
 # -- the forms work (post/redirect/get) ----------------------------------------------------------
