@@ -24,7 +24,8 @@ from tests.plan_steps import PlanSteps as PlanServices
 from tests.sessions import sign_in
 from webui import create_app
 from webui.migrate import upgrade
-from webui.plans.sections import SECTIONS
+from webui.plans.form_payloads import FORMS
+from webui.plans.sections import SECTIONS, section_of
 from workflows.demo import load_demo
 from workflows.domain import invra
 from workflows.storage.models import Candidate
@@ -520,3 +521,7 @@ def test_emptying_a_field_of_the_plan_document_clears_it(web):
         doc = s.get(PlanDocument, case_id)
         assert doc.function is None and doc.coaching_need == "Korte instructies"
     assert "Medewerker expeditie" not in web.overview(case_id)
+
+
+def test_every_plan_form_is_on_a_section_page():
+    assert {name: section_of(name) in SECTIONS for name in FORMS} == dict.fromkeys(FORMS, True)

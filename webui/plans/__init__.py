@@ -1,6 +1,8 @@
-"""The candidate plan page: the year as a timeline, goals, evaluations, INVRA, coaching hours.
+"""The candidate plan pages: the year as a timeline, goals, evaluations, INVRA, coaching hours.
 
-One page per plan (`/plannen/<case id>`) and one small POST form per declared action
+An overview per plan (`/plannen/<case id>`, at most three screens: status, the year, what is due
+now, a summary per section) and a page per section (`/plannen/<case id>/<section>`,
+`webui.plans.sections`) holding that section's figures and forms; one small POST form per declared action
 (`workflows.domain.plan_actions`). Views are thin: form -> payload -> `Services.perform` (the one
 write path; the version the form was read at is checked inside its transaction) -> an
 `EngineError` becomes a message on the re-shown form (422; a stale form 409; an unknown or
