@@ -19,6 +19,8 @@ def test_a_coach_adds_a_note_and_a_document_and_finds_the_case_through_the_searc
     page = new_page()
     login(page, "ahmed@job.example")
     page.goto("/zaken/5")
+    page.locator("#dossier").get_by_role("link", name="Notitie toevoegen").click()  # the case's dossier page
+    expect(page).to_have_url(re.compile(r"/zaken/5/notities#notitie-toevoegen$"))
     page.locator("#notitie-toevoegen summary").click()
     page.get_by_label("Notitie", exact=True).fill("Fatima stuurt de functieomschrijving vrijdag.")
     page.get_by_role("button", name="Notitie opslaan").click()
@@ -39,6 +41,8 @@ def test_a_coach_adds_a_note_and_a_document_and_finds_the_case_through_the_searc
     page.get_by_role("search").get_by_role("button", name="Zoeken").click()
     page.get_by_role("link", name=re.compile(r"#5$")).click()
     expect(page).to_have_url(re.compile(r"/zaken/5$"))
+    expect(page.locator("#dossier")).to_contain_text("1 notitie, 1 document")
+    page.locator("#dossier").get_by_role("link", name="Notities, documenten en geschiedenis").click()
     expect(page.locator("#notities")).to_contain_text("Fatima stuurt de functieomschrijving vrijdag.")
     screenshot(page, "casework-note-and-document")
 

@@ -108,7 +108,9 @@ def test_company_from_advisory_meeting_to_hired_candidate(live_server, new_page,
     p.get_by_label("Functie").fill("Medewerker aanleg")
     p.get_by_label("Uren per week").fill("24")
     p.get_by_label("Standplaats").fill("Nijmegen")
-    p.get_by_label("Taken (één per regel)").fill("Tegels aanvoeren\nGrond egaliseren")
+    # the vacancy's tasks are the analysis's, those chosen at the eindgesprek already ticked
+    expect(p.get_by_label("Tegels aanvoeren met de kruiwagen")).to_be_checked()
+    expect(p.get_by_label("Grond egaliseren")).to_be_checked()
     p.get_by_role("button", name="Opslaan").click()
     _saved(job)
     p = _panel(job, "record_workplace_profile")
@@ -119,7 +121,7 @@ def test_company_from_advisory_meeting_to_hired_candidate(live_server, new_page,
         selects.nth(i).select_option(str(1 + int(code) % 3))
     p.get_by_role("button", name="Opslaan").click()
     _saved(job)
-    expect(job.get_by_text("(38 van 38 ingevuld)")).to_be_visible()
+    expect(job.locator(".record-lines")).to_contain_text("werkplekprofiel 38 van 38")
     job.get_by_role("button", name="Werving starten").click()
     _phase(job, "Werving")
     p = _panel(job, "propose_candidate")
@@ -157,7 +159,9 @@ def test_company_from_advisory_meeting_to_hired_candidate(live_server, new_page,
     boss.get_by_label("Contracturen per week").fill("24")
     boss.get_by_role("button", name="Kandidaat aannemen (start trajectplan)").click()
     _saved(boss)
+    boss.get_by_role("link", name="Vastgelegde gegevens").click()  # the overview's records page
     expect(boss.locator("table.candidates")).to_contain_text("Aangenomen")
+    boss.get_by_role("link", name="Notities, documenten en geschiedenis").click()
     expect(boss.locator(".audit")).to_contain_text("Peter van den Berg (Opdrachtgever) legde vast: Kandidaat aannemen")
 
     # -- JoB closes the sollicitatie; the worker's timer sweep opens the plan's first tasks -------
@@ -170,7 +174,7 @@ def test_company_from_advisory_meeting_to_hired_candidate(live_server, new_page,
         plan_id = s.scalar(select(Case.id).where(Case.workflow == "candidate_plan",
                                                  Case.parent_id == int(case_url.rsplit("/", 1)[1])))
     assert plan_id is not None
-    job.get_by_role("link", name="Trajectplan").click()
+    job.locator(".record-lines").get_by_role("link", name="trajectplan Kevin Smits").click()
     assert job.url.endswith(f"/plannen/{plan_id}")  # a plan's case link leads to its plan page
     expect(job.get_by_role("heading", level=1)).to_contain_text("Trajectplan Kevin Smits")
     expect(job.locator("#plan-tijdlijn")).to_be_visible()

@@ -79,6 +79,15 @@ def post_action(client, case_id: int, trigger: str, fields: dict[str, Any] | Non
     return client.post(f"/zaken/{case_id}/acties/{trigger}", data=data)
 
 
+def case_pages(client, case_id: int) -> str:
+    """A company case's overview and its sub-pages (records; notes, documents and history), one
+    after the other: what the case shows."""
+    pages = [client.get(f"/zaken/{case_id}"), client.get(f"/zaken/{case_id}/gegevens"),
+             client.get(f"/zaken/{case_id}/notities")]
+    assert all(r.status_code == 200 for r in pages), [r.status_code for r in pages]
+    return "\n".join(text(r) for r in pages)
+
+
 def text(resp) -> str:
     return resp.get_data(as_text=True)
 

@@ -16,6 +16,7 @@ from tests.web.case_support import (
     WSP_NIJMEGEN,
     candidate_id,
     case_of,
+    case_pages,
     case_row,
     post_action,
     text,
@@ -50,12 +51,12 @@ def test_wsp_and_job_record_the_advisory_meeting_and_start_the_analysis(app, cli
                         {"name": "Onderhoud"}],
         "notes": "Eigenaar wil het proberen.",
     }
-    page = text(client.get(f"/zaken/{case}"))
+    page = case_pages(client, case)
     assert "Vastgelegd: Adviesgesprek vastleggen." in page
     assert "Grond egaliseren, tegels aanvoeren" in page and "Voldoende draagvlak" in page
     _ok(post_action(client, case, "start_company_analysis", reason="Draagvlak is er"), case)
     assert case_row(app, case)[0] == "bedrijfsanalyse"
-    assert "— reden: Draagvlak is er" in text(client.get(f"/zaken/{case}"))
+    assert "— reden: Draagvlak is er" in case_pages(client, case)
 
 
 def test_declining_the_analysis_stops_the_trajectory_with_the_reason(app, client, auth):
@@ -66,7 +67,7 @@ def test_declining_the_analysis_stops_the_trajectory_with_the_reason(app, client
                     {"reason": "anders", "explanation": "Reorganisatie komend jaar"}), case)
     state, _, _, data = case_row(app, case)
     assert state == "gestopt" and data["stopped"]["reason"] == "anders"
-    page = text(client.get(f"/zaken/{case}"))
+    page = case_pages(client, case)
     assert "reden: Anders; Reorganisatie komend jaar" in page
 
 
@@ -96,14 +97,14 @@ def test_closing_meeting_vacancy_and_full_workplace_profile_open_recruitment(app
                     {"date": "2026-11-20", "chosen_tasks": ["1", "3"], "notes": "Start in januari"}), case)
     _ok(post_action(client, case, "record_vacancy", {
         "title": "Medewerker retouren", "hours_per_week": "28,5", "location": "Arnhem",
-        "tasks": "Retouren uitpakken\n\nKarton scheiden\n", "description": "",
+        "tasks": ["Retouren uitpakken en sorteren", "Karton en folie scheiden"], "description": "",
     }), case)
     levels = {f"c{code}": "2" for code in invra.CODES[19:]}
     _ok(post_action(client, case, "record_workplace_profile", levels), case)
     data = case_row(app, case)[3]
     assert data["closing_meeting"]["chosen_tasks"] == [1, 3]
     assert data["vacancy"] == {"title": "Medewerker retouren", "hours_per_week": 28.5, "location": "Arnhem",
-                               "tasks": ["Retouren uitpakken", "Karton scheiden"]}
+                               "tasks": ["Retouren uitpakken en sorteren", "Karton en folie scheiden"]}
     assert len(data["workplace_profile"]) == 38
     _ok(post_action(client, case, "open_recruitment"), case)
     assert case_row(app, case)[0] == "werving"
@@ -111,7 +112,7 @@ def test_closing_meeting_vacancy_and_full_workplace_profile_open_recruitment(app
 
 def test_the_workplace_profile_form_is_grouped_by_invra_category(app, client, auth):
     auth.login(JOB)
-    page = text(client.get(f"/zaken/{case_of(app, 'Logistiek Centrum Arnhem')}"))
+    page = case_pages(client, case_of(app, 'Logistiek Centrum Arnhem'))
     for legend in ("Arbeidsprestaties", "Motorische competenties", "Arbeidshouding"):
         assert f"<legend>{legend}</legend>" in page
     assert page.count('<select id="record_workplace_profile-c') == 38
@@ -123,17 +124,17 @@ def test_job_proposes_a_candidate_and_the_employer_names_a_harrie(app, client, a
     case = case_of(app, "Tuincentrum De Bongerd")
     daan = candidate_id(app, "Daan")
     auth.login(JOB)
-    page = text(client.get(f"/zaken/{case}"))
+    page = case_pages(client, case)
     assert f'<option value="{daan}">Daan Verhoeven</option>' in page
     _ok(post_action(client, case, "propose_candidate", {"candidate_id": str(daan)}), case)
     assert [c["candidate_id"] for c in case_row(app, case)[3]["candidates"]][-1] == daan
     auth.login(EMPLOYER_BONGERD)
     bert = user_id(app, "bert@debongerd.example")
-    page = text(client.get(f"/zaken/{case}"))
+    page = case_pages(client, case)
     assert f'<option selected value="{bert}">Bert Hoekstra</option>' in page
     assert 'id="actie-propose_candidate"' not in page  # not the employer's action
     _ok(post_action(client, case, "name_harrie", {"harrie_user_id": str(bert)}), case)
-    assert "kandidaat Daan Verhoeven" in text(client.get(f"/zaken/{case}"))
+    assert "kandidaat Daan Verhoeven" in case_pages(client, case)
 
 
 def test_sollicitatie_from_interview_to_hire_rejection_and_trajectplan(app, client, auth):
@@ -157,7 +158,7 @@ def test_sollicitatie_from_interview_to_hire_rejection_and_trajectplan(app, clie
     hired = next(c for c in data["candidates"] if c["candidate_id"] == sophie)
     assert hired["hire"] == {"start_date": "2026-12-01", "contract_hours": 20, "fulltime": False}
     assert hired["interview"] == {"date": "2026-11-20", "harrie_present": True}
-    page = text(client.get(f"/zaken/{case}"))
+    page = case_pages(client, case)
     assert "Start di 1 dec 2026, 20 uur per week (deeltijd)" in page
     assert "Kandidaat ziet ervan af" in page
     assert ">Trajectplan</a>" in page  # link to the hired candidate's plan
@@ -176,7 +177,7 @@ def test_job_stops_and_reopens_a_trajectory_with_a_reason(app, client, auth):
     auth.login(JOB)
     _ok(post_action(client, case, "stop", {"reason": "bedrijf_trekt_zich_terug", "explanation": ""}), case)
     assert case_row(app, case)[0] == "gestopt"
-    page = text(client.get(f"/zaken/{case}"))
+    page = case_pages(client, case)
     assert "Bedrijf trekt zich terug" in page and "Reden (verplicht)" in page
     before = case_row(app, case)
     resp = post_action(client, case, "reopen", reason="")
@@ -184,27 +185,27 @@ def test_job_stops_and_reopens_a_trajectory_with_a_reason(app, client, auth):
     assert case_row(app, case) == before
     _ok(post_action(client, case, "reopen", reason="Nieuwe directeur wil verder"), case)
     assert case_row(app, case)[0] == "bedrijfsanalyse"
-    assert "reden: Nieuwe directeur wil verder" in text(client.get(f"/zaken/{case}"))
+    assert "reden: Nieuwe directeur wil verder" in case_pages(client, case)
 
 
 def test_wsp_may_stop_but_not_reopen(app, client, auth):
     case = case_of(app, "Drukkerij Het Gulden Boek")
     auth.login(WSP_GELDERLAND)
-    page = text(client.get(f"/zaken/{case}"))
+    page = case_pages(client, case)
     assert 'id="actie-reopen"' not in page
     assert "Er zijn in deze fase geen acties voor uw rol." in page
 
 
 def test_harrie_sees_the_trajectory_of_his_company_without_actions(app, client, auth):
     auth.login("harrie@korenaar.example")
-    page = text(client.get(f"/zaken/{case_of(app, 'Bakkerij De Korenaar')}"))
+    page = case_pages(client, case_of(app, 'Bakkerij De Korenaar'))
     assert "<h1>Bakkerij De Korenaar</h1>" in page
     assert "/acties/" not in page  # no phase action; notes and documents are for every party
 
 
 def test_employer_sees_only_the_employer_actions(app, client, auth):
     auth.login(EMPLOYER_KORENAAR)
-    page = text(client.get(f"/zaken/{case_of(app, 'Bakkerij De Korenaar')}"))
+    page = case_pages(client, case_of(app, 'Bakkerij De Korenaar'))
     assert 'id="actie-close_trajectory"' not in page and 'id="actie-stop"' not in page
     assert "Er zijn in deze fase geen acties voor uw rol." in page
 

@@ -35,11 +35,11 @@ def test_invalid_vacancy_is_shown_again_with_the_input_and_field_errors(app, cli
     case = case_of(app, "Logistiek Centrum Arnhem")
     before = case_row(app, case)
     resp = post_action(client, case, "record_vacancy", {
-        "title": "Magazijnmedewerker", "hours_per_week": "veel", "location": "", "tasks": "Dozen vouwen",
+        "title": "Magazijnmedewerker", "hours_per_week": "veel", "location": "", "tasks": "Karton en folie scheiden",
     })
     assert resp.status_code == 422
     panel = _open_panel(text(resp), "record_vacancy")
-    assert 'value="Magazijnmedewerker"' in panel and 'value="veel"' in panel and "Dozen vouwen</textarea>" in panel
+    assert 'value="Magazijnmedewerker"' in panel and 'value="veel"' in panel and 'checked id="record_vacancy-tasks-2" name="record_vacancy-tasks" type="checkbox" value="Karton en folie scheiden"' in panel
     assert re.search(r'id="record_vacancy-hours_per_week-error">Vul een aantal uren per week in tussen 0 en 40', panel)
     assert 'id="record_vacancy-location-error">Dit veld is verplicht.' in panel
     assert 'aria-invalid="true"' in panel
@@ -133,6 +133,8 @@ def test_another_regions_or_companys_trajectory_is_not_found(app, client, auth, 
     resp = client.get(f"/zaken/{case}")
     assert resp.status_code == 404 and "Niet gevonden" in text(resp)
     assert "Zorgcentrum De Linde" not in text(resp)
+    for sub in ("gegevens", "notities"):  # the overview's sub-pages: the same access check
+        assert client.get(f"/zaken/{case}/{sub}").status_code == 404, sub
     before = case_row(app, case)
     own = case_of(app, "Logistiek Centrum Arnhem" if email != "harrie@korenaar.example" else "Bakkerij De Korenaar")
     token = any_csrf(text(client.get(f"/zaken/{own}")))
@@ -152,7 +154,7 @@ def test_a_post_without_csrf_token_is_rejected(app, client, auth):
     assert case_row(app, case) == before
 
 
-def test_case_page_reads_actor_names_in_one_query(app, client, auth):
+def test_case_history_reads_actor_names_in_one_query(app, client, auth):
     """No N+1: 22 audit rows by four people, one query for their names."""
     auth.login(EMPLOYER_KORENAAR)
     case = case_of(app, "Bakkerij De Korenaar")
@@ -161,7 +163,7 @@ def test_case_page_reads_actor_names_in_one_query(app, client, auth):
     listener = lambda *a: statements.append(a[2])  # noqa: E731 - (conn, cursor, statement, ...)
     event.listen(engine, "before_cursor_execute", listener)
     try:
-        page = text(client.get(f"/zaken/{case}"))
+        page = text(client.get(f"/zaken/{case}/notities"))  # the case's history
     finally:
         event.remove(engine, "before_cursor_execute", listener)
     assert page.count('<span class="who">') >= 20

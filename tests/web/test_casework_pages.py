@@ -45,8 +45,9 @@ def _upload(client, case_id: int, name: str, content: bytes, visibility: str = "
 def test_a_coach_adds_a_note_and_sees_it_in_the_notes_and_the_timeline(client, auth):
     auth.login("sanne@job.example")
     r = _note(client, COMPANY_CASE, "Marieke belt volgende week terug.")
-    assert r.status_code == 302 and r.headers["Location"].endswith("/zaken/1#notities")
-    html = client.get("/zaken/1").get_data(as_text=True)
+    assert r.status_code == 302 and r.headers["Location"].endswith("/zaken/1/notities#notities")
+    html = client.get("/zaken/1/notities").get_data(as_text=True)  # the case's dossier page
+    assert "1 notitie" in client.get("/zaken/1").get_data(as_text=True)  # the overview counts it
     notes, timeline = html.split('id="notes-title"')[1], html.split('id="audit-title"')[1]
     assert "Marieke belt volgende week terug." in notes and "Alleen JoB" in notes
     assert "schreef een" in timeline and "Marieke belt volgende week terug." in timeline
@@ -65,7 +66,7 @@ def test_an_upload_is_downloaded_only_as_an_attachment_that_the_browser_may_not_
     auth.login("sanne@job.example")
     r = _upload(client, COMPANY_CASE, "Bedrijfsanalyse.pdf", files.PDF, "all")
     assert r.status_code == 302
-    html = client.get("/zaken/1").get_data(as_text=True)
+    html = client.get("/zaken/1/notities").get_data(as_text=True)
     link = re.search(r'href="(/zaken/1/documenten/\d+/versies/1)"', html).group(1)
     got = client.get(link)
     assert got.status_code == 200 and got.data == files.PDF
@@ -92,8 +93,8 @@ def test_files_too_large_are_refused_on_the_form_whether_a_little_or_far_too_lar
         a_little = _upload(client, COMPANY_CASE, "groot.pdf", files.PDF + b"x" * 4096)
         assert a_little.status_code == 422 and "te groot: hoogstens 4 KiB" in a_little.get_data(as_text=True)
         far = _upload(client, COMPANY_CASE, "enorm.pdf", files.PDF + b"x" * (2 * 1024 * 1024))
-        assert far.status_code == 303 and far.headers["Location"].endswith("/zaken/1#document-toevoegen")
-        assert "te groot (hoogstens 4 KiB)" in client.get("/zaken/1").get_data(as_text=True)
+        assert far.status_code == 303 and far.headers["Location"].endswith("/zaken/1/notities#document-toevoegen")
+        assert "te groot (hoogstens 4 KiB)" in client.get("/zaken/1/notities").get_data(as_text=True)
         assert _count(app, Blob) == 0
     finally:
         app.extensions["jobtraject"].db.dispose()
@@ -147,7 +148,7 @@ def test_searching_never_shows_another_organisations_case_or_any_candidate_to_an
 def test_after_candidate_erase_a_plan_notes_text_is_gone_from_every_page_and_the_export(app, client, auth):
     secret_note, secret_file = "Daan sprak over zijn medicatie-QX7", "verklaring-QX7.pdf"
     auth.login("sanne@job.example")
-    plan_page = f"/plannen/{PLAN_CASE}"
+    plan_page = f"/zaken/{PLAN_CASE}/notities"  # the plan's notes, documents and history
     assert _note(client, PLAN_CASE, secret_note, page=plan_page).status_code == 302
     assert _upload(client, PLAN_CASE, secret_file, files.PDF, page=plan_page).status_code == 302
     pages = [plan_page, f"/kandidaten/{CANDIDATE}", f"/kandidaten/{CANDIDATE}/gegevens.json"]
@@ -157,7 +158,7 @@ def test_after_candidate_erase_a_plan_notes_text_is_gone_from_every_page_and_the
     erased = CliRunner().invoke(main, ["candidate", "erase", str(CANDIDATE), "--even-if-running"],
                                 obj=ScriptInfo(create_app=lambda: app))
     assert erased.exit_code == 0, erased.output
-    for path in [*pages, "/zaken/1"]:
+    for path in [*pages, f"/plannen/{PLAN_CASE}", "/zaken/1", "/zaken/1/notities"]:
         body = client.get(path).get_data(as_text=True)
         assert "QX7" not in body, path
     export = json.loads(client.get(f"/kandidaten/{CANDIDATE}/gegevens.json").get_data(as_text=True))

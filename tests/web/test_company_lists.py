@@ -91,7 +91,8 @@ def test_wsp_registers_a_company_in_its_own_region_and_starts_a_trajectory(app, 
     assert resp.status_code == 302 and "/zaken/" in resp.headers["Location"]
     case_page = text(client.get(resp.headers["Location"]))
     assert "<h1>Fietsenmakerij De Spaak</h1>" in case_page and 'aria-current="step">Adviesgesprek' in case_page
-    assert "Lisa Bakker (WSP) startte de zaak in fase Adviesgesprek op ma 23 nov 2026 09:00" in plain(case_page)
+    history = text(client.get(resp.headers["Location"] + "/notities"))
+    assert "Lisa Bakker (WSP) startte de zaak in fase Adviesgesprek op ma 23 nov 2026 09:00" in plain(history)
     # a second start is refused: one open trajectory per employer
     with db(app).read() as s:
         before = s.scalar(select(func.count()).select_from(Case))

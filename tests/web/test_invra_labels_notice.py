@@ -9,7 +9,7 @@ from flask.cli import ScriptInfo
 from tests.web.inbox_support import SANNE, sign_in  # noqa: F401 - fixtures: a fast demo `app`
 from webui.cli import main
 
-BAKERY_CASE = "/zaken/1"  # Bakkerij De Korenaar's trajectory: it has a workplace profile
+BAKERY_CASE = "/zaken/1/gegevens"  # Bakkerij De Korenaar's trajectory's records: a workplace profile
 
 
 def cli(app, *args: str):

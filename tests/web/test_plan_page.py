@@ -24,6 +24,8 @@ from tests.plan_steps import PlanSteps as PlanServices
 from tests.sessions import sign_in
 from webui import create_app
 from webui.migrate import upgrade
+from webui.plans.form_payloads import FORMS
+from webui.plans.sections import SECTIONS, section_of
 from workflows.demo import load_demo
 from workflows.domain import invra
 from workflows.storage.models import Candidate
@@ -89,10 +91,27 @@ class Web:
             return next(c.id for c in s.scalars(select(Case).where(Case.workflow == "candidate_plan"))
                         if c.data["candidate_id"] == cid)
 
-    def page(self, case_id: int, expect: int = 200) -> str:
+    def overview(self, case_id: int, expect: int = 200) -> str:
         response = self.client.get(f"/plannen/{case_id}")
         assert response.status_code == expect
         return response.get_data(as_text=True)
+
+    def pages(self, case_id: int) -> dict[str, str]:
+        """The overview and every page its section links lead to (the dossier too)."""
+        out = {f"/plannen/{case_id}": self.overview(case_id)}
+        nav = re.search(r'<nav class="plan-nav".*?</nav>', out[f"/plannen/{case_id}"], re.S).group(0)
+        for path in re.findall(r'href="([^"#]+)"', nav):
+            if path not in out:
+                response = self.client.get(path)
+                assert response.status_code == 200, path
+                out[path] = response.get_data(as_text=True)
+        return out
+
+    def page(self, case_id: int, expect: int = 200) -> str:
+        """Everything the plan shows: the overview and its section pages, one after the other."""
+        if expect != 200:
+            return self.overview(case_id, expect)
+        return "\n".join(self.pages(case_id).values())
 
     def token(self) -> str:
         html = self.client.get("/meldingen").get_data(as_text=True)
@@ -140,7 +159,8 @@ def acted(response, case_id: int) -> None:
 
 def done(response, case_id: int, anchor: str) -> None:
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
-    assert response.headers["Location"].endswith(f"/plannen/{case_id}#{anchor}")
+    location = response.headers["Location"]  # the section page that holds the form
+    assert f"/plannen/{case_id}/" in location and location.endswith(f"#{anchor}"), location
 
 
 # -- seeing the page -----------------------------------------------------------------------------
@@ -154,10 +174,13 @@ def test_everyone_of_the_plan_sees_header_timeline_radar_and_hours(web, email):
     for fact in ("Medewerker productie en expeditie", "Bakkerij De Korenaar", "Harrie Willems",
                  "ma 20 jul 2026", ">lopend<", "Maand 3-12: vervolg"):
         assert fact in html
-    assert html.count('role="img"') == 5  # timeline, radar, two gauges, workflow diagram
+    overview = web.overview(web.plan_of("Daan"))
+    assert overview.count('role="img"') == 2  # the year's timeline and the radar's thumbnail
+    # The sections: timeline, radar, two gauges; the dossier: the workflow diagram.
+    assert html.count('role="img"') - overview.count('role="img"') == 5
     assert 'id="plan-tijdlijn"' in html and "today-line" in html and "vandaag (ma 23 nov 2026)" in html
     assert "Evaluatie actieplan 1</span> — uiterlijk ma 30 nov 2026 — <strong class=\"ms-status\">Open" in html
-    assert html.count('class="spoke"') == 38 and 'class="profile workplace"' in html
+    assert html.count('class="spoke"') == 2 * 38 and 'class="profile workplace"' in html
     assert 'class="profile person"' in html and 'class="profile earlier"' in html
     assert "Groei sinds ma 7 sep 2026" in html and "36 van 38" in html
     assert "<th scope=\"col\">Vereist</th><th scope=\"col\">Gemeten</th><th scope=\"col\">Verschil</th>" in html
@@ -165,8 +188,9 @@ def test_everyone_of_the_plan_sees_header_timeline_radar_and_hours(web, email):
     money = "€ 40,00" in html and "€ 720,00" in html  # JoB's rate and invoice: not for the employer's side
     assert money == (email not in (BOSS, HARRIE))
     assert "style=" not in html and "<script" not in html
-    ids = re.findall(r'\sid="([^"]+)"', html)
-    assert len(ids) == len(set(ids)), "every id on the page is unique (labels point to one field)"
+    for one in web.pages(web.plan_of("Daan")).values():
+        ids = re.findall(r'\sid="([^"]+)"', one)
+        assert len(ids) == len(set(ids)), "every id on a page is unique (labels point to one field)"
 
 
 @pytest.mark.parametrize("email, forms", [
@@ -207,6 +231,9 @@ def test_another_companys_people_get_not_found_and_nothing_changes(web, email):
     before = web.everything()
     web.page(case_id, expect=404)
     assert web.client.get(f"/zaken/{case_id}").status_code == 404
+    for section in SECTIONS:  # every section page has the overview's access check
+        assert web.client.get(f"/plannen/{case_id}/{section}").status_code == 404, section
+    assert web.client.get(f"/zaken/{case_id}/notities").status_code == 404
     response = web.post(case_id, "uren", {"worked_on": "2026-11-23", "hours": "2", "activity": "werkvloer"})
     assert response.status_code == 404
     assert web.post(case_id, "tekenen", {"party": "opdrachtgever", "round": "2"}).status_code == 404
@@ -220,6 +247,18 @@ def test_an_unknown_plan_or_a_company_trajectory_is_not_found_here(web):
         company = s.scalar(select(Case.id).where(Case.workflow == "company_trajectory"))
     web.page(company, expect=404)
     assert web.client.post(f"/plannen/{web.plan_of('Daan')}/onbekend", data={}).status_code in (400, 404)
+    assert web.client.get(f"/plannen/{web.plan_of('Daan')}/onbekend").status_code == 404
+    assert web.client.get(f"/plannen/{company}/doelen").status_code == 404
+
+
+def test_a_refused_forms_address_reloads_as_its_section_page(web):
+    """After a refused POST the URL is the form's (/plannen/<id>/doel); reloading it shows its section."""
+    web.login(JOB)
+    case_id = web.plan_of("Daan")
+    refused = web.post(case_id, "doel", {"specific": "", "measure": "", "target_date": "", "owner": "kandidaat"})
+    assert refused.status_code == 422 and 'id="doelen-kop"' in refused.get_data(as_text=True)
+    reload = web.client.get(f"/plannen/{case_id}/doel")
+    assert reload.status_code == 302 and reload.headers["Location"].endswith(f"/plannen/{case_id}/doelen")
 
 
 # -- the forms work (post/redirect/get) ----------------------------------------------------------
@@ -467,3 +506,22 @@ def test_hours_near_the_years_maximum_are_stored_with_a_warning(web):
         done(web.post(case_id, "uren", {"worked_on": day, "hours": "24", "activity": "werkvloer"}), case_id, "uren")
     html = web.page(case_id)
     assert "Jaar 1: 91% van het maximum van 124,8 uur is gebruikt." in html and "114 van 124,8 uur" in html
+
+
+def test_emptying_a_field_of_the_plan_document_clears_it(web):
+    """The trajectplan form is the document as a whole: an emptied field is cleared, not kept."""
+    web.login(JOB)
+    case_id = web.plan_of("Daan")
+    done(web.post(case_id, "document", {"function": "Medewerker expeditie", "coaching_need": "Korte instructies"}),
+         case_id, "plan-document")
+    assert "Medewerker expeditie" in web.overview(case_id)
+    done(web.post(case_id, "document", {"function": "", "coaching_need": "Korte instructies"}), case_id,
+         "plan-document")
+    with web.db.read() as s:
+        doc = s.get(PlanDocument, case_id)
+        assert doc.function is None and doc.coaching_need == "Korte instructies"
+    assert "Medewerker expeditie" not in web.overview(case_id)
+
+
+def test_every_plan_form_is_on_a_section_page():
+    assert {name: section_of(name) in SECTIONS for name in FORMS} == dict.fromkeys(FORMS, True)

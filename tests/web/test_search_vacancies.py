@@ -9,7 +9,7 @@ def test_vacancies_are_grouped_under_their_own_heading_with_company_and_place(ap
     sign_in(client, SANNE)
     html = client.get("/zoeken?q=kwekerij").get_data(as_text=True)
     assert '<h2 id="hits-vacancies">Vacatures</h2>' in html
-    assert '<a href="/zaken/4#vacature">Medewerker kwekerij</a> — Tuincentrum De Bongerd (Ede)' in html
+    assert '<a href="/zaken/4/gegevens#vacature">Medewerker kwekerij</a> — Tuincentrum De Bongerd (Ede)' in html
     assert 'id="hits-cases"' not in html and 'id="hits-companies"' not in html
 
 

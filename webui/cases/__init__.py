@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, Response, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, TextAreaField
 from wtforms.validators import Length, Optional
@@ -36,6 +36,7 @@ from workflows.domain.company_records import (
     REJECTION_REASONS,
     STOP_REASONS,
     SUPPORT_LEVELS,
+    known_departments,
 )
 from workflows.domain.company_trajectory import NAME as COMPANY_TRAJECTORY
 from workflows.usecases.company_services import CompanyServices
@@ -108,6 +109,13 @@ def case_extras(actor: Actor, case: CaseSnapshot) -> dict[str, Any]:
     }
 
 
+def overview_crumb(actor: Actor, case: CaseSnapshot) -> tuple[str, str]:
+    """The breadcrumb back to a case's overview page, for its sub-pages (one style everywhere)."""
+    if case.workflow == "candidate_plan":
+        return f"Trajectplan #{case.id}", url_for("plans.show", case_id=case.id)
+    return f"{_spec(case).label} #{case.id}", url_for("cases.show", case_id=case.id)
+
+
 def reason_mode(spec: Workflow, state: str, trigger: str, form: type[ActionForm]) -> str | None:
     """'required' where the transition demands a reason, 'optional' for phase changes, else None."""
     branches = spec.transitions_for(state, trigger)
@@ -139,11 +147,12 @@ def _choices(actor: Actor, case: CaseSnapshot, triggers: set[str]) -> Choices:
     if "name_harrie" in triggers:
         ch.harries = [(o.value, o.label) for o in d.harrie_options(actor, case.id)]
     ch.analysis_tasks = [(t["nr"], t["title"]) for t in (case.data.get("analysis") or {}).get("tasks", [])]
+    ch.departments = known_departments(case.data)
     return ch
 
 
 def _render_company(case_id: int, failed: ActionForm | None = None, failed_trigger: str | None = None,
-                    status: int = 200, page_error: str | None = None):
+                    status: int = 200, page_error: str | None = None, template: str = "company_case.html"):
     svc = services()
     actor = current_actor()
     case = svc.get_case(actor, case_id)
@@ -176,7 +185,7 @@ def _render_company(case_id: int, failed: ActionForm | None = None, failed_trigg
     # A trajectory whose employer row is gone still shows.
     org_name = (_directory().company_name(actor, case.organisation_id) if case.organisation_id else None) or ""
     return render_template(
-        "company_case.html",
+        template,
         case=case, wf=spec, company_name=org_name, actions=actions,
         record_actions=[a for a in actions if not a.moves], move_actions=[a for a in actions if a.moves],
         tasks=[t for t in svc.case_tasks(actor, case_id) if t.status == "open"],
@@ -236,6 +245,16 @@ def show(case_id: int):
     if case.workflow == COMPANY_TRAJECTORY:
         return _render_company(case_id)
     return _render_generic(case_id)
+
+
+@bp.route("/<int:case_id>/gegevens")
+@login_required
+def records(case_id: int):
+    """A company trajectory's records (analysis, vacancy, profile, candidates): the overview's sub-page."""
+    case = services().get_case(current_actor(), case_id)  # unknown or invisible: 404
+    if case.workflow != COMPANY_TRAJECTORY:
+        abort(404)
+    return _render_company(case_id, template="company_records.html")
 
 
 @bp.route("/<int:case_id>/diagram.mmd")

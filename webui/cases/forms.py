@@ -34,6 +34,7 @@ except ImportError:  # pragma: no cover
 from workflows.domain import invra
 from workflows.domain.company_records import (
     MEETING_PARTIES,
+    NO_TASKS,
     REJECTION_REASONS,
     STOP_REASONS,
     SUPPORT_LEVELS,
@@ -50,7 +51,7 @@ def options(pairs: Any) -> list[Any]:
 
 
 class Payload:
-    """Mixin: `payload_value()` is what goes to the cleaner; None means 'not sent'."""
+    """Mixin: `payload_value()` is what goes to the cleaner; None means 'left empty' (cleared)."""
 
     def payload_value(self) -> Any:
         value = self.data  # type: ignore[attr-defined]
@@ -126,6 +127,7 @@ class RowChoice(Choice):
 class Checkboxes(Payload, SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+    empty = ""  # what the form says when there is nothing to choose from (and why)
 
     def __init__(self, label: str = "", choices: dict[str, str] | None = None, *, numbers: bool = False,
                  **kw: Any) -> None:
@@ -185,7 +187,7 @@ class AnalysedRow(Form):
 
 class TaskRow(Form):
     title = StringField("Taak")
-    department = StringField("Afdeling")
+    department = SelectField("Afdeling", choices=options([("", "— geen —")]), validate_choice=False)
     description = StringField("Toelichting")
 
 
@@ -200,6 +202,7 @@ class Choices:
     open_candidates: list[tuple[int, str]] = field(default_factory=list)
     harries: list[tuple[int, str]] = field(default_factory=list)
     analysis_tasks: list[tuple[int, str]] = field(default_factory=list)
+    departments: list[str] = field(default_factory=list)  # company_records.known_departments
 
 
 class ActionForm(FlaskForm):
@@ -227,12 +230,9 @@ class ActionForm(FlaskForm):
         """Fill selects whose options depend on the case and the user."""
 
     def payload(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for name in self.payload_fields:
-            value = self[name].payload_value()
-            if value is not None:
-                out[name] = value
-        return out
+        """Every field the form shows, an emptied one as None: the cleaner clears it, or refuses
+        it with a Dutch reason when it is required (`workflows.domain.payload_form.Form`)."""
+        return {name: self[name].payload_value() for name in self.payload_fields}
 
     def add_blank_rows(self, n: int = 2) -> None:
         for name in self.row_lists:
@@ -274,6 +274,15 @@ class CompanyAnalysisForm(ActionForm):
         analysis["tasks"] = [{k: v for k, v in t.items() if k != "nr"} for t in analysis.get("tasks", [])]
         return analysis
 
+    def setup(self, choices: Choices) -> None:
+        """A task's department is chosen from the departments recorded (the rule:
+        `company_records.known_departments`); a value typed before stays selectable."""
+        for entry in self.tasks:
+            select = entry.form.department
+            names = [*choices.departments, *([select.data] if select.data and select.data not in
+                                                choices.departments else [])]
+            select.choices = options([("", "— geen —"), *((n, n) for n in names)])
+
 
 class ClosingMeetingForm(ActionForm):
     date = IsoDate("Datum eindgesprek")
@@ -293,13 +302,24 @@ class VacancyForm(ActionForm):
     title = Text("Functie")
     hours_per_week = Number("Uren per week")
     location = Text("Standplaats")
-    tasks = Lines("Taken (één per regel)")
+    tasks = Checkboxes("Taken (uit de bedrijfsanalyse)")
     description = LongText("Omschrijving")
     payload_fields = ("title", "hours_per_week", "location", "tasks", "description")
 
     @staticmethod
     def initial(data: dict[str, Any]) -> dict[str, Any]:
-        return dict(data.get("vacancy") or {})
+        """The vacancy as recorded; a first one starts with the tasks chosen at the eindgesprek."""
+        vacancy = dict(data.get("vacancy") or {})
+        if "tasks" not in vacancy:
+            titles = {t["nr"]: t["title"] for t in (data.get("analysis") or {}).get("tasks", [])}
+            vacancy["tasks"] = [titles[n] for n in (data.get("closing_meeting") or {}).get("chosen_tasks", [])
+                                if n in titles]
+        return vacancy
+
+    def setup(self, choices: Choices) -> None:
+        """The tasks the bedrijfsanalyse recorded (`company_records.analysed_tasks`), not free text."""
+        self.tasks.choices = options((title, title) for _, title in choices.analysis_tasks)
+        self.tasks.empty = NO_TASKS
 
 
 LEVEL_OPTIONS = {"1": "Niveau 1", "2": "Niveau 2", "3": "Niveau 3"}

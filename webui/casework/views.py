@@ -1,8 +1,8 @@
 """Routes: notes and documents on a case, the download, the candidate page and the search box.
 
 Views stay thin: form -> `CaseworkServices` -> an `InvalidPayload` becomes the Dutch message on
-the re-shown case page (422, input kept, nothing written) -> redirect. The case page to show
-again depends on the workflow (plan page, company trajectory page, generic page).
+the re-shown dossier page (422, input kept, nothing written) -> redirect. The dossier
+(`/zaken/<id>/notities`) is the case overview's sub-page for notes, documents and history.
 """
 
 from __future__ import annotations
@@ -47,17 +47,23 @@ def upload_limit() -> None:
         request.max_content_length = int(current_app.config["DOCUMENT_MAX_BYTES"]) + UPLOAD_OVERHEAD
 
 
-def _case_page(case_id: int, status: int, error: str, anchor: str) -> tuple[str, int]:
-    """The case's own page again, with the refused form from `g.casework_forms`."""
-    from webui import cases, plans  # the case pages import this package's panel
+def _case_page(case_id: int, status: int, error: str | None, anchor: str = "") -> tuple[str, int]:
+    """The case's dossier page (notes, documents, history), with a refused form from
+    `g.casework_forms`; it is a sub-page of the case's overview, with the same access check."""
+    from webui import cases  # the case pages import this package's panel
 
-    case = services().get_case(current_actor(), case_id)
+    actor = current_actor()
+    case = services().get_case(actor, case_id)  # unknown or invisible: 404
     g.casework_error = error
-    if case.workflow == plans.plan.NAME:
-        return plans._render(plans._page(case_id), status, error)
-    if case.workflow == cases.COMPANY_TRAJECTORY:
-        return cases._render_company(case_id, status=status, page_error=error)
-    return cases._render_generic(case_id, status=status, error=error)
+    return render_template("case_dossier.html", case=case, parent=cases.overview_crumb(actor, case),
+                           page_error=error, **cases.case_extras(actor, case)), status
+
+
+@bp.route("/zaken/<int:case_id>/notities")
+@login_required
+def dossier(case_id: int):
+    """Notes, documents, the workflow and the history of any case, linked from its overview."""
+    return _case_page(case_id, 200, None)
 
 
 def _refused(case_id: int, form: Any, key: str, errors: dict[str, str], status: int = 422):
@@ -80,7 +86,7 @@ def add_note(case_id: int):
     except InvalidPayload as exc:
         return _refused(case_id, form, "note", exc.errors)
     flash("De notitie is opgeslagen.")
-    return redirect(url_for("cases.show", case_id=case_id, _anchor="notities"))
+    return redirect(url_for("casework.dossier", case_id=case_id, _anchor="notities"))
 
 
 @bp.route("/zaken/<int:case_id>/notities/<int:note_id>", methods=["POST"])
@@ -100,7 +106,7 @@ def edit_note(case_id: int, note_id: int):
         g.casework_forms = {"edit": {note_id: form}}
         return _case_page(case_id, 422, form.error, "notities")
     flash(f"De notitie is gewijzigd (versie {version}); de eerdere tekst blijft bewaard.")
-    return redirect(url_for("cases.show", case_id=case_id, _anchor="notities"))
+    return redirect(url_for("casework.dossier", case_id=case_id, _anchor="notities"))
 
 
 @bp.route("/zaken/<int:case_id>/documenten", methods=["POST"])
@@ -120,7 +126,7 @@ def upload(case_id: int):
     except InvalidPayload as exc:
         return _refused(case_id, form, "document", exc.errors)
     flash(f"Het document is opgeslagen (versie {version}).")
-    return redirect(url_for("cases.show", case_id=case_id, _anchor=f"document-{doc_id}"))
+    return redirect(url_for("casework.dossier", case_id=case_id, _anchor=f"document-{doc_id}"))
 
 
 @bp.errorhandler(413)
@@ -132,7 +138,7 @@ def upload_too_large(_exc):
         return render_template("error.html", title="Te groot", message="De verzonden gegevens zijn te groot."), 413
     limit = rules.human_size(int(current_app.config["DOCUMENT_MAX_BYTES"]))
     flash(f"Het bestand is niet opgeslagen: het is te groot (hoogstens {limit}).", "error")
-    return redirect(url_for("cases.show", case_id=case_id, _anchor="document-toevoegen"), 303)
+    return redirect(url_for("casework.dossier", case_id=case_id, _anchor="document-toevoegen"), 303)
 
 
 @bp.route("/zaken/<int:case_id>/documenten/<int:document_id>/versies/<int:version>")

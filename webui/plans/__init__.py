@@ -1,6 +1,8 @@
-"""The candidate plan page: the year as a timeline, goals, evaluations, INVRA, coaching hours.
+"""The candidate plan pages: the year as a timeline, goals, evaluations, INVRA, coaching hours.
 
-One page per plan (`/plannen/<case id>`) and one small POST form per declared action
+An overview per plan (`/plannen/<case id>`, at most three screens: status, the year, what is due
+now, a summary per section) and a page per section (`/plannen/<case id>/<section>`,
+`webui.plans.sections`) holding that section's figures and forms; one small POST form per declared action
 (`workflows.domain.plan_actions`). Views are thin: form -> payload -> `Services.perform` (the one
 write path; the version the form was read at is checked inside its transaction) -> an
 `EngineError` becomes a message on the re-shown form (422; a stale form 409; an unknown or
@@ -31,6 +33,7 @@ from webui.cases import case_extras
 from webui.extensions import services
 from webui.plans import forms as f
 from webui.plans.form_payloads import FORMS, IRREVERSIBLE
+from webui.plans.sections import SECTIONS, TITLES, section_of
 from workflows.domain import candidate_plan as plan
 from workflows.domain import coaching, hours_periods, invra, plan_money
 from workflows.domain.plan_actions import hidden_fields
@@ -150,7 +153,9 @@ def _nl(day: date) -> str:
     return coaching.nl_date(day)
 
 
-def _render(page: Page, status: int = 200, error: str | None = None, failed: str | None = None):
+def _render(page: Page, status: int = 200, error: str | None = None, failed: str | None = None,
+            section: str | None = None):
+    """The overview (`section` None) or one section page. Each reads only what it shows."""
     if failed is not None and not _form_shown(page, failed):
         failed = None  # the message goes above the page when the form itself is not on it
     plans = plan_services()
@@ -159,27 +164,52 @@ def _render(page: Page, status: int = 200, error: str | None = None, failed: str
         if name not in page.forms:
             page.forms[name] = _make_form(name, page, bound=False)
     case = svc.get_case(page.actor, page.case_id)
-    rules = plans.coaching_rules()
+    hidden = hidden_fields(page.actor.role)
     money = MoneyServices(svc)
+    o = page.overview
+    ctx: dict[str, Any] = {}
+    if section in (None, "uren"):
+        rules = plans.coaching_rules()
+        ctx.update(hours_log=plans.hours_log(page.actor, page.case_id), rules=rules, uwv_share=rules.uwv_share(1))
+    if section == "uren" and "invoiced" not in hidden:
+        ctx["statements"] = money.statements(page.actor, page.case_id)
+    if section in (None, "instrumenten"):
+        ctx["instrument_lines"] = money.instruments(page.actor, page.case_id)
+    if section is None:
+        ctx.update(case_extras(page.actor, case), tasks=[t for t in svc.case_tasks(page.actor, page.case_id)
+                                                         if t.status == "open"])
+        month = page.today.strftime("%Y-%m")
+        ctx["month_hours"] = sum((h.hours for h in ctx["hours_log"] if h.worked_on.isoformat()[:7] == month),
+                                 Decimal(0))
+    template = "plan.html" if section is None else "plan_section.html"
     return render_template(
-        "plan.html", page=page, o=page.overview, forms=page.forms, error=error, failed=failed,
-        hours_log=plans.hours_log(page.actor, page.case_id), rules=rules,
-        uwv_share=rules.uwv_share(1), plan_status=PLAN_STATUS.get(page.overview.state, "lopend"),
-        case=case, **case_extras(page.actor, case), hidden=hidden_fields(page.actor.role), goal_text={g.id: g.specific for g in page.overview.goals},
-        goal_statuses=GOAL_STATUSES, last_day=page.overview.end_date - timedelta(days=1), **_charts(page),
-        instrument_lines=money.instruments(page.actor, page.case_id), statements=money.statements(
-            page.actor, page.case_id), work_levels=plan_money.WORK_LEVELS, training_routes=plan_money.TRAINING_ROUTES,
+        template, page=page, o=o, forms=page.forms, error=error, failed=failed, section=section,
+        section_title=TITLES.get(section or "", ""), sections=SECTIONS,
+        plan_status=PLAN_STATUS.get(o.state, "lopend"), case=case, hidden=hidden,
+        goal_text={g.id: g.specific for g in o.goals}, goal_statuses=GOAL_STATUSES,
+        last_day=o.end_date - timedelta(days=1), **_charts(page),
+        work_levels=plan_money.WORK_LEVELS, training_routes=plan_money.TRAINING_ROUTES,
         boris_levels=plan_money.BORIS_LEVELS, training_statuses=plan_money.TRAINING_STATUSES,
-        plan_data=case.data,
+        plan_data=case.data, **ctx,
     ), status
 
 
 @bp.route("/<int:case_id>")
 @login_required
 def show(case_id: int):
+    """The overview: status, the year, what is due now and a short summary per section."""
     return _render(_page(case_id))
 
 
+@bp.route("/<int:case_id>/<section>")
+@login_required
+def section(case_id: int, section: str):
+    """One section of the plan; a form's own address (after a refused POST) leads to its section."""
+    if section not in SECTIONS:
+        if section in FORMS:
+            return redirect(url_for("plans.section", case_id=case_id, section=section_of(section)))
+        abort(404)
+    return _render(_page(case_id), section=section)
 
 
 def _form_shown(page: Page, name: str) -> bool:
@@ -295,7 +325,7 @@ def act(case_id: int, name: str):
         for warning in done.result[2]:
             flash(warning, "warning")
     flash(message)
-    return redirect(url_for("plans.show", case_id=case_id, _anchor=action.anchor))
+    return redirect(url_for("plans.section", case_id=case_id, section=section_of(name), _anchor=action.anchor))
 
 
 def _refused(case_id: int, name: str, form: f.PlanForm, status: int, message: str, *,
@@ -308,7 +338,7 @@ def _refused(case_id: int, name: str, form: f.PlanForm, status: int, message: st
     if not_now:  # the engine's message names actions by their code
         message = f"Deze actie is niet mogelijk in de fase '{page.overview.state_label}'."
     page.forms[name] = form
-    return _render(page, status, message, name)
+    return _render(page, status, message, name, section=section_of(name))
 
 
 @bp.route("/<int:case_id>/uren/<month>.csv")

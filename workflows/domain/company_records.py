@@ -20,7 +20,10 @@ from engine.errors import InvalidPayload
 from engine.spec import Ctx
 from engine.workdays import AMSTERDAM
 from workflows.domain import invra
-from workflows.domain.payload_form import MAX_ITEMS, MAX_LINE, MAX_TEXT, Form  # noqa: F401 - re-exported
+from workflows.domain.payload_form import MAX_LINE, MAX_TEXT, apply
+from workflows.domain.payload_form import (
+    RecordForm as Form,  # every action here edits the case's record
+)
 from workflows.domain.roles import HARRIE, JOB, OPDRACHTGEVER, WSP
 
 # -- choice lists (code -> what users see) ------------------------------------------------
@@ -103,8 +106,9 @@ def clean_advisory_meeting(payload: dict[str, Any]) -> dict[str, Any]:
 
 
 def record_advisory_meeting(ctx: Ctx) -> None:
-    """Fields sent replace the ones recorded before; the rest stay (plan first, report later)."""
-    ctx.data.setdefault("advisory_meeting", {}).update(ctx.payload)
+    """Fields sent replace the ones recorded before, fields sent empty are cleared; the rest stay
+    (plan first, report later)."""
+    ctx.data["advisory_meeting"] = apply(dict(ctx.data.get("advisory_meeting") or {}), ctx.payload)
 
 
 # -- bedrijfsanalyse ----------------------------------------------------------------------
@@ -122,14 +126,48 @@ def clean_company_analysis(payload: dict[str, Any]) -> dict[str, Any]:
     return f.done(at_least_one=True)
 
 
+# -- what later steps choose from: the departments and tasks recorded before (not free text) --
+
+
+def known_departments(data: dict[str, Any], payload: dict[str, Any] | None = None) -> list[str]:
+    """The departments a task may belong to: the bedrijfsanalyse's (this save's when it sends
+    them) and those noted at the adviesgesprek, in that order, each once."""
+    analysed = (payload or {}).get("departments")
+    if analysed is None:
+        analysed = (data.get("analysis") or {}).get("departments") or []
+    noted = (data.get("advisory_meeting") or {}).get("departments") or []
+    return list(dict.fromkeys(d["name"] for d in [*analysed, *noted] if d.get("name")))
+
+
+def analysed_tasks(data: dict[str, Any]) -> list[str]:
+    """The tasks the bedrijfsanalyse recorded: a vacancy's tasks are chosen from these."""
+    return [t["title"] for t in (data.get("analysis") or {}).get("tasks", [])]
+
+
+NO_DEPARTMENTS = "Er zijn nog geen afdelingen vastgelegd: vul eerst de geanalyseerde afdelingen in en sla op."
+NO_TASKS = "De bedrijfsanalyse heeft nog geen taken vastgelegd: leg die eerst vast bij de bedrijfsanalyse."
+
+
+def _department_errors(data: dict[str, Any], payload: dict[str, Any]) -> dict[str, str]:
+    known = known_departments(data, payload)
+    for i, task in enumerate(payload.get("tasks") or [], start=1):
+        department = task.get("department")
+        if department and department not in known:
+            return {"tasks": f"Regel {i}, afdeling: " + (
+                NO_DEPARTMENTS if not known else "kies een afdeling uit de analyse: " + ", ".join(known) + ".")}
+    return {}
+
+
 def record_company_analysis(ctx: Ctx) -> None:
-    """Tasks are numbered 1..n so the eindgesprek can choose them by number."""
-    analysis = ctx.data.setdefault("analysis", {})
-    for key in ("departments", "notes"):
-        if key in ctx.payload:
-            analysis[key] = ctx.payload[key]
-    if "tasks" in ctx.payload:
-        analysis["tasks"] = [{"nr": i, **task} for i, task in enumerate(ctx.payload["tasks"], start=1)]
+    """Tasks are numbered 1..n so the eindgesprek can choose them by number; a task's department
+    is one of the departments recorded (`known_departments`)."""
+    errors = _department_errors(ctx.data, ctx.payload)
+    if errors:
+        raise InvalidPayload(errors)
+    payload = dict(ctx.payload)
+    if payload.get("tasks"):
+        payload["tasks"] = [{"nr": i, **task} for i, task in enumerate(payload["tasks"], start=1)]
+    ctx.data["analysis"] = apply(dict(ctx.data.get("analysis") or {}), payload)
 
 
 # -- eindgesprek --------------------------------------------------------------------------
@@ -157,7 +195,7 @@ def record_closing_meeting(ctx: Ctx) -> None:
         raise InvalidPayload(
             {"chosen_tasks": "Deze taken staan niet in de bedrijfsanalyse: " + ", ".join(map(str, unknown)) + "."}
         )
-    ctx.data["closing_meeting"] = dict(ctx.payload)
+    ctx.data["closing_meeting"] = apply({}, ctx.payload)
 
 
 def clean_vacancy(payload: dict[str, Any]) -> dict[str, Any]:
@@ -172,7 +210,13 @@ def clean_vacancy(payload: dict[str, Any]) -> dict[str, Any]:
 
 
 def record_vacancy(ctx: Ctx) -> None:
-    ctx.data["vacancy"] = dict(ctx.payload)
+    """The vacancy's tasks are tasks the bedrijfsanalyse recorded (chosen, not typed again)."""
+    known = analysed_tasks(ctx.data)
+    unknown = [t for t in ctx.payload.get("tasks") or [] if t not in known]
+    if unknown:
+        raise InvalidPayload({"tasks": NO_TASKS if not known else "Deze taken staan niet in de bedrijfsanalyse: "
+                              + ", ".join(unknown) + ". Kies uit: " + ", ".join(known) + "."})
+    ctx.data["vacancy"] = apply({}, ctx.payload)
 
 
 def clean_workplace_profile(payload: dict[str, Any]) -> dict[str, Any]:

@@ -22,10 +22,21 @@ MAX_ITEMS = 50
 
 
 class Form:
-    """Checks a payload field by field, collecting every Dutch error before raising once."""
+    """Checks a payload field by field, collecting every Dutch error before raising once.
+
+    Clearing is one rule for every field: a field sent empty (null, "" or []) is refused with
+    "Dit veld is verplicht." when it is required. Otherwise, for a form that edits a record
+    (`clears`, the company trajectory's actions: `RecordForm`), it is cleared: the clean payload
+    holds None for it and `apply` removes the value recorded before; a field not sent is left as
+    it was. (A web form sends every field it shows, so emptying an input clears it.) Forms that
+    create something (`clears` False) simply leave an empty optional field out.
+    """
+
+    clears = False
 
     def __init__(self, payload: dict[str, Any], allowed: Iterable[str]) -> None:
         self.payload = payload
+        self.allowed = frozenset(allowed)
         self.errors: dict[str, str] = {}
         self.out: dict[str, Any] = {}
         for key in sorted(set(payload) - set(allowed)):
@@ -38,6 +49,8 @@ class Form:
         if value in (None, "", [], {}):
             if required:
                 self.errors[key] = "Dit veld is verplicht."
+            elif self.clears and key in self.payload:
+                self.out[key] = None  # sent empty: clear what was recorded
             return None
         return value
 
@@ -100,6 +113,8 @@ class Form:
         if value is None:
             if required:
                 self.errors[key] = "Kies ja of nee."
+            elif self.clears and key in self.payload:
+                self.out[key] = None
             return None
         if not isinstance(value, bool):
             self.errors[key] = "Kies ja of nee."
@@ -167,8 +182,28 @@ class Form:
         return clean
 
     def done(self, *, at_least_one: bool = False) -> dict[str, Any]:
-        if at_least_one and not self.errors and not self.out:
+        # Nothing at all: nothing sent, or every field sent empty (an empty form); clearing some
+        # fields and leaving the others as they were is a change.
+        empty = all(v is None for v in self.out.values()) and (not self.out or set(self.out) >= self.allowed)
+        if at_least_one and not self.errors and empty:
             self.errors["payload"] = "Vul ten minste één gegeven in."
         if self.errors:
             raise InvalidPayload(self.errors)
         return self.out
+
+
+class RecordForm(Form):
+    """A form that edits a record: a field sent empty is cleared (see `Form`)."""
+
+    clears = True
+
+
+def apply(record: dict[str, Any], payload: dict[str, Any]) -> dict[str, Any]:
+    """Write a clean payload into a record: a value replaces, None (sent empty) removes, a field
+    not sent stays. The one place where clearing a field takes effect."""
+    for key, value in payload.items():
+        if value is None:
+            record.pop(key, None)
+        else:
+            record[key] = value
+    return record

@@ -28,8 +28,9 @@ from engine.store.driver_sql import DriverStatement
 from engine.store.models import Case, Organisation, User
 from engine.store.unit import write_unit
 from engine.workdays import AMSTERDAM
-from workflows.domain.company_records import CANDIDATE_STATUSES, Form, candidates
+from workflows.domain.company_records import CANDIDATE_STATUSES, candidates
 from workflows.domain.company_trajectory import NAME as COMPANY_TRAJECTORY
+from workflows.domain.payload_form import Form
 from workflows.domain.roles import ADMIN, HARRIE, JOB, OPDRACHTGEVER, ORG_EMPLOYER, ORG_WSP, WSP
 from workflows.storage.models import Candidate, Company
 
