@@ -68,8 +68,21 @@ class Page:
     today: date
     pending: list[Any]  # timeline entries of evaluations that are open or late
     signable: list[str]  # parties this user may sign for now
-    contacts: list[tuple[int, str]]
+    organisation_id: int | None
     forms: dict[str, f.PlanForm] = field(default_factory=dict)
+    _contacts: list[tuple[int, str]] | None = None
+
+    def contacts(self) -> list[tuple[int, str]]:
+        """The employer's people the plan's contact may be chosen from: read only by the page whose
+        form asks (the document's section), not by every plan page."""
+        if self._contacts is None:
+            self._contacts = []
+            if "update_plan" in self.options:
+                with services().db.read() as s:
+                    self._contacts = [(u.id, u.name) for u in s.scalars(
+                        select(User).where(User.organisation_id == self.organisation_id, User.active.is_(True),
+                                           User.role.in_((OPDRACHTGEVER, HARRIE))).order_by(User.name))]
+        return self._contacts
 
     def may(self, trigger: str) -> bool:
         return trigger in self.options
@@ -101,14 +114,8 @@ def _page(case_id: int) -> Page:
     options = {o.name: o for o in svc.actions_for(actor, case_id, payloads)}
     if not signable:
         options.pop("sign", None)  # nothing to sign for this role: no form, no puzzling reason
-    contacts: list[tuple[int, str]] = []
-    if "update_plan" in options:
-        with svc.db.read() as s:
-            contacts = [(u.id, u.name) for u in s.scalars(
-                select(User).where(User.organisation_id == case.organisation_id, User.active.is_(True),
-                                   User.role.in_((OPDRACHTGEVER, HARRIE))).order_by(User.name))]
     today = svc.clock.now().astimezone(plan.AMSTERDAM).date()
-    return Page(actor, case_id, case.version, overview, options, today, pending, signable, contacts)
+    return Page(actor, case_id, case.version, overview, options, today, pending, signable, case.organisation_id)
 
 
 def _charts(page: Page) -> dict[str, Any]:
@@ -160,8 +167,8 @@ def _render(page: Page, status: int = 200, error: str | None = None, failed: str
         failed = None  # the message goes above the page when the form itself is not on it
     plans = plan_services()
     svc = services()
-    for name in FORMS:
-        if name not in page.forms:
+    for name in FORMS:  # only this page's forms: the overview shows none (each is on its section page)
+        if name not in page.forms and section is not None and section_of(name) == section:
             page.forms[name] = _make_form(name, page, bound=False)
     case = svc.get_case(page.actor, page.case_id)
     hidden = hidden_fields(page.actor.role)
@@ -274,9 +281,9 @@ def _dress(form: f.PlanForm, name: str, page: Page, *, bound: bool) -> f.PlanFor
                 (c.code, f"{c.code} {labels.get(c.code, '')}".strip() if c.code in labels else c.placeholder_label)
                 for c in invra.COMPETENCES])
     if name == "document":
-        form.contact_user_id.choices = f.choices([("", "— geen —")] + [(str(i), n) for i, n in page.contacts])
+        form.contact_user_id.choices = f.choices([("", "— geen —")] + [(str(i), n) for i, n in page.contacts()])
         if not bound and o.contact_name:
-            form.contact_user_id.data = next((str(i) for i, n in page.contacts if n == o.contact_name), "")
+            form.contact_user_id.data = next((str(i) for i, n in page.contacts() if n == o.contact_name), "")
     return form
 
 

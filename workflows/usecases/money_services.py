@@ -33,10 +33,11 @@ from workflows.domain.rules import (
     clean_settings,
     statement_change_refused,
 )
-from workflows.storage.models import Candidate, Company
+from workflows.storage.models import Candidate
 from workflows.storage.money_models import HoursPeriod, PlacementInstrument
 from workflows.storage.plan_models import PlanSettingVersion
 from workflows.usecases import money_records
+from workflows.usecases.directory import Directory
 from workflows.usecases.plan_records import history_of, rules_of
 
 
@@ -235,13 +236,15 @@ class MoneyServices:
     # the company page ---------------------------------------------------------------------
     def quota(self, actor: Actor, organisation_id: int) -> quota.QuotaEstimate:
         """Placements that count: plans of this employer that have not stopped."""
+        if actor.role not in (JOB, ADMIN) and actor.organisation_id != organisation_id:
+            raise NotFound("Onbekende werkgever.")
+        try:  # the employer as the company page read it (once per page); NotFound when not visible
+            employees = Directory(self.services).company(actor, organisation_id).line.employees
+        except NotFound:
+            raise NotFound("Onbekende werkgever.") from None
         with self.services.db.read() as s:
-            org = s.get(Organisation, organisation_id)
-            if org is None or actor.role not in (JOB, ADMIN) and actor.organisation_id != organisation_id:
-                raise NotFound("Onbekende werkgever.")
-            company = s.scalars(select(Company).where(Company.organisation_id == organisation_id)).first()
             counted = s.scalar(select(func.count()).select_from(Case).where(
                 Case.workflow == plan.NAME, Case.organisation_id == organisation_id,
                 Case.state.not_in((plan.GESTOPT, plan.GEEN_CONTRACT)))) or 0
             rules = rules_of(s, local_today(self.services.clock.now()))
-        return quota.estimate(company.employees if company else None, int(counted), rules)
+        return quota.estimate(employees, int(counted), rules)
