@@ -7,13 +7,16 @@ accounts are not steps of a case, but an auditor still asks who changed what, wh
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.store.db import Base
 from engine.store.models import BigId, JsonType, UtcDateTime
+
+if TYPE_CHECKING:
+    from engine.spec import Actor
 
 
 class InvitationToken(Base):
@@ -52,3 +55,11 @@ class AdminAuditEntry(Base):
     reason: Mapped[str] = mapped_column(Text)
 
     __table_args__ = (Index("ix_admin_audit_subject", "subject_kind", "subject_id"),)
+
+    @classmethod
+    def record(cls, actor: Actor, at: datetime, action: str, kind: str, subject_id: int,
+               changes: dict[str, Any], reason: str) -> AdminAuditEntry:
+        """One line of the history, with who did it as the history page names them."""
+        label = "Opdrachtregel (beheerder)" if actor.is_system else (actor.name or f"gebruiker {actor.user_id}")
+        return cls(at=at, actor_user_id=actor.user_id, actor_label=label, action=action, subject_kind=kind,
+                   subject_id=subject_id, changes=changes, reason=reason)

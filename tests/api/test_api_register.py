@@ -109,6 +109,24 @@ def test_job_registers_and_corrects_a_candidate_with_the_plausible_input_checks(
     assert count(svc, Candidate) == before
 
 
+def test_registering_and_correcting_a_candidate_is_in_the_history_with_field_names_not_values(
+        client, bearer, svc):
+    job = bearer(SANNE)
+    cid = client.post("/api/v1/candidates", headers=job, json={
+        "first_name": "Iris", "last_name": "Vos", "email": "iris@example.org"}).get_json()["id"]
+    assert client.patch(f"/api/v1/candidates/{cid}", headers=job, json={"last_name": "de Vos"}).status_code == 200
+    assert client.patch(f"/api/v1/candidates/{cid}", headers=job, json={"last_name": "de Vos"}).status_code == 200
+    with svc.db.read() as s:
+        rows = s.scalars(select(AdminAuditEntry).where(AdminAuditEntry.subject_kind == "candidate",
+                                                       AdminAuditEntry.subject_id == cid)
+                         .order_by(AdminAuditEntry.id)).all()
+        history = [(r.action, r.actor_label, r.changes) for r in rows]
+    assert history == [  # the second, unchanged correction writes nothing
+        ("candidate_registered", "Sanne de Vries", {"fields": ["email", "first_name", "last_name"]}),
+        ("candidate_changed", "Sanne de Vries", {"fields": ["last_name"]})]
+    assert "Vos" not in repr(history) and "iris@" not in repr(history)  # names of fields, never the values
+
+
 def test_only_job_edits_candidates_wsp_registers_and_the_employer_does_neither(client, bearer, svc):
     for outsider in (bearer(LISA), bearer(MARIEKE), bearer(ADMIN)):
         assert_error(client.patch("/api/v1/candidates/1", headers=outsider, json={"last_name": "X"}), 404)

@@ -57,6 +57,7 @@ ACTION_LABELS = {
     "user_changed": "Gebruiker gewijzigd", "invitation_sent": "Uitnodiging opnieuw verstuurd",
     "user_deactivated": "Gebruiker gedeactiveerd", "user_activated": "Gebruiker weer actief",
     "second_step_reset": "Tweede stap gereset", "change_setting": "Instelling gewijzigd (geldig vanaf een datum)",
+    "candidate_registered": "Kandidaat geregistreerd", "candidate_changed": "Kandidaatgegevens gewijzigd",
 }
 
 
@@ -99,10 +100,6 @@ class HistoryLine:
     reason: str
 
 
-def _label(actor: Actor) -> str:
-    return "Opdrachtregel (beheerder)" if actor.is_system else (actor.name or f"gebruiker {actor.user_id}")
-
-
 class Administration:
     """Use cases of the administration pages and the `jobtraject organisation` commands."""
 
@@ -134,9 +131,7 @@ class Administration:
     # -- history -----------------------------------------------------------------------
     def _audit(self, s: Session, actor: Actor, action: str, kind: str, subject_id: int,
                changes: dict[str, Any], reason: str) -> None:
-        s.add(AdminAuditEntry(at=self.services.clock.now(), actor_user_id=actor.user_id, actor_label=_label(actor),
-                              action=action, subject_kind=kind, subject_id=subject_id, changes=changes,
-                              reason=reason))
+        s.add(AdminAuditEntry.record(actor, self.services.clock.now(), action, kind, subject_id, changes, reason))
 
     def history(self, actor: Actor, limit: int = 200) -> list[HistoryLine]:
         self._require_admin(actor)

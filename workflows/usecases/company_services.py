@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import bindparam, select, update
@@ -23,6 +23,7 @@ from engine.registry import Registry
 from engine.runtime import Tx, create_case, load_case
 from engine.services import CaseSnapshot, Services
 from engine.spec import Actor
+from engine.store.admin_models import AdminAuditEntry
 from engine.store.db import Database
 from engine.store.driver_sql import DriverStatement
 from engine.store.models import Case, Organisation, User
@@ -204,6 +205,7 @@ class CompanyServices:
             row = Candidate(created_at=now, **clean)
             s.add(row)
             s.flush()
+            s.add(_candidate_history(actor, now, "candidate_registered", row.id, clean))
             return row.id
 
     def _clean_candidate(self, data: dict[str, Any]) -> dict[str, Any]:
@@ -252,9 +254,11 @@ class CompanyServices:
             row = self._editable(s, actor, candidate_id)
             current = {k: getattr(row, k) for k in CANDIDATE_FIELDS}
             clean = self._clean_candidate({**current, **changes})
-            for key in CANDIDATE_FIELDS:
-                if getattr(row, key) != clean.get(key):
-                    setattr(row, key, clean.get(key))
+            changed = {key: clean.get(key) for key in CANDIDATE_FIELDS if getattr(row, key) != clean.get(key)}
+            for key, value in changed.items():
+                setattr(row, key, value)
+            if changed:
+                s.add(_candidate_history(actor, self.services.clock.now(), "candidate_changed", row.id, changed))
 
     def case_candidates(self, actor: Actor, case_id: int) -> list[CandidateLine]:
         """The candidates of one trajectory, with names, for whoever may see the trajectory."""
@@ -348,3 +352,12 @@ def check_references(s: Tx, registry: Registry, case: Case, trigger: str, payloa
         ):
             raise InvalidPayload({"harrie_user_id": "Kies een Harrie met een account bij deze werkgever."})
     return clean
+
+
+def _candidate_history(actor: Actor, at: datetime, action: str, candidate_id: int,
+                       fields: dict[str, Any]) -> AdminAuditEntry:
+    """Who registered or changed a candidate, when, and which fields: the names of the fields,
+    never their values (the history outlives an erasure; the values are personal data)."""
+    return AdminAuditEntry.record(actor, at, action, "candidate", candidate_id,
+                                  {"fields": sorted(k for k, v in fields.items() if v is not None
+                                                    or action == "candidate_changed")}, "")

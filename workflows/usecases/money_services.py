@@ -200,11 +200,8 @@ class MoneyServices:
                                      changed_at=now, changed_by_id=actor.user_id)
             s.add(row)
             s.flush()
-            s.add(AdminAuditEntry(
-                at=now, actor_user_id=actor.user_id, actor_label=actor.name or f"gebruiker {actor.user_id}",
-                action="change_setting", subject_kind="setting", subject_id=row.id,
-                changes={"key": key, "value": [str(before), row.value],
-                         "valid_from": since.isoformat(), "source": text}, reason=why))
+            s.add(AdminAuditEntry.record(actor, now, "change_setting", "setting", row.id, {
+                "key": key, "value": [str(before), row.value], "valid_from": since.isoformat(), "source": text}, why))
             return row.id
 
     # the dashboard ------------------------------------------------------------------------
