@@ -96,5 +96,5 @@ def summary_csv(organisation_id: int, quarter: str):
 def summary_pdf(organisation_id: int, quarter: str):
     summary, rules = _summary(organisation_id, quarter)
     months = [hours_periods.month_label(m) for m in hs.quarter_months(quarter)]
-    data = pdf_bytes("pdf/summary.html", sm=summary, rules=rules, months=months)
+    data = pdf_bytes("pdf/summary.html", landscape=True, sm=summary, rules=rules, months=months)
     return pdf_response(data, f"uren-{organisation_id}-{quarter}.pdf")
