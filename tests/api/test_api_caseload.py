@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.conftest import assert_error
+from engine.identity import tokens
+from tests.api.conftest import assert_error, make_app
 from tests.web.inbox_support import actor, events, sign_in, state
 from tests.web.test_caseload import loads
+from workflows.demo import load_demo
 from workflows.usecases.caseload import Caseload
 from workflows.usecases.task_inbox import TaskFilter, TaskInbox
 
@@ -111,3 +113,28 @@ def test_an_unknown_period_is_the_pages_dutch_message(app, client, bearer, perio
 def test_unknown_query_parameters_are_refused(client, bearer):
     assert_error(client.get("/api/v1/management?jaar=2026", headers=bearer(SANNE)), 400, "invalid_request")
     assert_error(client.get("/api/v1/caseload?bij=1", headers=bearer(SANNE)), 400, "invalid_request")
+
+
+@pytest.fixture
+def both_app(db_url):
+    """The demo on SQLite and on PostgreSQL (there the tasks are locked while they change hands)."""
+    app = make_app(db_url)
+    load_demo(app.extensions["jobtraject"])
+    yield app
+    app.extensions["jobtraject"].db.dispose()
+
+
+def test_a_handover_is_all_or_nothing_on_both_databases(both_app):
+    svc = both_app.extensions["jobtraject"]
+    client = both_app.test_client()
+    headers = {"Authorization": f"Bearer {tokens.create_token(svc.db, svc.clock, actor(both_app, SANNE).user_id, 't').secret}"}
+    ids, ahmed = held_by(both_app, SANNE), actor(both_app, AHMED).user_id
+    before = state(both_app)
+    r = client.post("/api/v1/tasks/handover", headers=headers,
+                    json={"task_ids": [*ids, 987654321], "assignee_id": ahmed, "reason": "Verlof"})
+    assert_error(r, 404, "not_found")
+    assert state(both_app) == before
+    r = client.post("/api/v1/tasks/handover", headers=headers, json={"task_ids": ids, "assignee_id": ahmed,
+                                                                     "reason": "Verlof"})
+    assert r.status_code == 200 and r.get_json()["moved"] == len(ids) > 0
+    assert held_by(both_app, SANNE) == [] and set(ids) <= set(held_by(both_app, AHMED))
