@@ -20,6 +20,7 @@ def init_app(app: Flask) -> None:
         actions,
         admin,
         casework,
+        coordination,
         errors,
         money,
         prints,

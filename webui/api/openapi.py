@@ -168,10 +168,10 @@ def document(registry: Registry, starters: dict[str, tuple[dict[str, Any], Any]]
     from webui.api.prints import print_paths
 
     paths.update(print_paths(ERRORS))
-    from webui.api import casework, money, register
+    from webui.api import casework, coordination, money, register
 
     components = dict(s.COMPONENTS)
-    for module in (casework, register, money):
+    for module in (casework, register, money, coordination):
         for path, operations in module.paths(ERRORS).items():  # a path may add a method to one above
             paths.setdefault(path, {}).update(operations)
         components.update(module.COMPONENTS)

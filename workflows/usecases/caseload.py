@@ -33,6 +33,14 @@ class Caseload:
     def __init__(self, services: Services) -> None:
         self.services = services
 
+    def allowed(self, actor: Actor) -> bool:
+        """Coordinators only (as the page "Taken overdragen"; the API asks this, the page reads
+        its logged-in user)."""
+        if actor.user_id is None:
+            return False
+        with self.services.db.read() as s:
+            return bool(s.scalar(select(User.is_coordinator).where(User.id == actor.user_id, User.active)))
+
     def per_colleague(self, actor: Actor) -> list[Load]:
         """Every active colleague of my role in my organisation (me included, also with nothing
         open) by name, then the queue; only for what I may see."""
