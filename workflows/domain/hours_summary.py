@@ -120,7 +120,7 @@ class QuarterSummary:
 
     @property
     def rate_label(self) -> str:
-        return " / ".join(nl_number(r) for r in self.rates) or "-"
+        return " / ".join(nl_number(r) for r in self.rates) or "geen uren in dit kwartaal"
 
 
 def summary_csv_rows(summary: QuarterSummary) -> list[list[str]]:

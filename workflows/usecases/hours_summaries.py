@@ -16,7 +16,7 @@ from engine.spec import Actor
 from engine.store.models import Case, Organisation
 from workflows.domain import candidate_plan as plan
 from workflows.domain import hours_summary as hs
-from workflows.domain.roles import ADMIN, JOB
+from workflows.domain.roles import ADMIN, JOB, ORG_EMPLOYER
 from workflows.domain.rules import CoachingRules
 from workflows.storage.models import Candidate
 from workflows.usecases import money_records
@@ -54,7 +54,7 @@ class HoursSummaries:
         read: list[tuple[int, dict]] = []
         with self.services.db.read() as s:
             org = s.get(Organisation, organisation_id)
-            if org is None:
+            if org is None or org.kind != ORG_EMPLOYER:
                 raise NotFound("Onbekende werkgever.")
             history = history_of(s)
             rules = history.rules_on(first)  # the explanation's shares; each month's figures use their own day's
