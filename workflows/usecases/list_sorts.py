@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -21,7 +20,7 @@ from engine.spec import Actor
 from engine.store.models import Case
 from workflows.domain.candidate_plan import NAME as PLAN
 from workflows.usecases.company_services import TARGET_GROUPS
-from workflows.usecases.directory import CompanyLine, Directory
+from workflows.usecases.directory import CandidateRow, CompanyLine, Directory
 
 COMPANY_SORTS = {"naam": "Bedrijf", "regio": "WSP-regio", "traject": "Bedrijfstraject"}
 CANDIDATE_SORTS = {"naam": "Naam", "doelgroep": "Doelgroep", "register": "Doelgroepregister",
@@ -72,14 +71,9 @@ class CandidateFilter:
 
 
 @dataclass(frozen=True)
-class CandidateLine:
-    id: int
-    name: str
-    date_of_birth: date | None
-    target_group: str | None
-    in_doelgroepregister: bool | None
-    contract_hours: float | None
-    created_at: datetime
+class CandidateLine(CandidateRow):
+    """A row of the candidate list, with whether the candidate has a running plan (a filter)."""
+
     running_plan: bool
 
 
@@ -109,8 +103,7 @@ class CandidateList:
 
     def rows(self, actor: Actor, f: CandidateFilter, sort: str = "naam", descending: bool = False) -> list[CandidateLine]:
         running = self.running_plans(actor)
-        lines = [CandidateLine(c.id, c.name, c.date_of_birth, c.target_group, c.in_doelgroepregister,
-                               c.contract_hours, c.created_at, c.id in running)
+        lines = [CandidateLine(**vars(c), running_plan=c.id in running)
                  for c in Directory(self.services).candidates(actor)]
         if f.target_group is not None:
             lines = [c for c in lines if c.target_group == f.target_group]
