@@ -36,6 +36,25 @@ ONBOARDING_DAYS = 14
 
 OK, NEAR, OVER = "ok", "bijna", "overschreden"
 STATUS_LABELS = {OK: "Binnen het maximum", NEAR: "Bijna op", OVER: "Maximum overschreden"}
+
+
+@dataclass(frozen=True)
+class HoursBand:
+    """One step of the hours status: reached when the hours used (and at least some) pass the
+    limit, which is the cap itself or the warning share of it."""
+
+    status: str
+    limit: str  # "maximum" (the cap) or "waarschuwing" (the cap x the warning share)
+    strictly_above: bool  # above the limit, or from the limit on
+
+
+# The hours status against a cap, the first band reached wins, otherwise OK. The plan page reads
+# it in Python (`Budget.status`), the lists and the management view in SQL
+# (`list_filters.hours_status_expr`): both are built from this table.
+HOURS_BANDS: tuple[HoursBand, ...] = (
+    HoursBand(OVER, "maximum", strictly_above=True),
+    HoursBand(NEAR, "waarschuwing", strictly_above=False),
+)
 CENT = Decimal("0.01")
 
 
@@ -101,10 +120,10 @@ class Budget:
 
     @property
     def status(self) -> str:
-        if self.used > self.cap:
-            return OVER
-        if self.used and self.used >= self.cap * self.warn_share:
-            return NEAR
+        for band in HOURS_BANDS:
+            limit = self.cap if band.limit == "maximum" else self.cap * self.warn_share
+            if self.used > 0 and (self.used > limit if band.strictly_above else self.used >= limit):
+                return band.status
         return OK
 
     def contains(self, on: date) -> bool:

@@ -181,12 +181,12 @@ def year1_cap_expr(rules: CoachingRules) -> Expr:
 
 
 def hours_status_expr(rules: CoachingRules, minutes) -> Expr:
-    """coaching.Budget.status in SQL: over the cap, from the warning share on, else within."""
+    """coaching.Budget.status in SQL, built from the same bands (`coaching.HOURS_BANDS`)."""
     used = func.round(cast(func.coalesce(minutes.c.m, 0), Numeric(12, 2)) / 60, 2)
     cap = year1_cap_expr(rules)
-    return case((used > cap, coaching.OVER),
-                (and_(used > 0, used >= cap * Decimal(str(rules.warn_share))), coaching.NEAR),
-                else_=coaching.OK)
+    limits = {"maximum": cap, "waarschuwing": cap * Decimal(str(rules.warn_share))}
+    return case(*((and_(used > 0, used > limits[b.limit] if b.strictly_above else used >= limits[b.limit]),
+                   b.status) for b in coaching.HOURS_BANDS), else_=coaching.OK)
 
 
 PLAN_STATUSES: dict[str, str] = {
