@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from engine.errors import InvalidPayload
 from workflows.domain.rules import CoachingRules, Rules, add_months, parse_decimal, rules_on
@@ -174,6 +175,12 @@ def plan_year(start: date, on: date) -> int:
     return year
 
 
+def year_cap_hours(contract_hours: Any, uwv_share: Decimal, working_weeks: Decimal) -> Any:
+    """The UWV maximum of a plan year in hours: the year's share of the working time (contract
+    hours x working weeks). Plain arithmetic, so the lists compute the same in SQL."""
+    return contract_hours * (uwv_share * working_weeks)
+
+
 def onboarding_cap(contract_hours: Decimal, fulltime: bool, rules: CoachingRules) -> Decimal:
     """Full-time: the fixed maximum; part-time: full coaching, i.e. two weeks of working hours."""
     return rules.onboarding_fulltime_cap_hours if fulltime else contract_hours * 2
@@ -205,7 +212,7 @@ def overview(
         y_start, y_end = year_bounds(start, year)
         in_year = [e for e in entries if y_start <= e.on < y_end]
         yr = rules_on(rules, y_start)  # a plan year's figures: those valid on its first day
-        cap = (yr.uwv_share(year) * contract_hours * yr.working_weeks_per_year).quantize(CENT)
+        cap = year_cap_hours(contract_hours, yr.uwv_share(year), yr.working_weeks_per_year).quantize(CENT)
         used = minutes_to_hours(sum(e.minutes for e in in_year))
         billable = minutes_to_hours(sum(e.minutes for e in in_year if e.on >= proef_end))
         rate = yr.hourly_rate_eur

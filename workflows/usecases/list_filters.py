@@ -177,7 +177,7 @@ def used_minutes():
 def year1_cap_expr(rules: CoachingRules) -> Expr:
     """The UWV maximum of plan year 1 in hours (coaching.overview: share x contract hours x weeks)."""
     hours = cast(func.coalesce(Case.data["contract_hours"].as_float(), 0), Numeric(10, 2))
-    return func.round(hours * (rules.uwv_share(1) * rules.working_weeks_per_year), 2)
+    return func.round(coaching.year_cap_hours(hours, rules.uwv_share(1), rules.working_weeks_per_year), 2)
 
 
 def hours_status_expr(rules: CoachingRules, minutes) -> Expr:
