@@ -15,7 +15,7 @@ from webui.api import bp
 from webui.api.action_schemas import ACTION_REQUEST
 from webui.api.auth import api_actor, token_required
 from webui.api.errors import request_id
-from webui.api.schemas import check, integral
+from webui.api.validation import check, integral
 from webui.api.views import _args, _body, _case_id, _json, action_json, case_full
 from webui.extensions import services
 from workflows.domain.candidate_plan import NAME as CANDIDATE_PLAN

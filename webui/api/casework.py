@@ -18,7 +18,8 @@ from flask import current_app, request, url_for
 from webui.api import bp
 from webui.api.auth import api_actor, token_required
 from webui.api.errors import UPLOAD_LIMITS, ApiError
-from webui.api.schemas import ID, MAX_ID, check
+from webui.api.schemas import ID, MAX_ID
+from webui.api.validation import check
 from webui.api.views import _args, _body, _case_id, _dt, _json
 from webui.casework.panel import casework
 from webui.casework.views import UPLOAD_OVERHEAD, attachment

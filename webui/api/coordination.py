@@ -21,7 +21,8 @@ from engine.task_services import MAX_BATCH, MAX_REASON, TaskServices
 from webui.api import bp
 from webui.api.auth import api_actor, token_required
 from webui.api.errors import ApiError
-from webui.api.schemas import ID, SMALL_ID, QueryParam, check, integral
+from webui.api.schemas import ID, SMALL_ID
+from webui.api.validation import QueryParam, check, integral
 from webui.api.views import _args, _body, _json
 from webui.extensions import services
 from webui.management import figure_url

@@ -18,7 +18,8 @@ from flask import url_for
 from engine.errors import NotFound
 from webui.api import bp
 from webui.api.auth import api_actor, token_required
-from webui.api.schemas import SMALL_ID, QueryParam, check, integral
+from webui.api.schemas import SMALL_ID
+from webui.api.validation import QueryParam, check, integral
 from webui.api.views import _args, _body, _json
 from webui.extensions import services
 from workflows.domain.roles import ORG_KINDS

@@ -28,13 +28,15 @@ from webui.api.schemas import (
     CASE_QUERY,
     COMPANY_TRAJECTORY_DATA,
     MAX_ID,
-    RFC3339_DATE,
-    RFC3339_DATE_TIME,
     TASK_QUERY,
     TRANSITION_REQUEST,
+    create_case_envelope,
+)
+from webui.api.validation import (
+    RFC3339_DATE,
+    RFC3339_DATE_TIME,
     QueryParam,
     check,
-    create_case_envelope,
     integral,
     parse_json,
 )
