@@ -16,6 +16,7 @@ import workflows.storage.models  # noqa: F401 - registers the domain tables on B
 from engine.clock import FixedClock
 from engine.store.db import Database
 from tests import dbs
+from tests.demo_dbs import DemoDatabases
 from tests.helpers import T0
 
 DB_KINDS = ["sqlite", "postgresql"]
@@ -76,7 +77,39 @@ def empty_db_url(request, tmp_path) -> Iterator[str]:
         pytest.skip("PostgreSQL tests skipped: JOBTRAJECT_SKIP_POSTGRES=1")
     url = dbs.create_pg_database()
     yield url
-    dbs.drop_pg_database(url)
+    dbs.drop_pg_database_soon(url)
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    dbs.wait_for_drops()
+
+
+@pytest.fixture(scope="session")
+def demo_databases(tmp_path_factory) -> Iterator[DemoDatabases]:
+    databases = DemoDatabases(tmp_path_factory.mktemp("demo-sources"))
+    yield databases
+    databases.close()
+
+
+def _demo_copy(request, tmp_path, running_plans: bool) -> Iterator[str]:
+    if request.param == "postgresql" and dbs.SKIP_PG:
+        pytest.skip("PostgreSQL tests skipped: JOBTRAJECT_SKIP_POSTGRES=1")
+    url = request.getfixturevalue("demo_databases").copy(request.param, tmp_path, running_plans=running_plans)
+    yield url
+    if request.param == "postgresql":
+        dbs.drop_pg_database_soon(url)
+
+
+@pytest.fixture(params=DB_KINDS)
+def demo_db_url(request, tmp_path) -> Iterator[str]:
+    """A migrated database of its own with the demo (`load_demo` as of T0), SQLite and PostgreSQL."""
+    yield from _demo_copy(request, tmp_path, running_plans=False)
+
+
+@pytest.fixture(params=DB_KINDS)
+def demo_plans_db_url(request, tmp_path) -> Iterator[str]:
+    """The same with the running plans (`load_demo(..., running_plans=True)`, as `jobtraject demo-data`)."""
+    yield from _demo_copy(request, tmp_path, running_plans=True)
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from engine.identity import tokens
 from tests.api.conftest import assert_error, make_app
 from tests.web.inbox_support import actor, events, sign_in, state
 from tests.web.test_caseload import loads
-from workflows.demo import load_demo
 from workflows.usecases.caseload import Caseload
 from workflows.usecases.task_inbox import TaskFilter, TaskInbox
 
@@ -116,10 +115,9 @@ def test_unknown_query_parameters_are_refused(client, bearer):
 
 
 @pytest.fixture
-def both_app(db_url):
+def both_app(demo_db_url):
     """The demo on SQLite and on PostgreSQL (there the tasks are locked while they change hands)."""
-    app = make_app(db_url)
-    load_demo(app.extensions["jobtraject"])
+    app = make_app(demo_db_url)
     yield app
     app.extensions["jobtraject"].db.dispose()
 

@@ -11,14 +11,12 @@ from engine.identity import tokens
 from engine.store.models import AuditEntry, Case, Organisation, User
 from tests.api.conftest import assert_error, audit_count, make_app
 from tests.helpers import snapshot
-from workflows.demo import load_demo
 from workflows.storage.models import Candidate
 
 
 @pytest.fixture
-def both_app(db_url):
-    app = make_app(db_url)
-    load_demo(app.extensions["jobtraject"])
+def both_app(demo_db_url):
+    app = make_app(demo_db_url)
     yield app
     app.extensions["jobtraject"].db.dispose()
 

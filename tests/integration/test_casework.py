@@ -18,8 +18,6 @@ from engine.store.models import User
 from tests import casework_files as files
 from tests.helpers import T0
 from webui import create_app
-from webui.migrate import upgrade
-from workflows.demo import load_demo
 from workflows.domain.casework import ALL_PARTIES, JOB_ONLY
 from workflows.storage.casework_models import (
     CaseDocument,
@@ -35,12 +33,9 @@ OTHER_COMPANY_CASE = 4  # Tuincentrum De Bongerd (WSP Midden-Gelderland)
 
 
 @pytest.fixture
-def svc(empty_db_url, tmp_path):
-    upgrade(empty_db_url)
-    app = create_app({"DATABASE_URL": empty_db_url, "SECRET_KEY": "t", "TESTING": True,
-                      "DATA_KEY_FILE": str(tmp_path / "data_key")}, clock=FixedClock(T0))
+def svc(demo_db_url):
+    app = create_app({"DATABASE_URL": demo_db_url, "SECRET_KEY": "t", "TESTING": True}, clock=FixedClock(T0))
     services = app.extensions["jobtraject"]
-    load_demo(services)
     yield services
     services.db.dispose()
 

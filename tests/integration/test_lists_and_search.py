@@ -13,8 +13,6 @@ from engine.spec import Actor
 from engine.store.models import User
 from tests.helpers import T0
 from webui import create_app
-from webui.migrate import upgrade
-from workflows.demo import load_demo
 from workflows.demo.people import USERS
 from workflows.storage.list_models import SavedFilter
 from workflows.usecases.caseload import Caseload
@@ -26,12 +24,9 @@ SANNE, AHMED = "sanne@job.example", "ahmed@job.example"
 
 
 @pytest.fixture
-def svc(empty_db_url, tmp_path):
-    upgrade(empty_db_url)
-    app = create_app({"DATABASE_URL": empty_db_url, "SECRET_KEY": "t", "TESTING": True,
-                      "DATA_KEY_FILE": str(tmp_path / "data_key")}, clock=FixedClock(T0))
+def svc(demo_plans_db_url):
+    app = create_app({"DATABASE_URL": demo_plans_db_url, "SECRET_KEY": "t", "TESTING": True}, clock=FixedClock(T0))
     services = app.extensions["jobtraject"]
-    load_demo(services, running_plans=True)
     yield services
     services.db.dispose()
 

@@ -19,8 +19,6 @@ from engine.store.models import Case
 from tests.helpers import T0
 from tests.sessions import sign_in
 from webui import create_app
-from webui.migrate import upgrade
-from workflows.demo import load_demo
 
 # (statements, transactions) a page may cost: issue 21's budgets. A transaction is a pool
 # checkout; each access-log entry (who read a candidate's case, and which part) is a write
@@ -69,11 +67,9 @@ def cost_of(app, client, path: str) -> Cost:
 
 
 @pytest.fixture
-def demo_app(empty_db_url):
-    url = empty_db_url
-    upgrade(url)
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "test", "TESTING": True}, clock=FixedClock(T0))
-    load_demo(app.extensions["jobtraject"], running_plans=True)
+def demo_app(demo_plans_db_url):
+    app = create_app({"DATABASE_URL": demo_plans_db_url, "SECRET_KEY": "test", "TESTING": True},
+                     clock=FixedClock(T0))
     yield app
     app.extensions["jobtraject"].db.dispose()
 

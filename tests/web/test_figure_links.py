@@ -21,8 +21,6 @@ from tests.plan_world import run_due_timers
 from tests.web.case_support import candidate_id
 from tests.web.inbox_support import actor, services, sign_in, task, task_id
 from webui import create_app
-from webui.migrate import upgrade
-from workflows.demo import load_demo
 
 SANNE, AHMED, ADMIN = "sanne@job.example", "ahmed@job.example", "beheer@job.example"
 LISA, TOM, MARIEKE = "lisa@wsp-nijmegen.example", "tom@wsp-gelderland.example", "marieke@korenaar.example"
@@ -30,14 +28,12 @@ LATER = datetime(2026, 12, 10, 8, 0, tzinfo=UTC)  # Thursday 10 December 2026, 0
 
 
 @pytest.fixture
-def app(empty_db_url):
+def app(demo_db_url):
     """The demo on SQLite and PostgreSQL, then a hand-built month: timers run to 10 December (two
     late week-4 evaluations), Daan's hours over the maximum, Kevin hired at the garden centre
     (Midden-Gelderland), Noor's plan stopped, and instruments to apply for, applied for, refused."""
-    upgrade(empty_db_url)
-    app = create_app({"DATABASE_URL": empty_db_url, "SECRET_KEY": "test", "TESTING": True}, clock=FixedClock(T0))
+    app = create_app({"DATABASE_URL": demo_db_url, "SECRET_KEY": "test", "TESTING": True}, clock=FixedClock(T0))
     svc = services(app)
-    load_demo(svc)
     run_due_timers(svc, LATER)
     svc.clock.set(LATER)
     coach, steps = actor(app, SANNE), PlanSteps(svc)

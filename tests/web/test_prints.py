@@ -250,14 +250,12 @@ def test_the_quarter_summary_is_the_sum_of_the_monthly_statements_in_csv_and_pdf
 
 
 @pytest.fixture
-def both_app(db_url):
+def both_app(demo_plans_db_url):
     from engine.clock import FixedClock
     from tests.helpers import T0
     from webui import create_app
-    from workflows.demo import load_demo
 
-    app = create_app({"DATABASE_URL": db_url, "SECRET_KEY": "test", "TESTING": True}, clock=FixedClock(T0))
-    load_demo(app.extensions["jobtraject"], running_plans=True)
+    app = create_app({"DATABASE_URL": demo_plans_db_url, "SECRET_KEY": "test", "TESTING": True}, clock=FixedClock(T0))
     yield app
     app.extensions["jobtraject"].db.dispose()
 
