@@ -44,11 +44,15 @@ def _wrap(conn: Connection, what: str, err: Exception) -> DBAPIError:
 
 
 @contextmanager
-def write_unit(db: Database) -> Iterator[WriteUnit]:
-    """One write transaction: commit when the block ends, roll back on any error (as `Database.write`)."""
+def write_unit(db: Database, held: Connection | None = None) -> Iterator[WriteUnit]:
+    """One write transaction: commit when the block ends, roll back on any error (as `Database.write`).
+
+    `held`: a connection of `db.write_bind` the caller keeps for several units, one after the
+    other (the timer sweep's batch: no pool checkout and pre-ping per timer); not closed here.
+    """
     db.stale_reads()
     try:
-        conn = db.write_bind.connect()  # the pool checkout (PostgreSQL: with its pre-ping)
+        conn = held if held is not None else db.write_bind.connect()  # the pool checkout (PostgreSQL: pre-ping)
     except DBAPIError as exc:
         mapped = classify_error(exc)
         if mapped is not None:
@@ -86,8 +90,9 @@ def write_unit(db: Database) -> Iterator[WriteUnit]:
             _rollback(conn, core)
             raise
     finally:
-        with suppress(DBAPIError):
-            conn.close()
+        if held is None:
+            with suppress(DBAPIError):
+                conn.close()
 
 
 def _transaction_listened(conn: Connection) -> bool:
