@@ -316,10 +316,12 @@ _CLEAN = frozenset((Outcome.FIRED, Outcome.SKIPPED, Outcome.LOST))
 class _BatchConnection:
     """One pooled connection for the timers of one batch, each still in its own transaction.
 
-    Why: a pool checkout per timer (with its pre-ping round trip on PostgreSQL) cost about a
-    fifth of a timer's CPU (docs/benchmark.md). Between two timers the connection holds no
-    transaction and no lock. When the checkout fails (`conn` None), each timer checks out its
-    own, so the error is classified there (`DatabaseUnavailable` is a retry, not an attempt).
+    Why: a pool checkout per timer (with its pre-ping round trip on PostgreSQL) cost about
+    15 % of a timer's CPU (`python -m bench.ab sweep`, docs/benchmark.md). Between two timers the connection holds no
+    transaction and no lock. The price: without a pre-ping per timer, the first timer after a
+    database restart fails on the dead connection as `DatabaseUnavailable`, a retry soon that
+    is not counted as an attempt, and the batch goes on with a fresh connection. When the
+    checkout fails (`conn` None), each timer checks out its own, so the error is classified there.
     """
 
     def __init__(self, db: Database) -> None:
