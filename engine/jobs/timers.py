@@ -53,7 +53,7 @@ from engine.spec import SYSTEM_ACTOR
 from engine.store.db import Database
 from engine.store.driver_sql import DriverStatement
 from engine.store.models import Case, Timer
-from engine.store.unit import write_unit
+from engine.store.unit import hold, write_unit
 
 log = logging.getLogger("jobtraject.timers")
 
@@ -335,7 +335,7 @@ class _BatchConnection:
     def renew(self) -> None:
         self.close()
         try:
-            self.conn = self.db.write_bind.connect()
+            self.conn = hold(self.db)
         except DBAPIError:
             self.conn = None
 

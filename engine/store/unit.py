@@ -43,12 +43,17 @@ def _wrap(conn: Connection, what: str, err: Exception) -> DBAPIError:
                                dialect=dialect, hide_parameters=True)
 
 
+def hold(db: Database) -> Connection:
+    """A pooled connection for several units one after the other (`write_unit(db, held)`: the
+    timer sweep's batch, no pool checkout and pre-ping per timer); the caller closes it."""
+    return db.write_bind.connect()
+
+
 @contextmanager
 def write_unit(db: Database, held: Connection | None = None) -> Iterator[WriteUnit]:
     """One write transaction: commit when the block ends, roll back on any error (as `Database.write`).
 
-    `held`: a connection of `db.write_bind` the caller keeps for several units, one after the
-    other (the timer sweep's batch: no pool checkout and pre-ping per timer); not closed here.
+    `held`: a connection from `hold(db)`, used and not closed here.
     """
     db.stale_reads()
     try:
