@@ -79,6 +79,7 @@ def part_timers(server: str | None, timers: int, pg: bool) -> dict[str, Any]:
             r = timer_burst.run_burst(url, timers, workers, batch=25)
         out[f"timers_per_s_{workers}_worker{'s' if workers > 1 else ''}"] = round(r.per_second, 1)
         out[f"timer_burst_seconds_{workers}"] = round(r.seconds, 2)
+        out[f"timers_per_cpu_s_{workers}"] = round(r.per_cpu_second, 1)  # the workers' CPU, all of them
         out[f"timer_burst_per_worker_{workers}"] = r.per_worker
         out[f"timer_burst_load_{workers}"] = load_now()
         if workers == 1:
@@ -220,11 +221,12 @@ def table(result: dict[str, Any]) -> str:
     if "timers_per_s_1_worker" in result:
         lines.append(f"2. timer burst ({result['timers']} due at once, each its own transaction)")
         row("1 worker process", f"{result['timers_per_s_1_worker']:.0f}/s",
-            f"{result['timer_burst_seconds_1']} s")
+            f"{result['timer_burst_seconds_1']} s, {result.get('timers_per_cpu_s_1', 0):.0f} per worker CPU second")
         for w in (2, 4):
             if f"timers_per_s_{w}_workers" in result:
                 row(f"{w} worker processes", f"{result[f'timers_per_s_{w}_workers']:.0f}/s",
-                    f"{result[f'timer_burst_seconds_{w}']} s, per worker {result[f'timer_burst_per_worker_{w}']}")
+                    f"{result[f'timer_burst_seconds_{w}']} s, {result.get(f'timers_per_cpu_s_{w}', 0):.0f} per "
+                    f"workers' CPU second, per worker {result[f'timer_burst_per_worker_{w}']}")
         row("worker RSS start -> peak", f"{result['worker_rss_start_mb']} -> {result['worker_rss_peak_mb']} MB",
             f"growth {result['worker_rss_growth_mb']} MB")
     if "scales" in result:

@@ -8,8 +8,10 @@ wall and CPU, and the result is their median with min-max.
 Variants (each switches one thing in this process, nothing in the code base):
 - `flush`: a transition's case write through the ORM flush (A, what happened since the
   personal-data hook listened to every flush) or one Core UPDATE (B).
-- `sweep`: the timer sweep firing each timer in an ORM session (A) or on a session-less
-  unit of work (B, `engine.store.unit`).
+- `sweep`: the timer sweep firing each timer of a batch on a pool checkout of its own (A) or
+  all of them, each in its own transaction, on one connection per batch (B,
+  `engine.jobs.timers._BatchConnection`). (Round 7's `sweep`, ORM session against the
+  session-less unit, is gone with the ORM path of the sweep.)
 """
 
 from __future__ import annotations
@@ -24,7 +26,10 @@ from typing import Any
 
 from bench import transitions as tr
 from bench.world import fresh_database
+from engine.jobs.timers import _BatchConnection
 from engine.store.db import Database
+
+_BATCH_RENEW = _BatchConnection.renew
 
 
 def _flush_toggle(new: bool) -> None:
@@ -53,15 +58,17 @@ def _trajectory_blocks(url: str, pairs: int, block: int) -> tuple[Callable[[], N
 
 
 def _sweep_toggle(new: bool) -> None:
-    from engine.jobs.timers import TimerSweep
-    from engine.store.unit import write_unit
+    from engine.jobs import timers
 
-    TimerSweep.transaction = staticmethod(write_unit if new else Database.write)  # type: ignore[assignment]
+    def own_checkouts(batch: Any) -> None:
+        batch.close()  # conn None: each timer checks out its own connection, as before
+
+    timers._BatchConnection.renew = _BATCH_RENEW if new else own_checkouts  # type: ignore[method-assign]
 
 
 def _sweep_blocks(url: str, pairs: int, block: int) -> tuple[Callable[[], None], Database]:
     from engine.clock import SystemClock
-    from engine.jobs.timers import TimerSettings, TimerSweep
+    from engine.jobs.timers import TimerSettings, TimerSweep, _BatchConnection
     from tests.faults.harness import registry, seed_due_timers
 
     db = Database(url)
@@ -71,8 +78,9 @@ def _sweep_blocks(url: str, pairs: int, block: int) -> tuple[Callable[[], None],
     def run() -> None:
         ids = sweep.claim(block)
         assert len(ids) == block, len(ids)
-        for timer_id in ids:
-            assert sweep.fire(timer_id).value == "fired"
+        with _BatchConnection(db) as batch:  # as `TimerSweep.sweep` fires a batch
+            for timer_id in ids:
+                assert sweep.fire(timer_id, batch.conn).value == "fired"
 
     for timer_id in sweep.claim(10):  # warm-up
         sweep.fire(timer_id)

@@ -4,7 +4,10 @@ The timers are the fault tests' evaluations (`tests.timer_workflow`), seeded in 
 `create_case` writes them (`tests.faults.harness.seed_due_timers`), and swept by
 `tests.faults.worker_proc`: the engine's `TimerSweep`, each timer fired in its own
 transaction. Afterwards every timer must have fired exactly once and every audit chain must
-verify. The parent samples each worker's resident memory (VmRSS) from /proc while it sweeps.
+verify. The parent samples each worker's resident memory (VmRSS) from /proc while it sweeps
+and each worker reports its CPU seconds from "go" to its end (start-up and imports not
+counted): on a shared machine the wall-clock rate follows the load, the rate per CPU second
+much less.
 """
 
 from __future__ import annotations
@@ -63,10 +66,15 @@ class BurstResult:
     per_worker: list[int]
     rss_start_mb: float
     rss_peak_mb: float
+    cpu_seconds: float  # the workers' user + system time
 
     @property
     def per_second(self) -> float:
         return self.timers / self.seconds
+
+    @property
+    def per_cpu_second(self) -> float:
+        return self.timers / self.cpu_seconds
 
     @property
     def rss_growth_mb(self) -> float:
@@ -88,13 +96,14 @@ def run_burst(url: str, timers: int, workers: int, batch: int = 100, deadline: f
             w.go()
         finish(procs, timeout=deadline + 30)
         seconds = time.monotonic() - started
+        cpu_seconds = sum(w.summary()["cpu_seconds"] for w in procs)
         for s in samplers:
             s.stop()
         by_worker = assert_every_due_timer_fired_exactly_once(db, timers)
         return BurstResult(
             timers=timers, workers=workers, seconds=seconds, per_worker=sorted(by_worker.values()),
             rss_start_mb=max(s.start_kb for s in samplers) / 1024,
-            rss_peak_mb=max(s.peak_kb for s in samplers) / 1024,
+            rss_peak_mb=max(s.peak_kb for s in samplers) / 1024, cpu_seconds=cpu_seconds,
         )
     finally:
         db.dispose()

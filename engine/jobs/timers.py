@@ -3,11 +3,12 @@
 A timer is due work written in the transaction that entered a state ("evaluate four
 weeks after the start"). The sweep:
 
-1. claims a batch of due timers in due order (`engine.jobs.workers.claim_batch`: a lease that
+1. claims a batch of due timers in due order with one statement (`_CLAIM`: a lease that
    expires, so a crashed worker's timers are taken over by another worker);
 2. fires each claimed timer in its own transaction through the runtime as the SYSTEM
    actor: state change, audit row and the timer's status `fired` commit together, so a
-   timer fires exactly once even with several workers;
+   timer fires exactly once even with several workers. The batch's timers share one pooled
+   connection (`_BatchConnection`), one transaction after the other, never one for several;
 3. re-checks the case first: a case that left the state (or left and re-entered it) is
    not moved; the timer is marked `skipped` with the reason;
 4. on failure retries with back-off and after `max_attempts` marks the timer `incident`
@@ -24,15 +25,16 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
-from contextlib import AbstractContextManager
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, or_, select, union_all, update
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -40,7 +42,6 @@ from engine.clock import Clock, ensure_utc
 from engine.errors import DatabaseBusy, StaleCase
 from engine.jobs.workers import (
     backoff,
-    claimable,
     describe_error,
     is_transient_db_error,
     make_worker_id,
@@ -52,7 +53,7 @@ from engine.spec import SYSTEM_ACTOR
 from engine.store.db import Database
 from engine.store.driver_sql import DriverStatement
 from engine.store.models import Case, Timer
-from engine.store.unit import write_unit
+from engine.store.unit import hold, write_unit
 
 log = logging.getLogger("jobtraject.timers")
 
@@ -74,6 +75,33 @@ _MARK_SKIPPED = DriverStatement(
     update(_T).where(_T.c.id == bindparam("b_id"))
     .values(status="skipped", fired_at=None, last_error=bindparam("b_why"))
 )
+
+
+def _claim_statement() -> DriverStatement:
+    """The claim of `TimerSweep.claim` as one statement, built once (it was three ORM statements
+    built per batch, a fifth of the sweep's time). `FOR UPDATE SKIP LOCKED` is PostgreSQL's
+    (SQLite renders none); MATERIALIZED makes each locking pick run exactly once (inside
+    `id IN (...)` the planner may rescan a LIMIT ... SKIP LOCKED subquery and claim more)."""
+    now, limit = bindparam("b_now"), bindparam("b_limit")
+    ready = (_T.c.due_at <= now) & or_(_T.c.next_attempt_at.is_(None), _T.c.next_attempt_at <= now)
+    pending = and_(_T.c.status == "pending", ready)
+    expired = and_(_T.c.status == "claimed", _T.c.lease_until < now)
+
+    def pick(condition: ColumnElement[bool], name: str) -> Any:
+        return (select(_T.c.id, _T.c.due_at).where(condition).order_by(_T.c.due_at, _T.c.id).limit(limit)
+                .with_for_update(skip_locked=True).cte(name).prefix_with("MATERIALIZED"))
+
+    due, lapsed = pick(pending, "due"), pick(expired, "lapsed")
+    picks = union_all(select(due.c.id, due.c.due_at), select(lapsed.c.id, lapsed.c.due_at)).subquery("picks")
+    first = select(picks.c.id).order_by(picks.c.due_at, picks.c.id).limit(limit)
+    return DriverStatement(
+        update(_T).where(_T.c.id.in_(first.scalar_subquery()), or_(pending, expired))
+        .values(status="claimed", locked_by=bindparam("b_worker"), lease_until=bindparam("b_until"))
+        .returning(_T.c.id, _T.c.due_at)
+    )
+
+
+_CLAIM = _claim_statement()
 
 
 @dataclass(frozen=True)
@@ -122,10 +150,6 @@ def skip_reason(case: Case | None, state: str, scheduled_at: datetime) -> str | 
 class TimerSweep:
     """Claims and fires due timers; safe to run in any number of processes at once."""
 
-    # Each timer's transaction: a session-less unit of work (one pooled connection, BEGIN and
-    # COMMIT sent directly; engine/store/unit.py), with `Database.write`'s commit and error rules.
-    transaction: Callable[[Database], AbstractContextManager[Any]] = staticmethod(write_unit)
-
     def __init__(
         self,
         db: Database,
@@ -144,35 +168,20 @@ class TimerSweep:
     def claim(self, limit: int | None = None) -> list[int]:
         """Claim due timers for this worker; ids in due order.
 
-        Two picks, each read in order from `ix_timer_status_due` and stopped at `limit`: due
-        pending timers, and claimed timers whose lease expired. One pick with an OR of both
-        scanned and sorted the whole table on every batch (docs/benchmark.md). On PostgreSQL
-        the picks lock their rows `FOR UPDATE SKIP LOCKED`, so workers never queue behind
-        each other; the UPDATE re-checks the condition, so a row another worker claimed in
-        between is never taken (SQLite: `BEGIN IMMEDIATE`, nobody else writes meanwhile).
+        One statement (`_CLAIM`) in one session-less transaction: two picks, each read in order
+        from `ix_timer_status_due` and stopped at `limit` (due pending timers, and claimed timers
+        whose lease expired; one pick with an OR of both scanned and sorted the whole table on
+        every batch, docs/benchmark.md), the first `limit` of both, and the UPDATE that claims
+        them. On PostgreSQL the picks lock their rows `FOR UPDATE SKIP LOCKED`, so workers never
+        queue behind each other; the UPDATE re-checks the condition, so a row another worker
+        claimed in between is never taken (SQLite: `BEGIN IMMEDIATE`, nobody else writes meanwhile).
         """
         now = self.clock.now()
-        limit = limit or self.settings.batch_size
-        ready = (Timer.due_at <= now) & or_(Timer.next_attempt_at.is_(None), Timer.next_attempt_at <= now)
-        due = (select(Timer.id, Timer.due_at).where(Timer.status == "pending", ready)
-               .order_by(Timer.due_at, Timer.id).limit(limit))
-        expired = (select(Timer.id, Timer.due_at).where(Timer.status == "claimed", Timer.lease_until < now)
-                   .order_by(Timer.due_at, Timer.id).limit(limit))
-        if not self.db.sqlite:
-            due, expired = due.with_for_update(skip_locked=True), expired.with_for_update(skip_locked=True)
-        with self.db.write() as s:
-            picked = sorted([*s.execute(due).all(), *s.execute(expired).all()], key=lambda r: (r.due_at, r.id))
-            ids = [r.id for r in picked[:limit]]
-            if not ids:
-                return []
-            claimed = set(s.scalars(
-                update(Timer)
-                .where(Timer.id.in_(ids), claimable(Timer, ready, now))
-                .values(status="claimed", locked_by=self.worker_id, lease_until=now + self.settings.lease)
-                .returning(Timer.id)
-                .execution_options(synchronize_session=False)
-            ))
-            return [i for i in ids if i in claimed]
+        params = {"b_now": now, "b_limit": limit or self.settings.batch_size, "b_worker": self.worker_id,
+                  "b_until": now + self.settings.lease}
+        with write_unit(self.db) as unit:
+            rows = _CLAIM.mappings(unit, params)
+        return [r["id"] for r in sorted(rows, key=lambda r: (r["due_at"], r["id"]))]
 
     def release(self, timer_ids: list[int]) -> None:
         """Give claimed timers back (a clean shutdown in the middle of a batch)."""
@@ -195,11 +204,16 @@ class TimerSweep:
             return None
         return timer
 
-    def fire(self, timer_id: int) -> Outcome:
-        """Fire one claimed timer in its own transaction; failures are recorded, never raised."""
+    def fire(self, timer_id: int, held: Connection | None = None) -> Outcome:
+        """Fire one claimed timer in its own transaction; failures are recorded, never raised.
+
+        The transaction is a session-less unit of work (engine/store/unit.py: BEGIN and COMMIT
+        sent directly, `Database.write`'s commit and error rules), on `held` if given (the
+        batch's connection, see `sweep`), else on a connection of its own.
+        """
         now = self.clock.now()
         try:
-            with self.transaction(self.db) as s:
+            with write_unit(self.db, held) as s:
                 conn = s
                 # Ownership check, row lock and the fired mark in one statement: only the lease
                 # holder goes on (a failed transition rolls the mark back).
@@ -284,12 +298,55 @@ class TimerSweep:
             if not ids:
                 break
             report.claimed += len(ids)
-            for i, timer_id in enumerate(ids):
-                if stop and stop.is_set():
-                    self.release(ids[i:])
-                    break
-                report.add(self.fire(timer_id))
+            with _BatchConnection(self.db) as batch:
+                for i, timer_id in enumerate(ids):
+                    if stop and stop.is_set():
+                        self.release(ids[i:])
+                        break
+                    outcome = self.fire(timer_id, batch.conn)
+                    report.add(outcome)
+                    if outcome not in _CLEAN:
+                        batch.renew()  # after a failed transaction the next timer starts on a fresh connection
         return report
+
+
+_CLEAN = frozenset((Outcome.FIRED, Outcome.SKIPPED, Outcome.LOST))
+
+
+class _BatchConnection:
+    """One pooled connection for the timers of one batch, each still in its own transaction.
+
+    Why: a pool checkout per timer (with its pre-ping round trip on PostgreSQL) cost about
+    15 % of a timer's CPU (`python -m bench.ab sweep`, docs/benchmark.md). Between two timers the connection holds no
+    transaction and no lock. The price: without a pre-ping per timer, the first timer after a
+    database restart fails on the dead connection as `DatabaseUnavailable`, a retry soon that
+    is not counted as an attempt, and the batch goes on with a fresh connection. When the
+    checkout fails (`conn` None), each timer checks out its own, so the error is classified there.
+    """
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.conn: Connection | None = None
+
+    def __enter__(self) -> _BatchConnection:
+        self.renew()
+        return self
+
+    def renew(self) -> None:
+        self.close()
+        try:
+            self.conn = hold(self.db)
+        except DBAPIError:
+            self.conn = None
+
+    def close(self) -> None:
+        if self.conn is not None:
+            with suppress(DBAPIError):
+                self.conn.close()
+            self.conn = None
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
 
 
 # -- incidents -------------------------------------------------------------------------

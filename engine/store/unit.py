@@ -43,12 +43,21 @@ def _wrap(conn: Connection, what: str, err: Exception) -> DBAPIError:
                                dialect=dialect, hide_parameters=True)
 
 
+def hold(db: Database) -> Connection:
+    """A pooled connection for several units one after the other (`write_unit(db, held)`: the
+    timer sweep's batch, no pool checkout and pre-ping per timer); the caller closes it."""
+    return db.write_bind.connect()
+
+
 @contextmanager
-def write_unit(db: Database) -> Iterator[WriteUnit]:
-    """One write transaction: commit when the block ends, roll back on any error (as `Database.write`)."""
+def write_unit(db: Database, held: Connection | None = None) -> Iterator[WriteUnit]:
+    """One write transaction: commit when the block ends, roll back on any error (as `Database.write`).
+
+    `held`: a connection from `hold(db)`, used and not closed here.
+    """
     db.stale_reads()
     try:
-        conn = db.write_bind.connect()  # the pool checkout (PostgreSQL: with its pre-ping)
+        conn = held if held is not None else db.write_bind.connect()  # the pool checkout (PostgreSQL: pre-ping)
     except DBAPIError as exc:
         mapped = classify_error(exc)
         if mapped is not None:
@@ -86,8 +95,9 @@ def write_unit(db: Database) -> Iterator[WriteUnit]:
             _rollback(conn, core)
             raise
     finally:
-        with suppress(DBAPIError):
-            conn.close()
+        if held is None:
+            with suppress(DBAPIError):
+                conn.close()
 
 
 def _transaction_listened(conn: Connection) -> bool:

@@ -1,6 +1,6 @@
 """Several worker processes sweep 5,000 due timers at once: each fires exactly once, none is lost.
 
-`python -m tests.faults.measure_sweep` times the same sweep with one and with four workers.
+`python -m tests.faults.measure_sweep` times the same sweep with one, two and four workers.
 """
 
 from __future__ import annotations

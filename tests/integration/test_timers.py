@@ -6,7 +6,7 @@ import threading
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from engine.audit import verify_all
 from engine.errors import NotFound, StaleCase
@@ -164,6 +164,34 @@ def test_one_broken_case_never_blocks_the_sweep(world, db, registry, clock):
     assert report.count(Outcome.FIRED) == 3 and report.count(Outcome.RETRY) == 1
     assert [services.get_case(coach, c.id).state for c in fine] == ["evaluated"] * 3
     assert services.get_case(coach, broken.id).state == "planned"
+
+
+def test_a_batch_shares_one_connection_and_a_failing_timer_takes_only_its_own_transaction_back(
+    world, db, registry, clock
+):
+    services, coach, org = world
+    cases = [start(services, coach, org, timedelta(minutes=i), blocked=(i == 2)) for i in range(6)]
+    clock.advance(timedelta(minutes=10))
+    checkouts = []
+
+    def checkout(*_args) -> None:
+        checkouts.append(1)
+
+    event.listen(db.engine, "checkout", checkout)
+    try:
+        report = sweeper(db, registry, clock, "w1").sweep()
+    finally:
+        event.remove(db.engine, "checkout", checkout)
+    assert report.count(Outcome.FIRED) == 5 and report.count(Outcome.RETRY) == 1
+    assert [services.get_case(coach, c.id).state for c in cases] == ["evaluated"] * 2 + ["planned"] + ["evaluated"] * 3
+    assert [evaluations(db, c.id) for c in cases] == [1, 1, 0, 1, 1, 1]
+    broken = timer_of(db, cases[2].id)
+    assert (broken.status, broken.attempts) == ("pending", 1)
+    # Two claims (the batch, then nothing left), the batch's connection, the failure's record
+    # and a fresh connection for the timers after it: not one checkout per timer.
+    assert len(checkouts) == 5, len(checkouts)
+    with db.read() as s:
+        assert verify_all(s, registry) == (6, [])
 
 
 def test_a_stale_case_from_a_racing_user_is_retried_soon_not_counted_as_a_failure(world, db, registry, clock):

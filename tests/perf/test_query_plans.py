@@ -21,7 +21,7 @@ from tests import dbs
 from tests.conftest import DB_KINDS
 from tests.faults.harness import registry as evaluation_registry
 from tests.faults.harness import seed_due_timers
-from tests.perf.conftest import plan, selects_of
+from tests.perf.conftest import plan, selects_of, statements_of
 from workflows.domain.roles import JOB
 from workflows.usecases.access import JobAccessPolicy
 from workflows.usecases.catalog import build_registry
@@ -113,15 +113,17 @@ def test_the_timer_sweep_picks_due_timers_from_its_index_in_due_order(db):
     with db.engine.begin() as conn:
         conn.exec_driver_sql("ANALYZE")
     sweep = TimerSweep(db, evaluation_registry(), FixedClock(now))
-    picks = [(s, p) for s, p in selects_of(db, sweep.claim) if "FROM timer" in s]
-    assert len(picks) == 2, picks  # due pending timers, expired leases
-    for s, p in picks:
-        text = plan(db, s, p)
-        assert "ix_timer_status_due" in text, text
-        if db.sqlite:
-            assert "TEMP B-TREE" not in text and "SCAN timer" not in text, text
-        else:
-            assert "Seq Scan" not in text and "Sort" not in text, text
+    claims = [(s, p) for s, p in statements_of(db, sweep.claim) if "FROM timer" in s]
+    assert len(claims) == 1, claims  # one statement: both picks and the UPDATE that claims them
+    text = plan(db, *claims[0])
+    assert text.count("ix_timer_status_due") == 2, text  # due pending timers, expired leases
+    if db.sqlite:
+        assert "SCAN timer" not in text, text
+        # one sort: the merge of the two picks (at most twice the batch), never of the table
+        assert text.count("TEMP B-TREE") == 1, text
+    else:
+        assert "Seq Scan" not in text, text
+        assert text.count("->  Sort  ") == 1, text  # the merge of the two picks, as on SQLite
 
 
 def test_the_dashboard_takes_the_trajectories_per_phase_from_the_counters_not_from_the_cases(big):
