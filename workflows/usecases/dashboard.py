@@ -179,6 +179,7 @@ class Dashboard:
                        Task.key.contains(":"), Task.due_at < now)
                 .order_by(Task.due_at, Task.case_id, Task.id)).all(), 4)
             minutes = (select(CoachingEntry.plan_case_id.label("case_id"), func.sum(CoachingEntry.minutes).label("m"))
+                       .where(CoachingEntry.plan_case_id.in_(active_plans))
                        .group_by(CoachingEntry.plan_case_id).subquery())
             hour_rows = _opened(s, s.execute(
                 select(Case.id, Case.data["contract_hours"].as_float(), Organisation.name, Candidate.first_name,
@@ -187,14 +188,16 @@ class Dashboard:
                 .outerjoin(Candidate, candidate)
                 .outerjoin(DataKey, DataKey.subject_id == Candidate.id)
                 .outerjoin(minutes, minutes.c.case_id == Case.id)
-                .where(active_plan)).all(), 3)
+                .where(Case.id.in_(active_plans))).all(), 3)
             # Names are sealed: ordered here rather than in SQL.
             hour_rows.sort(key=lambda r: (r[2] or "", (r[3] or "").lower(), r[0]))
+            # From the plans (an IN list again), not from every organisation: SQLite otherwise
+            # probed the case index once per organisation.
             placement_rows = s.execute(
                 select(Organisation.id, Organisation.name, Company.employees, Case.state, func.count())
-                .join(Case, Case.organisation_id == Organisation.id)
+                .select_from(Case).join(Organisation, Case.organisation_id == Organisation.id)
                 .outerjoin(Company, Company.organisation_id == Organisation.id)
-                .where(Case.workflow == plan.NAME, visible)
+                .where(Case.id.in_(select(Case.id).where(Case.workflow == plan.NAME, visible)))
                 .group_by(Organisation.id, Organisation.name, Company.employees, Case.state)).all()
 
         return DashboardData(
