@@ -251,9 +251,10 @@ def profile(url: str, meta: str, page: str, requests: int, out: str | None, top:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    # Started by path (the A/B's workers, or to profile another tree with PYTHONPATH=tree): its
+    # folder (bench/, with a `transitions.py`) must not shadow packages.
+    sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
     if argv[:1] == ["worker"]:
-        # Started by path: its folder (bench/, with a `transitions.py`) must not shadow packages.
-        sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
         serve_worker(argv[1], argv[2])
         return 0
     parser = argparse.ArgumentParser(prog="python -m bench.page_cpu", description=__doc__.splitlines()[0])
