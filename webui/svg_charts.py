@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 
 from markupsafe import Markup, escape
 
@@ -116,34 +117,7 @@ def invra_radar(
     polygon over it, an earlier observation a dashed outline (growth). `labels` gives the
     organisation's own competence labels (shown as tooltips); the spokes show numbers.
     """
-    cx, cy = RADAR_CENTER
-    r = RADAR_RADIUS
-    half = math.pi / SPOKES
-    out: list[str] = []
-    # category sectors and arcs
-    codes = list(invra.CODES)
-    for cat in invra.CATEGORIES:
-        first, last = codes.index(f"{cat.first:02d}"), codes.index(f"{cat.last:02d}")
-        a0, a1 = spoke_angle(first) - half, spoke_angle(last) + half
-        cls = CATEGORY_CLASS[cat.key]
-        out.append(f'<path {_attrs(d=_wedge_path(r, a0, a1), class_=f"sector {cls}")}/>')
-        out.append(f'<path {_attrs(d=_arc_path(r + 34, a0 + 0.01, a1 - 0.01), class_=f"cat-arc {cls}", fill="none", stroke_width=8)}/>')
-        x, y, anchor = CATEGORY_LABEL_AT[cat.key]
-        out.append(f'<text {_attrs(x=x, y=y, text_anchor=anchor, class_=f"cat-label {cls}")}>'
-                   f'{escape(cat.label)} <tspan class="cat-range">{cat.first:02d}–{cat.last:02d}</tspan></text>')
-    # rings (levels 1-3) and spokes
-    for level in invra.LEVELS:
-        out.append(f'<circle {_attrs(cx=_n(cx), cy=_n(cy), r=_n(r * level / 3), class_="ring", fill="none")}/>')
-        lx, ly = radar_point(0, level)
-        out.append(f'<text {_attrs(x=_n(lx + 4), y=_n(ly + 12), class_="ring-label")}>{level}</text>')
-    loaded = labels or {}
-    for i, code in enumerate(invra.CODES):
-        x, y = radar_point(i, 3)
-        out.append(f'<line {_attrs(x1=_n(cx), y1=_n(cy), x2=_n(x), y2=_n(y), class_="spoke")}/>')
-        tx, ty = radar_point(i, 3, radius=r + 16)
-        label = loaded.get(code)
-        tip = f"<title>{escape(code)}: {escape(label)}</title>" if label else ""
-        out.append(f'<text {_attrs(x=_n(tx), y=_n(ty), text_anchor="middle", dominant_baseline="central", class_="spoke-label")}>{tip}{escape(code)}</text>')
+    out = [_radar_frame(tuple(sorted((labels or {}).items())))]
     # profiles
     if workplace:
         out.append(f'<polygon {_attrs(points=_points(radar_polygon(workplace)), class_="profile workplace")}>'
@@ -167,6 +141,40 @@ def invra_radar(
                            f'<title>{escape(code)}: gemeten {level}'
                            f'{f", vereist {need}" if need else ""}</title></circle>')
     return _svg(RADAR_SIZE, RADAR_SIZE, title, out, class_="chart radar", id_=id_)
+
+
+@lru_cache(maxsize=16)
+def _radar_frame(labels: tuple[tuple[str, str], ...]) -> str:
+    """The radar's fixed part (sectors, arcs, rings, spokes and their labels): the same for every
+    plan with the same loaded labels, so built once per process and label set."""
+    cx, cy = RADAR_CENTER
+    r = RADAR_RADIUS
+    half = math.pi / SPOKES
+    out: list[str] = []
+    codes = list(invra.CODES)
+    for cat in invra.CATEGORIES:
+        first, last = codes.index(f"{cat.first:02d}"), codes.index(f"{cat.last:02d}")
+        a0, a1 = spoke_angle(first) - half, spoke_angle(last) + half
+        cls = CATEGORY_CLASS[cat.key]
+        out.append(f'<path {_attrs(d=_wedge_path(r, a0, a1), class_=f"sector {cls}")}/>')
+        out.append(f'<path {_attrs(d=_arc_path(r + 34, a0 + 0.01, a1 - 0.01), class_=f"cat-arc {cls}", fill="none", stroke_width=8)}/>')
+        x, y, anchor = CATEGORY_LABEL_AT[cat.key]
+        out.append(f'<text {_attrs(x=x, y=y, text_anchor=anchor, class_=f"cat-label {cls}")}>'
+                   f'{escape(cat.label)} <tspan class="cat-range">{cat.first:02d}–{cat.last:02d}</tspan></text>')
+    # rings (levels 1-3) and spokes
+    for level in invra.LEVELS:
+        out.append(f'<circle {_attrs(cx=_n(cx), cy=_n(cy), r=_n(r * level / 3), class_="ring", fill="none")}/>')
+        lx, ly = radar_point(0, level)
+        out.append(f'<text {_attrs(x=_n(lx + 4), y=_n(ly + 12), class_="ring-label")}>{level}</text>')
+    loaded = dict(labels)
+    for i, code in enumerate(invra.CODES):
+        x, y = radar_point(i, 3)
+        out.append(f'<line {_attrs(x1=_n(cx), y1=_n(cy), x2=_n(x), y2=_n(y), class_="spoke")}/>')
+        tx, ty = radar_point(i, 3, radius=r + 16)
+        label = loaded.get(code)
+        tip = f"<title>{escape(code)}: {escape(label)}</title>" if label else ""
+        out.append(f'<text {_attrs(x=_n(tx), y=_n(ty), text_anchor="middle", dominant_baseline="central", class_="spoke-label")}>{tip}{escape(code)}</text>')
+    return "".join(out)
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,8 @@ from webui import create_app
 # (statements, transactions) a page may cost: issue 21's budgets. A transaction is a pool
 # checkout; each access-log entry (who read a candidate's case, and which part) is a write
 # transaction of its own. Measured on the demo data (SQLite and PostgreSQL alike), as of this
-# writing: inbox 8 in 1, queue 7 in 1, case page 13 in 1, plan page 20 in 3, dashboard 9 in 1, company page 11 in 1.
+# writing: inbox 9 in 1, queue 8 in 1, case page 12 in 1, plan page 19 in 3, dashboard 9 in 1, company page 11 in 1
+# (case and plan page one fewer since the overviews read the dossier's summary, not the whole timeline).
 # Before one read session per request: inbox 8 in 4, queue 7 in 5, case page 19 in 13, plan page
 # 28 in 14; before the section loaders shared the page's case, settings and hour entries: case page
 # 18, plan page 30.

@@ -144,3 +144,21 @@ def test_the_dashboard_takes_the_trajectories_per_phase_from_the_counters_not_fr
                               .group_by(Case.state)).all())
     shown = {p.state: p.count for p in dashboard.build(coach(big)).trajectories if p.count}
     assert shown == live and sum(live.values()) > CASES // 3
+
+
+def test_the_dashboard_reads_no_table_of_cases_whole(big):
+    """Its figures start from the active plans (an IN list by index): with a big table's statistics
+    and bound parameters SQLite otherwise scanned every case for the hours (8 ms at 100,000)."""
+    from engine.clock import FixedClock
+    from workflows.usecases.dashboard import Dashboard
+
+    services = Services(db=big, registry=build_registry(), policy=JobAccessPolicy(big), clock=FixedClock(NOW))
+    dashboard = Dashboard(services)
+    statements = selects_of(big, lambda: dashboard.build(coach(big)))
+    on_cases = [(s, p) for s, p in statements if "wf_case" in s]
+    assert len(on_cases) >= 4, on_cases
+    for statement, params in on_cases:
+        shown = plan(big, statement, params, in_order=False)
+        scanned = ("SCAN wf_case" in shown and "SCAN wf_case USING" not in shown) if big.sqlite \
+            else "Seq Scan on wf_case" in shown
+        assert not scanned, f"reads every case:\n{statement}\n{shown}"

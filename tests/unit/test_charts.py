@@ -87,6 +87,14 @@ def test_loaded_labels_are_escaped_tooltips_and_the_numbers_stay():
     parse(markup)
 
 
+def test_the_radar_frame_built_once_follows_the_labels_it_is_given():
+    labelled = str(charts.invra_radar({"01": 2}, labels={"07": "Nauwkeurig"}))
+    plain = str(charts.invra_radar({"01": 2}))
+    assert "07: Nauwkeurig" in labelled and "Nauwkeurig" not in plain
+    assert str(charts.invra_radar({"01": 2}, labels={"07": "Nauwkeurig"})) == labelled
+    assert str(charts.invra_radar({"01": 2}, labels={"07": "Zorgvuldig"})) != labelled
+
+
 def test_pictures_are_accessible_and_carry_no_inline_style():
     pictures = [charts.invra_radar({"01": 2}, {"01": 1}), timeline(date(2026, 11, 23)),
                 charts.hours_gauge(Decimal("10"), Decimal("100"), status="ok", caption="Jaar 1", id_="g")]

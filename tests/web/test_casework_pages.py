@@ -163,3 +163,44 @@ def test_after_candidate_erase_a_plan_notes_text_is_gone_from_every_page_and_the
         assert "QX7" not in body, path
     export = json.loads(client.get(f"/kandidaten/{CANDIDATE}/gegevens.json").get_data(as_text=True))
     assert export["case_documents"] == [] and export["case_notes"][0]["versions"][0]["text"] == "[verwijderd]"
+
+
+def test_the_overview_summarises_the_dossier_as_the_full_timeline_does_for_each_role(app, client, auth):
+    """The overview pages read a summary (`overview_extras`), the dossier page the whole timeline
+    (`case_extras`): counts and the newest entry agree, per role, on ties in time too."""
+    from datetime import timedelta
+
+    from engine.jobs.reminders import actor_of
+    from engine.store.models import User
+    from webui.cases import case_extras, overview_extras
+
+    svc = app.extensions["jobtraject"]
+    auth.login("sanne@job.example")
+    _note(client, COMPANY_CASE, "Alleen voor JoB.", "job")  # the same moment as the upload: a tie
+    _upload(client, COMPANY_CASE, "openbaar.pdf", files.PDF, "all")
+    seen = []
+    for step in ("start", "note", "public", "internal"):
+        if step == "note":
+            svc.clock.advance(timedelta(minutes=5))
+            _note(client, COMPANY_CASE, "Iedereen mag dit lezen.", "all")
+        elif step == "public":
+            svc.clock.advance(timedelta(minutes=5))
+            _upload(client, COMPANY_CASE, "openbaar.pdf", files.PDF, "all")  # a second document
+        elif step == "internal":
+            svc.clock.advance(timedelta(minutes=5))
+            _upload(client, COMPANY_CASE, "intern.pdf", files.PDF, "job")
+        for email in ("sanne@job.example", "marieke@korenaar.example"):
+            with svc.db.read() as s:
+                actor = actor_of(s.scalar(select(User).where(User.email == email)))
+            with app.test_request_context():
+                case = svc.get_case(actor, COMPANY_CASE)
+                full, lean = case_extras(actor, case), overview_extras(actor, case)
+            latest, summary = full["timeline"][0], lean["dossier"]
+            item = {"audit": latest.item, "note": getattr(latest.item, "author", None),
+                    "document": getattr(getattr(latest.item, "current", None), "filename", None)}[latest.kind]
+            assert (summary.notes, summary.documents) == (len(full["notes"]), len(full["documents"]))
+            assert (summary.latest.kind, summary.latest.at, summary.latest.item) == (latest.kind, latest.at, item)
+            assert lean["progress"] == full["progress"]
+            seen.append((email, summary.notes, summary.documents, summary.latest.kind))
+    assert seen[-2:] == [("sanne@job.example", 2, 3, "document"),  # the JoB-only file is the newest for JoB
+                         ("marieke@korenaar.example", 1, 2, "document")]  # ... and hidden from the employer

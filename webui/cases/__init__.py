@@ -19,13 +19,14 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, TextAreaField
 from wtforms.validators import Length, Optional
 
+from engine.clock import ensure_utc
 from engine.errors import InvalidPayload
 from engine.services import CaseSnapshot
 from engine.spec import Actor, Workflow
 from webui.auth import current_actor, login_required
 from webui.cases.audit import audit_lines, referenced_ids
 from webui.cases.forms import ActionForm, Choices, form_class
-from webui.casework.panel import casework_context
+from webui.casework.panel import Entry, casework, casework_context
 from webui.diagram import layout, mermaid, phase_list, render_svg
 from webui.extensions import services
 from webui.filters import nl_date
@@ -91,22 +92,68 @@ def case_extras(actor: Actor, case: CaseSnapshot) -> dict[str, Any]:
     directory = _directory()
     users = directory.user_names(user_ids)
     candidates = directory.candidate_names(candidate_ids) if candidate_ids else {}
-    visited = {e.to_state for e in trail} | {e.from_state for e in trail if e.from_state}
-    visited.discard(case.state)
-    chain = layout(spec).chain
-    shown = [n for n in chain if not spec.state(n).final or n == case.state]
-    if case.state not in shown:
-        shown.append(case.state)
+    visited = _visited(case, trail)
     audit = audit_lines(spec, trail, users, candidates)
     return {
         **casework_context(actor, case, audit),
-        "progress": [(spec.state_label(n), "current" if n == case.state else "done" if n in visited else "todo")
-                     for n in shown],
+        "progress": _progress(spec, case, visited),
         "audit": audit,
         "diagram": render_svg(spec, case.state, visited, title=f"Werkproces {spec.label}: fasen en overgangen"),
         "phases": phase_list(spec, case.state, visited),
         "user_names": users,
     }
+
+
+def overview_extras(actor: Actor, case: CaseSnapshot, user_ids: set[int] | None = None) -> dict[str, Any]:
+    """What an overview page shows of the history (`_dossier_summary.html`, the progress line):
+    the same figures as `case_extras` without the whole trail as sentences, the diagram, the
+    notes' texts or the casework forms, which only the dossier page shows. `user_ids`: other
+    people the page names (one query with the newest line's actor)."""
+    spec = _spec(case)
+    summary = casework().summary(actor, case.id)
+    # The newest line as the full timeline sorts it: latest time, on a tie the higher sequence number.
+    newest = max(summary.trail, key=lambda e: (ensure_utc(e.at), e.seq), default=None)
+    wanted, candidate_ids = referenced_ids([newest] if newest is not None else [])
+    directory = _directory()
+    users = directory.user_names(wanted | (user_ids or set()))
+    candidates = directory.candidate_names(candidate_ids) if candidate_ids else {}
+    entries = []  # on a tie in time: audit before note before document, as in the full timeline
+    if newest is not None:
+        line = audit_lines(spec, [newest], users, candidates)[0]
+        entries.append(Entry(ensure_utc(line.at), "audit", line))
+    if summary.latest_note is not None:
+        entries.append(Entry(summary.latest_note[0], "note", summary.latest_note[1]))
+    if summary.latest_document is not None:
+        entries.append(Entry(summary.latest_document[0], "document", summary.latest_document[1]))
+    return {
+        "progress": _progress(spec, case, _visited(case, summary.trail)),
+        "dossier": DossierCounts(summary.notes, summary.documents, max(entries, key=lambda e: e.at, default=None)),
+        "user_names": users,
+    }
+
+
+@dataclass(frozen=True)
+class DossierCounts:
+    """`_dossier_summary.html`'s figures: the newest entry's item is an `AuditLine`, the
+    note's author or the document's file name."""
+
+    notes: int
+    documents: int
+    latest: Entry | None
+
+
+def _visited(case: CaseSnapshot, trail: Any) -> set[str]:
+    visited = {e.to_state for e in trail} | {e.from_state for e in trail if e.from_state}
+    visited.discard(case.state)
+    return visited
+
+
+def _progress(spec: Workflow, case: CaseSnapshot, visited: set[str]) -> list[tuple[str, str]]:
+    shown = [n for n in layout(spec).chain if not spec.state(n).final or n == case.state]
+    if case.state not in shown:
+        shown.append(case.state)
+    return [(spec.state_label(n), "current" if n == case.state else "done" if n in visited else "todo")
+            for n in shown]
 
 
 def overview_crumb(actor: Actor, case: CaseSnapshot) -> tuple[str, str]:
@@ -153,11 +200,47 @@ def _choices(actor: Actor, case: CaseSnapshot, triggers: set[str]) -> Choices:
 
 def _render_company(case_id: int, failed: ActionForm | None = None, failed_trigger: str | None = None,
                     status: int = 200, page_error: str | None = None, template: str = "company_case.html"):
+    """The overview (`company_case.html`: the actions with their forms, the records' summary,
+    the dossier's summary) or the records sub-page (`company_records.html`: no forms)."""
     svc = services()
     actor = current_actor()
     case = svc.get_case(actor, case_id)
     spec = _spec(case)
-    options = svc.triggers_for(actor, case_id)
+    overview = template == "company_case.html"
+    actions = _company_actions(actor, case, spec, failed, failed_trigger) if overview else []
+    if failed is not None and failed_trigger not in {a.trigger for a in actions if a.allowed}:
+        page_error = page_error or failed.error or NOT_POSSIBLE
+    harrie_id = case.data.get("harrie_user_id")
+    if overview:
+        extras = overview_extras(actor, case, {harrie_id} if harrie_id else None)
+        names = extras["user_names"]
+    else:
+        extras, names = {}, _directory().user_names({harrie_id}) if harrie_id else {}
+    # A trajectory whose employer row is gone still shows.
+    org_name = (_directory().company_name(actor, case.organisation_id) if case.organisation_id else None) or ""
+    return render_template(
+        template,
+        case=case, wf=spec, company_name=org_name, actions=actions,
+        record_actions=[a for a in actions if not a.moves], move_actions=[a for a in actions if a.moves],
+        tasks=[t for t in svc.case_tasks(actor, case_id) if t.status == "open"] if overview else [],
+        candidates=CompanyServices(svc).case_candidates(actor, case_id),
+        plans=_directory().child_plans(actor, case_id),
+        harrie_name=names.get(harrie_id) if harrie_id else None,
+        page_error=page_error,
+        labels=LABELS,
+        invra_groups=[(c.label, [f"{n:02d}" for n in range(c.first, c.last + 1)]) for c in invra.CATEGORIES],
+        # The organisation's labels are read only when the page shows INVRA (a workplace profile).
+        invra_labels=(labels := PlanServices(svc).invra_labels() if _shows_invra(case, actions) else invra.labels()),
+        invra_loaded=any(labels[c.code] != c.placeholder_label for c in invra.COMPETENCES),
+        **extras,
+    ), status
+
+
+def _company_actions(actor: Actor, case: CaseSnapshot, spec: Workflow, failed: ActionForm | None,
+                     failed_trigger: str | None) -> list[Action]:
+    """The overview's actions, a form for each one allowed now."""
+    svc = services()
+    options = svc.triggers_for(actor, case.id)
     choices = _choices(actor, case, {o.trigger for o in options if o.allowed})
     actions: list[Action] = []
     for o in options:
@@ -175,31 +258,7 @@ def _render_company(case_id: int, failed: ActionForm | None = None, failed_trigg
             form.reason = reason_mode(spec, case.state, o.trigger, cls)
             form.setup(choices)
         actions.append(Action(o.trigger, o.label, o.allowed, o.reason, form, moves, o.trigger == failed_trigger))
-    if failed is not None and failed_trigger not in {a.trigger for a in actions if a.allowed}:
-        page_error = page_error or failed.error or NOT_POSSIBLE
-    extras = case_extras(actor, case)
-    names = extras["user_names"]
-    harrie_id = case.data.get("harrie_user_id")
-    if harrie_id and harrie_id not in names:
-        names = {**names, **_directory().user_names({harrie_id})}
-    # A trajectory whose employer row is gone still shows.
-    org_name = (_directory().company_name(actor, case.organisation_id) if case.organisation_id else None) or ""
-    return render_template(
-        template,
-        case=case, wf=spec, company_name=org_name, actions=actions,
-        record_actions=[a for a in actions if not a.moves], move_actions=[a for a in actions if a.moves],
-        tasks=[t for t in svc.case_tasks(actor, case_id) if t.status == "open"],
-        candidates=CompanyServices(svc).case_candidates(actor, case_id),
-        plans=_directory().child_plans(actor, case_id),
-        harrie_name=names.get(harrie_id) if harrie_id else None,
-        page_error=page_error,
-        labels=LABELS,
-        invra_groups=[(c.label, [f"{n:02d}" for n in range(c.first, c.last + 1)]) for c in invra.CATEGORIES],
-        # The organisation's labels are read only when the page shows INVRA (a workplace profile).
-        invra_labels=(labels := PlanServices(svc).invra_labels() if _shows_invra(case, actions) else invra.labels()),
-        invra_loaded=any(labels[c.code] != c.placeholder_label for c in invra.COMPETENCES),
-        **extras,
-    ), status
+    return actions
 
 
 LABELS = {

@@ -26,6 +26,8 @@ from wtforms import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from webui.widgets import FastSelect
+
 try:  # WTForms >= 3.3 wants option objects; older versions take (value, label) tuples
     from wtforms.fields.choices import SelectChoice
 except ImportError:  # pragma: no cover
@@ -111,6 +113,8 @@ class Lines(Payload, TextAreaField):
 
 
 class Choice(Payload, SelectField):
+    widget = FastSelect()
+
     def __init__(self, label: str = "", choices: dict[str, str] | None = None, *, blank: str = "— kies —",
                  **kw: Any) -> None:
         super().__init__(label, choices=options([("", blank), *(choices or {}).items()]), validate_choice=False, **kw)
@@ -187,7 +191,8 @@ class AnalysedRow(Form):
 
 class TaskRow(Form):
     title = StringField("Taak")
-    department = SelectField("Afdeling", choices=options([("", "— geen —")]), validate_choice=False)
+    department = SelectField("Afdeling", choices=options([("", "— geen —")]), validate_choice=False,
+                             widget=FastSelect())
     description = StringField("Toelichting")
 
 

@@ -29,7 +29,7 @@ from engine.spec import Actor
 from engine.store.models import User
 from webui import svg_charts as charts
 from webui.auth import current_actor, login_required
-from webui.cases import case_extras
+from webui.cases import overview_extras
 from webui.extensions import services
 from webui.plans import forms as f
 from webui.plans.form_payloads import FORMS, IRREVERSIBLE
@@ -118,7 +118,37 @@ def _page(case_id: int) -> Page:
     return Page(actor, case_id, case.version, overview, options, today, pending, signable, case.organisation_id)
 
 
-def _charts(page: Page) -> dict[str, Any]:
+def _charts(page: Page, section: str | None = None) -> dict[str, Any]:
+    """The pictures the overview (`section` None) or one section page shows; no other."""
+    o = page.overview
+    obs = o.invra.observations
+    person = obs[-1].scores if obs else None
+    earlier = obs[0].scores if len(obs) > 1 else None  # growth since the first observation
+    loaded = loaded_labels(o)
+    out: dict[str, Any] = {"timeline_svg": None, "radar_svg": None, "radar_rows": [], "gauges": [],
+                           "person": person, "earlier": earlier, "loaded_labels": loaded}
+    if section in (None, "tijdlijn"):
+        out["timeline_svg"] = _timeline(page)
+    if section in (None, "invra"):
+        out["radar_svg"] = charts.invra_radar(
+            o.invra.workplace, person, earlier, labels=loaded,
+            person_label=f"Persoonsprofiel {_nl(obs[-1].observed_on)}" if obs else "Persoonsprofiel",
+            earlier_label=f"Eerste observatie {_nl(obs[0].observed_on)}" if earlier else "Eerste observatie",
+            title=f"INVRA-radar van {o.candidate_name}: werkplekprofiel en persoonsprofiel")
+    if section == "invra":
+        out["radar_rows"] = charts.radar_rows(o.invra.workplace, person, earlier, o.invra.labels)
+    if section == "uren":
+        year = o.hours.years[0]
+        out["gauges"] = [
+            charts.hours_gauge(year.budget.used, year.budget.cap, status=year.budget.status,
+                               caption=f"Begeleidingsuren jaar {year.year} tegen het UWV-maximum", id_="meter-jaar"),
+            charts.hours_gauge(o.hours.onboarding.used, o.hours.onboarding.cap, status=o.hours.onboarding.status,
+                               caption="Begeleidingsuren week 1-2 (inwerken)", id_="meter-inwerken"),
+        ]
+    return out
+
+
+def _timeline(page: Page) -> Any:
     o = page.overview
     bands = [charts.Band(SHORT_PHASE.get(p.state, p.label), p.starts_on, p.ends_on or o.end_date, p.current)
              for p in o.phases if p.starts_on is not None]
@@ -127,27 +157,8 @@ def _charts(page: Page) -> dict[str, Any]:
         bands.append(charts.Band(f"Gepauzeerd sinds {_nl(o.paused_since)}", o.paused_since,
                                  max(page.today, o.paused_since + timedelta(days=1)), row=1, kind="pause"))
     markers = [charts.Marker(i, e.label, e.due_on, e.status, e.status_label) for i, e in enumerate(o.timeline, 1)]
-    timeline = charts.plan_timeline(o.start_date, o.end_date, bands, markers, page.today,
-                                    title=f"Tijdlijn van het planjaar van {o.candidate_name}")
-    obs = o.invra.observations
-    person = obs[-1].scores if obs else None
-    earlier = obs[0].scores if len(obs) > 1 else None  # growth since the first observation
-    loaded = loaded_labels(o)
-    radar = charts.invra_radar(
-        o.invra.workplace, person, earlier, labels=loaded,
-        person_label=f"Persoonsprofiel {_nl(obs[-1].observed_on)}" if obs else "Persoonsprofiel",
-        earlier_label=f"Eerste observatie {_nl(obs[0].observed_on)}" if earlier else "Eerste observatie",
-        title=f"INVRA-radar van {o.candidate_name}: werkplekprofiel en persoonsprofiel")
-    rows = charts.radar_rows(o.invra.workplace, person, earlier, o.invra.labels)
-    year = o.hours.years[0]
-    gauges = [
-        charts.hours_gauge(year.budget.used, year.budget.cap, status=year.budget.status,
-                           caption=f"Begeleidingsuren jaar {year.year} tegen het UWV-maximum", id_="meter-jaar"),
-        charts.hours_gauge(o.hours.onboarding.used, o.hours.onboarding.cap, status=o.hours.onboarding.status,
-                           caption="Begeleidingsuren week 1-2 (inwerken)", id_="meter-inwerken"),
-    ]
-    return {"timeline_svg": timeline, "radar_svg": radar, "radar_rows": rows, "gauges": gauges,
-            "person": person, "earlier": earlier, "loaded_labels": loaded}
+    return charts.plan_timeline(o.start_date, o.end_date, bands, markers, page.today,
+                                title=f"Tijdlijn van het planjaar van {o.candidate_name}")
 
 
 def loaded_labels(o: PlanOverview) -> dict[str, str]:
@@ -183,7 +194,7 @@ def _render(page: Page, status: int = 200, error: str | None = None, failed: str
     if section in (None, "instrumenten"):
         ctx["instrument_lines"] = money.instruments(page.actor, page.case_id)
     if section is None:
-        ctx.update(case_extras(page.actor, case), tasks=[t for t in svc.case_tasks(page.actor, page.case_id)
+        ctx.update(overview_extras(page.actor, case), tasks=[t for t in svc.case_tasks(page.actor, page.case_id)
                                                          if t.status == "open"])
         month = page.today.strftime("%Y-%m")
         ctx["month_hours"] = sum((h.hours for h in ctx["hours_log"] if h.worked_on.isoformat()[:7] == month),
@@ -194,7 +205,7 @@ def _render(page: Page, status: int = 200, error: str | None = None, failed: str
         section_title=TITLES.get(section or "", ""), sections=SECTIONS,
         plan_status=PLAN_STATUS.get(o.state, "lopend"), case=case, hidden=hidden,
         goal_text={g.id: g.specific for g in o.goals}, goal_statuses=GOAL_STATUSES,
-        last_day=o.end_date - timedelta(days=1), **_charts(page),
+        last_day=o.end_date - timedelta(days=1), **_charts(page, section),
         work_levels=plan_money.WORK_LEVELS, training_routes=plan_money.TRAINING_ROUTES,
         boris_levels=plan_money.BORIS_LEVELS, training_statuses=plan_money.TRAINING_STATUSES,
         plan_data=case.data, **ctx,

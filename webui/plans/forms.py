@@ -14,6 +14,7 @@ from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.i18n import get_translations
 from wtforms.validators import DataRequired, Length, Optional
 
+from webui.widgets import FastSelect
 from workflows.domain import candidate_plan as plan
 from workflows.domain import coaching, instruments, invra, plan_money
 from workflows.domain.rules import SCHEDULE_SETTINGS
@@ -47,7 +48,7 @@ def _date(label: str, required: bool = True) -> StringField:
 
 def _select(label: str, options: dict[str, str], blank: str | None = "— kies —") -> SelectField:
     # The service refuses unknown values with a Dutch message; WTForms' own is English.
-    return SelectField(label, choices=_choices(options, blank), validate_choice=False)
+    return SelectField(label, choices=_choices(options, blank), validate_choice=False, widget=FastSelect())
 
 
 class PlanForm(FlaskForm):

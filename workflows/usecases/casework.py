@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 import magic
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from engine.clock import ensure_utc
@@ -22,7 +22,8 @@ from engine.runtime import load_case
 from engine.services import Services
 from engine.spec import Actor
 from engine.store.blobs import BlobStore, DatabaseBlobStore, sha256
-from engine.store.models import Case, User
+from engine.store.models import AuditEntry, Case, User
+from engine.store.personal_data import open_column
 from workflows.domain import casework as rules
 from workflows.domain.candidate_plan import NAME as PLAN
 from workflows.storage.casework_models import (
@@ -78,6 +79,19 @@ class DocumentLine:
 
 
 @dataclass(frozen=True)
+class DossierSummary:
+    """What an overview page shows of a case's dossier: the trail's rows (plain rows, for the
+    phases visited and the newest line), how many notes and documents this person may read,
+    and the newest of each (when, and who or which file). No note text is opened."""
+
+    trail: tuple[Any, ...]  # audit rows, oldest first (the attributes `AuditEntry` has)
+    notes: int
+    documents: int
+    latest_note: tuple[datetime, str] | None  # (written at, author)
+    latest_document: tuple[datetime, str | None] | None  # (uploaded at, file name)
+
+
+@dataclass(frozen=True)
 class Download:
     filename: str
     content_type: str
@@ -108,6 +122,19 @@ def _names(s: Session, ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
     return {i: n for i, n in s.execute(select(User.id, User.name).where(User.id.in_(ids)))}
+
+
+# The overview's summary: statements built once per process.
+_TRAIL = (select(AuditEntry.seq, AuditEntry.at, AuditEntry.actor_user_id, AuditEntry.actor_role, AuditEntry.trigger,
+                 AuditEntry.from_state, AuditEntry.to_state, AuditEntry.payload, AuditEntry.reason,
+                 AuditEntry.request_id)
+          .where(AuditEntry.case_id == bindparam("case_id")).order_by(AuditEntry.seq))
+_NOTES = (select(CaseNote.id, CaseNote.created_at, CaseNote.visibility, User.name.label("author"))
+          .outerjoin(User, User.id == CaseNote.author_id).where(CaseNote.case_id == bindparam("case_id")))
+_DOCUMENTS = (select(CaseDocument.id, CaseDocument.visibility, CaseDocumentVersion.version,
+                     CaseDocumentVersion.uploaded_at, CaseDocumentVersion.filename)
+              .join(CaseDocumentVersion, CaseDocumentVersion.document_id == CaseDocument.id)
+              .where(CaseDocument.case_id == bindparam("case_id")))
 
 
 class CaseworkServices:
@@ -191,6 +218,26 @@ class CaseworkServices:
                                   vs[0].text if vs else None, tuple(vs[1:]),
                                   n.author_id is not None and n.author_id == actor.user_id))
         return lines
+
+    # -- the overview's summary -------------------------------------------------------------
+    def summary(self, actor: Actor, case_id: int) -> DossierSummary:
+        """The dossier as an overview shows it (`DossierSummary`), in three statements."""
+        with self.db.read() as s:
+            self._case(s, actor, case_id)
+            trail = tuple(s.execute(_TRAIL, {"case_id": case_id}).all())
+            notes = [r for r in s.execute(_NOTES, {"case_id": case_id}) if rules.may_read(actor.role, r.visibility)]
+            current: dict[int, Any] = {}  # document id -> its newest version
+            for r in s.execute(_DOCUMENTS, {"case_id": case_id}):
+                if rules.may_read(actor.role, r.visibility) and (r.id not in current or r.version > current[r.id].version):
+                    current[r.id] = r
+            # The newest by time; on a tie the higher id (the order the full timeline gives).
+            note = max(notes, key=lambda r: (ensure_utc(r.created_at), r.id), default=None)
+            doc = max(current.values(), key=lambda r: (ensure_utc(r.uploaded_at), r.id), default=None)
+            return DossierSummary(
+                trail, len(notes), len(current),
+                (ensure_utc(note.created_at), note.author or "Onbekend") if note is not None else None,
+                (ensure_utc(doc.uploaded_at), open_column(s, CaseDocumentVersion.filename, doc.filename))
+                if doc is not None else None)
 
     # -- documents -------------------------------------------------------------------------
     def add_document(self, actor: Actor, case_id: int, filename: Any, content: bytes, visibility: Any,

@@ -11,9 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import bindparam, case, func, select, true
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import True_
 
@@ -32,7 +33,7 @@ from workflows.domain import company_trajectory as trajectory
 from workflows.domain.roles import ADMIN, JOB
 from workflows.storage.models import Candidate, Company
 from workflows.storage.plan_models import CoachingEntry
-from workflows.usecases.list_filters import month_boundaries, plan_month_expr
+from workflows.usecases.list_filters import month_boundaries
 from workflows.usecases.plan_services import PlanServices
 
 
@@ -147,17 +148,13 @@ class Dashboard:
         rules = PlanServices(self.services).coaching_rules()
         ct_spec = self.services.registry.latest(trajectory.NAME).spec
         open_ct = [s.name for s in ct_spec.states if not s.final]
-        month_expr = plan_month_expr(today)
-        candidate = Candidate.id == Case.data["candidate_id"].as_integer()
-        active_plan = and_(Case.workflow == plan.NAME, Case.state.in_(plan.ACTIVE), visible)
-
-        # The active plans' ids as an IN list: otherwise SQLite's planner (its statistics
-        # do not apply to bound parameters) read every case or every late task of every
-        # workflow (16 and 80 ms at 100,000 cases without a single plan).
-        active_plans = select(Case.id).where(active_plan)
+        everyone = isinstance(visible, True_)
+        # Everyone's cases (JoB, administrators): the statements are built once per process.
+        q = _all_statements() if everyone else _statements(visible)
+        params = {"now": now, **{f"b{m}": b.isoformat() for m, b in enumerate(month_boundaries(today), 1)}}
 
         with self.services.db.read() as s:
-            if isinstance(visible, True_):
+            if everyone:
                 # Everyone's cases: the counters the database keeps (engine/store/case_counts.py),
                 # so the page does not grow with the number of cases.
                 per_phase = case_counts.counts(s, trajectory.NAME, open_ct)
@@ -166,36 +163,12 @@ class Dashboard:
                     select(Case.state, func.count())
                     .where(Case.workflow == trajectory.NAME, Case.state.in_(open_ct), visible)
                     .group_by(Case.state)).all())
-            per_month = dict(s.execute(
-                select(month_expr.label("m"), func.count()).where(Case.id.in_(active_plans)).group_by("m")).all())
-            late_rows = _opened(s, s.execute(
-                select(Task.case_id, Task.key, Task.due_at, Organisation.name, Candidate.first_name,
-                       Candidate.last_name, DataKey.wrapped)
-                .join(Case, Case.id == Task.case_id)
-                .outerjoin(Organisation, Organisation.id == Case.organisation_id)
-                .outerjoin(Candidate, candidate)
-                .outerjoin(DataKey, DataKey.subject_id == Candidate.id)
-                .where(Task.case_id.in_(active_plans), Task.status == "open",
-                       Task.key.contains(":"), Task.due_at < now)
-                .order_by(Task.due_at, Task.case_id, Task.id)).all(), 4)
-            minutes = (select(CoachingEntry.plan_case_id.label("case_id"), func.sum(CoachingEntry.minutes).label("m"))
-                       .group_by(CoachingEntry.plan_case_id).subquery())
-            hour_rows = _opened(s, s.execute(
-                select(Case.id, Case.data["contract_hours"].as_float(), Organisation.name, Candidate.first_name,
-                       Candidate.last_name, func.coalesce(minutes.c.m, 0), DataKey.wrapped)
-                .outerjoin(Organisation, Organisation.id == Case.organisation_id)
-                .outerjoin(Candidate, candidate)
-                .outerjoin(DataKey, DataKey.subject_id == Candidate.id)
-                .outerjoin(minutes, minutes.c.case_id == Case.id)
-                .where(active_plan)).all(), 3)
+            per_month = dict(s.execute(q.per_month, params).all())
+            late_rows = _opened(s, s.execute(q.late, params).all(), 4)
+            hour_rows = _opened(s, s.execute(q.hours).all(), 3)
             # Names are sealed: ordered here rather than in SQL.
             hour_rows.sort(key=lambda r: (r[2] or "", (r[3] or "").lower(), r[0]))
-            placement_rows = s.execute(
-                select(Organisation.id, Organisation.name, Company.employees, Case.state, func.count())
-                .join(Case, Case.organisation_id == Organisation.id)
-                .outerjoin(Company, Company.organisation_id == Organisation.id)
-                .where(Case.workflow == plan.NAME, visible)
-                .group_by(Organisation.id, Organisation.name, Company.employees, Case.state)).all()
+            placement_rows = s.execute(q.placements).all()
 
         return DashboardData(
             today=today,
@@ -206,6 +179,59 @@ class Dashboard:
             hours=[_hours_row(r, rules) for r in hour_rows],
             placements=_placements(placement_rows),
         )
+
+
+@dataclass(frozen=True)
+class _Statements:
+    per_month: Any
+    late: Any
+    hours: Any
+    placements: Any
+
+
+@lru_cache(maxsize=1)
+def _all_statements() -> _Statements:
+    return _statements(true())
+
+
+def _statements(visible: Any) -> _Statements:
+    """The dashboard's aggregates; `now` and the plan-month boundaries `b1`..`b12` are parameters."""
+    candidate = Candidate.id == Case.data["candidate_id"].as_integer()
+    start = Case.data["start_date"].as_string()
+    month_expr = case(*((start <= bindparam(f"b{m}"), m) for m in range(12, 0, -1)), else_=0)
+    # The active plans' ids as an IN list: otherwise SQLite's planner (its statistics
+    # do not apply to bound parameters) read every case or every late task of every
+    # workflow (16 and 80 ms at 100,000 cases without a single plan).
+    active_plans = select(Case.id).where(Case.workflow == plan.NAME, Case.state.in_(plan.ACTIVE), visible)
+    minutes = (select(CoachingEntry.plan_case_id.label("case_id"), func.sum(CoachingEntry.minutes).label("m"))
+               .where(CoachingEntry.plan_case_id.in_(active_plans))
+               .group_by(CoachingEntry.plan_case_id).subquery())
+    return _Statements(
+        per_month=select(month_expr.label("m"), func.count()).where(Case.id.in_(active_plans)).group_by("m"),
+        late=(select(Task.case_id, Task.key, Task.due_at, Organisation.name, Candidate.first_name,
+                     Candidate.last_name, DataKey.wrapped)
+              .join(Case, Case.id == Task.case_id)
+              .outerjoin(Organisation, Organisation.id == Case.organisation_id)
+              .outerjoin(Candidate, candidate)
+              .outerjoin(DataKey, DataKey.subject_id == Candidate.id)
+              .where(Task.case_id.in_(active_plans), Task.status == "open",
+                     Task.key.contains(":"), Task.due_at < bindparam("now"))
+              .order_by(Task.due_at, Task.case_id, Task.id)),
+        hours=(select(Case.id, Case.data["contract_hours"].as_float(), Organisation.name, Candidate.first_name,
+                      Candidate.last_name, func.coalesce(minutes.c.m, 0), DataKey.wrapped)
+               .outerjoin(Organisation, Organisation.id == Case.organisation_id)
+               .outerjoin(Candidate, candidate)
+               .outerjoin(DataKey, DataKey.subject_id == Candidate.id)
+               .outerjoin(minutes, minutes.c.case_id == Case.id)
+               .where(Case.id.in_(active_plans))),
+        # From the plans (an IN list again), not from every organisation: SQLite otherwise
+        # probed the case index once per organisation.
+        placements=(select(Organisation.id, Organisation.name, Company.employees, Case.state, func.count())
+                    .select_from(Case).join(Organisation, Case.organisation_id == Organisation.id)
+                    .outerjoin(Company, Company.organisation_id == Organisation.id)
+                    .where(Case.id.in_(select(Case.id).where(Case.workflow == plan.NAME, visible)))
+                    .group_by(Organisation.id, Organisation.name, Company.employees, Case.state)),
+    )
 
 
 def _opened(s: Session, rows: list[Any], first: int) -> list[tuple[Any, ...]]:
