@@ -141,15 +141,7 @@ def select_tasks(policy: AccessPolicy, actor: Actor, scope: Scope) -> Select:
     - archive: closed tasks the actor held or completed.
     Columns are labelled (task_id, title, ..., case_state) so callers can add their own.
     """
-    stmt = (
-        select(
-            Task.id.label("task_id"), Task.key.label("task_key"), Task.title, Task.role, Task.assignee_id, Task.due_at, Task.follow_up_on,
-            Task.status, Task.completed_at, Task.case_id, Case.workflow, Case.state.label("case_state"),
-            Case.organisation_id,
-        )
-        .join(Case, Case.id == Task.case_id)
-        .where(policy.case_filter(actor))
-    )
+    stmt = task_rows(policy, actor)
     if scope == "mine":
         stmt = stmt.where(Task.assignee_id == actor.user_id, Task.status == "open")
     elif scope == "queue":
@@ -167,6 +159,21 @@ def select_tasks(policy: AccessPolicy, actor: Actor, scope: Scope) -> Select:
     else:  # pragma: no cover - a programming error
         raise ValueError(scope)
     return stmt
+
+
+def task_rows(policy: AccessPolicy, actor: Actor) -> Select:
+    """The columns of `select_tasks` for tasks on cases the actor may see, without a list's
+    conditions: for rows whose ids a list's own statement picked (`Task.id.in_(...)`), so
+    the database reads just those rows by their key."""
+    return (
+        select(
+            Task.id.label("task_id"), Task.key.label("task_key"), Task.title, Task.role, Task.assignee_id, Task.due_at,
+            Task.follow_up_on, Task.status, Task.completed_at, Task.case_id, Case.workflow,
+            Case.state.label("case_state"), Case.organisation_id,
+        )
+        .join(Case, Case.id == Task.case_id)
+        .where(policy.case_filter(actor))
+    )
 
 
 def newest_first(stmt: Select) -> Select:

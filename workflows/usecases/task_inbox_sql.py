@@ -33,12 +33,14 @@ from workflows.domain.roles import ORG_EMPLOYER
 from workflows.storage.models import Candidate
 
 
-def named_tasks(policy: AccessPolicy, actor: Actor, scope: inbox.Scope) -> Select:
+def named_tasks(policy: AccessPolicy, actor: Actor, scope: inbox.Scope | None) -> Select:
     """`engine.inbox.select_tasks` with what people know a case by: the employer, the
-    candidate (sealed: with their data key) and the assignee's name."""
+    candidate (sealed: with their data key) and the assignee's name. Scope None: no list's
+    conditions (`engine.inbox.task_rows`), for rows picked by id; the access filter stays."""
     assignee = User.__table__.alias("assignee")
+    tasks = inbox.task_rows(policy, actor) if scope is None else inbox.select_tasks(policy, actor, scope)
     return (
-        inbox.select_tasks(policy, actor, scope)
+        tasks
         .add_columns(Organisation.name.label("company"), Candidate.first_name, Candidate.last_name,
                      DataKey.wrapped.label("candidate_key"), assignee.c.name.label("assignee_name"))
         .outerjoin(Organisation, Organisation.id == Case.organisation_id)
@@ -72,7 +74,7 @@ def _mine(policy: AccessPolicy, actor: Actor, upto: int, parked_rows: int) -> Mi
     today = bindparam(TODAY, type_=Task.follow_up_on.type)
     parked_if = and_(Task.follow_up_on.is_not(None), Task.follow_up_on > today)
     ids = inbox.my_open_tasks(policy, actor, Task.id)  # the assignee index, the access filter
-    named = named_tasks(policy, actor, "mine")
+    named = named_tasks(policy, actor, None)  # read by the ids picked: no second pass over the index
 
     def page(where, order, limit: int) -> DriverStatement:
         first = ids.where(*where).order_by(*order).limit(limit).correlate(None)  # its own task rows
