@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from engine import inbox
@@ -150,6 +150,15 @@ class FilterOptions:
     companies: list[Option] = field(default_factory=list)
     candidates: list[Option] = field(default_factory=list)
     phases: list[Option] = field(default_factory=list)
+
+
+# Every queue page offers the colleagues a task can be given to: built and compiled once.
+# (user_id -1: nobody is left out.)
+_COLLEAGUES = DriverStatement(
+    select(User.id, User.name)
+    .where(User.active.is_(True), User.role == bindparam("role"),
+           User.organisation_id == bindparam("organisation_id"), User.id != bindparam("user_id"))
+    .order_by(User.name, User.id))
 
 
 class TaskInbox:
@@ -332,12 +341,10 @@ class TaskInbox:
     # what the forms offer ----------------------------------------------------------------
     def colleagues(self, actor: Actor, *, include_self: bool = False) -> list[tuple[int, str]]:
         """Active users with my role in my organisation: who a task can be given to."""
-        stmt = select(User.id, User.name).where(
-            User.active.is_(True), User.role == actor.role, User.organisation_id == actor.organisation_id)
-        if not include_self:
-            stmt = stmt.where(User.id != actor.user_id)
         with self.services.db.read() as s:
-            return [(i, n) for i, n in s.execute(stmt.order_by(User.name, User.id)).all()]
+            rows = _COLLEAGUES.mappings(s, {"role": actor.role, "organisation_id": actor.organisation_id,
+                                            "user_id": -1 if include_self or actor.user_id is None else actor.user_id})
+        return [(r["id"], r["name"]) for r in rows]
 
     def filter_options(self, actor: Actor) -> FilterOptions:
         """Companies and candidates of the cases I may see; the open phases of each workflow."""
