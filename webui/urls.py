@@ -88,19 +88,24 @@ def _pattern(app: Flask, endpoint: str, names: tuple[str, ...], fixed: dict[str,
     converters = getattr(rules[0], "_converters", {}) if len(rules) == 1 else {}
     if not _cacheable(endpoint, fixed) or not names or any(n not in converters for n in names):
         return lambda *values: flask_url_for(endpoint, **fixed, **dict(zip(names, values, strict=True)))
-    sentinels = {n: _SENTINEL_INT if _numeric(converters[n]) else f"{_SENTINEL_STR}{i}"
+    def plain(*values: Any) -> str:
+        return flask_url_for(endpoint, **fixed, **dict(zip(names, values, strict=True)))
+
+    sentinels = {n: _SENTINEL_INT + i if _numeric(converters[n]) else f"{_SENTINEL_STR}{i}"
                  for i, n in enumerate(names)}
     url = flask_url_for(endpoint, **fixed, **sentinels)
     marks = [(url.find(converters[n].to_url(sentinels[n])), i, n) for i, n in enumerate(names)]
     if any(at < 0 for at, _i, _n in marks):  # pragma: no cover - a converter that changes the placeholder
-        return lambda *values: flask_url_for(endpoint, **fixed, **dict(zip(names, values, strict=True)))
+        return plain
     parts, slots, start = [], [], 0
     for at, i, n in sorted(marks):  # in the order the placeholders stand in the URL
         parts.append(url[start:at])
         slots.append((i, converters[n].to_url))
         start = at + len(converters[n].to_url(sentinels[n]))
     parts.append(url[start:])
-    return UrlPattern(parts, slots)
+    pattern = UrlPattern(parts, slots)
+    probe = [7 if _numeric(converters[n]) else "x y" for n in names]  # checked once against Werkzeug
+    return pattern if pattern(*probe) == plain(*probe) else plain
 
 
 def _numeric(converter: Any) -> bool:

@@ -291,20 +291,19 @@ class TaskInbox:
         """
         page = max(1, min(page, MAX_LIST // QUEUE_PAGE))
         upto = page * QUEUE_PAGE + 1
-        stmt = self._select(actor, "queue", f)
         columns = {"taak": [Task.title], "fase": [Case.workflow, Case.state],
                    "zaak": [Organisation.name, Case.id]}.get(sort)  # candidates' names are sealed
         with self.services.db.read() as s:
             if columns is None and not descending and (f is None or not f.active):
-                plain = sql.queue_statements(self.services.policy, actor, upto)
+                plain = sql.queue_statements(self.services.policy, actor, upto)  # built once per actor
                 lines = self._lines(s, plain.dated)
                 if len(lines) < upto:
                     lines += self._lines(s, plain.undated)[:upto - len(lines)]
             elif columns is None and not descending:
-                lines = inbox.urgent_first(lambda q: self._lines(s, q), stmt, upto)
+                lines = inbox.urgent_first(lambda q: self._lines(s, q), self._select(actor, "queue", f), upto)
             else:
                 order = [c.desc() if descending else c for c in (columns or [Task.due_at])] + [Task.id]
-                lines = self._lines(s, stmt.order_by(*order).limit(upto))
+                lines = self._lines(s, self._select(actor, "queue", f).order_by(*order).limit(upto))
         start = (page - 1) * QUEUE_PAGE
         return Page(items=lines[start:start + QUEUE_PAGE], number=page, has_next=len(lines) > start + QUEUE_PAGE)
 
