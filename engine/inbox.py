@@ -12,6 +12,7 @@ the future leaves the urgent groups until that day.
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
@@ -104,6 +105,7 @@ class InboxItem:
 
 _BUILT: WeakKeyDictionary[AccessPolicy, OrderedDict[Hashable, object]] = WeakKeyDictionary()
 _BUILT_PER_POLICY = 512  # (actor, statement) pairs kept: the people using one process at a time
+_BUILT_LOCK = threading.Lock()
 
 
 def built_once(policy: AccessPolicy, key: Hashable, build: Callable[[], T]) -> T:
@@ -115,17 +117,20 @@ def built_once(policy: AccessPolicy, key: Hashable, build: Callable[[], T]) -> T
     CPU than PostgreSQL spent running them (docs/benchmark.md, round 8). The access filter
     is part of what is built: a statement built for one actor is never run for another.
     """
-    table = _BUILT.get(policy)
-    if table is None:
-        table = _BUILT[policy] = OrderedDict()
-    made = table.get(key)
-    if made is None:
-        made = table[key] = build()
+    with _BUILT_LOCK:  # waitress serves from several threads
+        table = _BUILT.get(policy)
+        if table is None:
+            table = _BUILT[policy] = OrderedDict()
+        made = table.get(key)
+        if made is not None:
+            table.move_to_end(key)
+            return made  # type: ignore[return-value]
+    made = build()  # outside the lock: two threads may both build; either result is the same
+    with _BUILT_LOCK:
+        table[key] = made
         if len(table) > _BUILT_PER_POLICY:
             table.popitem(last=False)
-    else:
-        table.move_to_end(key)
-    return made  # type: ignore[return-value]
+    return made
 
 
 # -- statements the domain can extend --------------------------------------------------------
