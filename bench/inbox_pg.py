@@ -3,6 +3,8 @@
     python -m bench.inbox_pg --db postgresql+psycopg://postgres@127.0.0.1:5432/test --cases 100000 \\
         --keep jt_bench_inbox100k explain        # generate once (kept), then EXPLAIN ANALYZE
     python -m bench.inbox_pg ... --keep jt_bench_inbox100k load --connections 16 --seconds 20
+    python -m bench.inbox_pg versions --base /tmp/base --path / /wachtrij --seconds 10 --pairs 2
+        # this checkout against another (waitress 8 threads and gunicorn 2 workers), in turn
 
 Why a kept database: generating 100,000 cases on PostgreSQL takes minutes, and a before/after
 comparison must run on the same rows. `explain` captures the SELECTs a request of the inbox
@@ -99,9 +101,10 @@ def explain(url: str, data: inbox_scale.DataSet, paths: list[str]) -> None:
 
 
 def load(url: str, data: inbox_scale.DataSet, path: str, connections: int, seconds: int, threads: int,
-         serve_threads: int, variant: str | None = None) -> dict[str, Any]:
+         serve_threads: int, variant: str | None = None, root: Path | None = None) -> dict[str, Any]:
     """`jobtraject serve` (waitress, `serve_threads` threads) under `wrk -c connections` for `seconds`;
-    `variant` (bench/serve_variant.py): the same server with or without one read session per request."""
+    `variant` (bench/serve_variant.py): the same server with or without one read session per request.
+    `root`: serve the code of another checkout (`versions`), with this checkout's data key."""
     wrk = shutil.which("wrk")
     if wrk is None:
         raise SystemExit("wrk is not installed: make wrk")
@@ -112,16 +115,21 @@ def load(url: str, data: inbox_scale.DataSet, path: str, connections: int, secon
     app.extensions["jobtraject"].db.dispose()
     port = inbox_scale._free_port()
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench-secret"}
+    if root is not None:  # the other checkout's packages first; the same sealed names need the same key
+        env.update(PYTHONPATH=str(root), DATA_KEY_FILE=app.config["DATA_KEY_FILE"])
     jobtraject = Path(sys.executable).with_name("jobtraject")
     if variant and variant.startswith("gunicorn"):  # "gunicorn4": the documented production server, 4 workers
         command = [str(jobtraject.with_name("gunicorn")), "--workers", variant.removeprefix("gunicorn"), "--bind",
                    f"127.0.0.1:{port}", "--timeout", "60", "webui.wsgi:app"]
+    elif variant and variant.startswith("waitress"):  # "waitress8": `jobtraject serve` with 8 threads
+        command = [sys.executable, "-c", "from webui.cli import main; main()", "serve", "--host", "127.0.0.1",
+                   "--port", str(port), "--threads", variant.removeprefix("waitress"), "--no-scheduler"]
     elif variant:
         command = [sys.executable, "-m", "bench.serve_variant", variant, str(port), str(serve_threads)]
     else:
         command = [str(jobtraject), "serve", "--host", "127.0.0.1", "--port", str(port), "--threads",
                    str(serve_threads), "--no-scheduler"]
-    server = subprocess.Popen(command, cwd=inbox_scale.ROOT, env=env, stdout=subprocess.DEVNULL,
+    server = subprocess.Popen(command, cwd=root or inbox_scale.ROOT, env=env, stdout=subprocess.DEVNULL,
                               stderr=subprocess.PIPE, text=True)
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(P95_SCRIPT)
@@ -169,7 +177,7 @@ def warm_up(target: str, cookie: str, seconds: float = 60) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.inbox_pg", description=__doc__.splitlines()[0])
-    parser.add_argument("what", choices=("explain", "load", "ab", "servers"))
+    parser.add_argument("what", choices=("explain", "load", "ab", "servers", "versions"))
     parser.add_argument("--db", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--keep", default="jt_bench_inbox100k", help="the kept database's name")
@@ -179,6 +187,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--serve-threads", type=int, default=8, help="waitress threads")
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--pairs", type=int, default=3, help="ab: pairs of runs")
+    parser.add_argument("--base", type=Path, help="versions: a checkout of the code to compare with "
+                        "(e.g. `git archive main | tar -x -C /tmp/base`)")
+    parser.add_argument("--servers", nargs="+", default=["waitress8", "gunicorn2"], help="versions: servers")
     args = parser.parse_args(argv)
     url, data = kept_database(args.db, args.keep, args.cases)
     args.path = [p.format(case_id=data.case_ids[0], plan_id=data.plan_ids[0] if data.plan_ids else 0)
@@ -199,6 +210,16 @@ def main(argv: list[str] | None = None) -> int:
                 for path in args.path:
                     print(json.dumps(load(url, data, path, args.connections, args.seconds, args.threads,
                                           args.serve_threads, variant)), flush=True)
+    elif args.what == "versions":  # this checkout against --base, in turn (ABBA), on each server
+        if args.base is None:
+            parser.error("versions needs --base")
+        for server in args.servers:
+            for path in args.path:
+                for i in range(args.pairs):
+                    for code in (("base", "this") if i % 2 == 0 else ("this", "base")):
+                        result = load(url, data, path, args.connections, args.seconds, args.threads,
+                                      args.serve_threads, server, args.base if code == "base" else None)
+                        print(json.dumps({"code": code, "load": os.getloadavg()[0], **result}), flush=True)
     else:
         for path in args.path:
             print(json.dumps(load(url, data, path, args.connections, args.seconds, args.threads,

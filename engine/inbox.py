@@ -12,20 +12,24 @@ the future leaves the urgent groups until that day.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Literal, TypeVar
+from weakref import WeakKeyDictionary
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, bindparam, func, or_, select
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import True_
 
 from engine.access import AccessPolicy
 from engine.clock import ensure_utc
 from engine.spec import Actor
+from engine.store.driver_sql import DriverStatement
 from engine.store.models import Case, Task, User
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -97,6 +101,38 @@ class InboxItem:
         return self.due_at is not None and ensure_utc(self.due_at) < now
 
 
+# -- statements built once per actor ----------------------------------------------------------
+
+_BUILT: WeakKeyDictionary[AccessPolicy, OrderedDict[Hashable, object]] = WeakKeyDictionary()
+_BUILT_PER_POLICY = 512  # (actor, statement) pairs kept: the people using one process at a time
+_BUILT_LOCK = threading.Lock()
+
+
+def built_once(policy: AccessPolicy, key: Hashable, build: Callable[[], T]) -> T:
+    """What `build` makes for this policy and `key` (which holds the actor), made once.
+
+    A list page's statements differ per actor only by values the policy and the actor fix
+    (the user, the organisation, the limit), so they are built and compiled once per actor
+    and run with the day's values as parameters: building them on every request cost more
+    CPU than PostgreSQL spent running them (docs/benchmark.md, round 8). The access filter
+    is part of what is built: a statement built for one actor is never run for another.
+    """
+    with _BUILT_LOCK:  # waitress serves from several threads
+        table = _BUILT.get(policy)
+        if table is None:
+            table = _BUILT[policy] = OrderedDict()
+        made = table.get(key)
+        if made is not None:
+            table.move_to_end(key)
+            return made  # type: ignore[return-value]
+    made = build()  # outside the lock: two threads may both build; either result is the same
+    with _BUILT_LOCK:
+        table[key] = made
+        if len(table) > _BUILT_PER_POLICY:
+            table.popitem(last=False)
+    return made
+
+
 # -- statements the domain can extend --------------------------------------------------------
 
 
@@ -110,15 +146,7 @@ def select_tasks(policy: AccessPolicy, actor: Actor, scope: Scope) -> Select:
     - archive: closed tasks the actor held or completed.
     Columns are labelled (task_id, title, ..., case_state) so callers can add their own.
     """
-    stmt = (
-        select(
-            Task.id.label("task_id"), Task.key.label("task_key"), Task.title, Task.role, Task.assignee_id, Task.due_at, Task.follow_up_on,
-            Task.status, Task.completed_at, Task.case_id, Case.workflow, Case.state.label("case_state"),
-            Case.organisation_id,
-        )
-        .join(Case, Case.id == Task.case_id)
-        .where(policy.case_filter(actor))
-    )
+    stmt = task_rows(policy, actor)
     if scope == "mine":
         stmt = stmt.where(Task.assignee_id == actor.user_id, Task.status == "open")
     elif scope == "queue":
@@ -136,6 +164,21 @@ def select_tasks(policy: AccessPolicy, actor: Actor, scope: Scope) -> Select:
     else:  # pragma: no cover - a programming error
         raise ValueError(scope)
     return stmt
+
+
+def task_rows(policy: AccessPolicy, actor: Actor) -> Select:
+    """The columns of `select_tasks` for tasks on cases the actor may see, without a list's
+    conditions: for rows whose ids a list's own statement picked (`Task.id.in_(...)`), so
+    the database reads just those rows by their key."""
+    return (
+        select(
+            Task.id.label("task_id"), Task.key.label("task_key"), Task.title, Task.role, Task.assignee_id, Task.due_at,
+            Task.follow_up_on, Task.status, Task.completed_at, Task.case_id, Case.workflow,
+            Case.state.label("case_state"), Case.organisation_id,
+        )
+        .join(Case, Case.id == Task.case_id)
+        .where(policy.case_filter(actor))
+    )
 
 
 def newest_first(stmt: Select) -> Select:
@@ -240,13 +283,19 @@ def _visible_only(stmt: Select, visible: ColumnElement[bool]) -> Select:
 
 def task_counts(session: Session, policy: AccessPolicy, actor: Actor, now: datetime) -> TaskCounts:
     """My open tasks, how many of them are late, and the unassigned queue of my role: one
-    statement of three scalar subqueries, each reading one index.
+    statement of three scalar subqueries, each reading one index (built once per actor).
 
     One aggregate with `OR` over both lists made SQLite visit every queued task and its
     case row (300 ms at 100,000 cases on every page, for the navigation). The case is
     joined only when the policy restricts which cases the actor sees; for everyone else
     the queue count is answered from `ix_task_queue` alone.
     """
+    stmt = built_once(policy, ("task_counts", actor), lambda: DriverStatement(_task_counts(policy, actor)))
+    row = stmt.mappings(session, {"start_of_today": start_of_today(now)})[0]
+    return TaskCounts(mine=int(row["mine"]), late=int(row["late"]), queue=int(row["queue"]))
+
+
+def _task_counts(policy: AccessPolicy, actor: Actor) -> Select:
     visible = policy.case_filter(actor)
 
     def count(*where: ColumnElement[bool], cap: int | None = None):
@@ -257,12 +306,11 @@ def task_counts(session: Session, policy: AccessPolicy, actor: Actor, now: datet
         return stmt.scalar_subquery()
 
     mine = Task.assignee_id == actor.user_id
-    row = session.execute(select(
-        count(mine),
-        count(mine, overdue_clause(now)),
+    return select(
+        count(mine).label("mine"),
+        count(mine, Task.due_at < bindparam("start_of_today")).label("late"),
         # `assignee_id + 0`: the same test, but SQLite's planner no longer picks the
         # assignee index (every unassigned task of every role, each row fetched) over
         # the covering ix_task_queue (40x faster at 100,000 cases).
-        count(Task.role == actor.role, (Task.assignee_id + 0).is_(None), cap=QUEUE_COUNT_CAP),
-    )).one()
-    return TaskCounts(mine=int(row[0]), late=int(row[1]), queue=int(row[2]))
+        count(Task.role == actor.role, (Task.assignee_id + 0).is_(None), cap=QUEUE_COUNT_CAP).label("queue"),
+    )

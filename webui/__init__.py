@@ -63,6 +63,7 @@ def create_app(config: dict[str, Any] | None = None, *, clock: Clock | None = No
         errors,
         filters,
         health,
+        html_options,
         ical,
         inbox,
         lists,
@@ -72,11 +73,14 @@ def create_app(config: dict[str, Any] | None = None, *, clock: Clock | None = No
         privacy,
         security,
         tokens,
+        urls,
     )
     from webui.casework import views as casework_views
 
     _share_reads_per_request(app, db)
     filters.init_app(app)
+    html_options.init_app(app)
+    urls.init_app(app)  # url_for answered once per link, URL patterns for per-row links
     errors.init_app(app)
     security.init_app(app)
     auth.init_app(app)

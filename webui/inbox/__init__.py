@@ -163,8 +163,8 @@ def _render_inbox(follow_form: FollowUpForm | None = None, failed_task: int | No
     mine = _read().mine(actor, filters, _int(request.args.get("pagina")) or 1, sort, descending)
     return render_template(
         "inbox.html", inbox=mine, page_size=INBOX_PAGE, parked_label=PARKED, fform=filter_form, filters=filters,
-        now=services().clock.now(), post_form=PostForm(), follow_form=follow_form, failed_task=failed_task,
-        empty_follow_form=FollowUpForm(formdata=None), is_coordinator=bool(g.user.is_coordinator),
+        now=services().clock.now(), follow_form=follow_form, failed_task=failed_task,
+        is_coordinator=bool(g.user.is_coordinator),
         sort=sort, descending=descending,
     ), lists.status(status)
 
@@ -190,7 +190,7 @@ def _render_queue():
     page = reader.queue_page(actor, filters, _int(request.args.get("pagina")) or 1, sort, descending)
     return render_template(
         "queue.html", page=page, items=page.items, fform=filter_form, filters=filters,
-        now=services().clock.now(), post_form=PostForm(), colleagues=colleagues, sort=sort, descending=descending,
+        now=services().clock.now(), colleagues=colleagues, sort=sort, descending=descending,
     ), lists.status()
 
 

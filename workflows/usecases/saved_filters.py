@@ -12,11 +12,12 @@ import re
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from engine.errors import InvalidPayload, NotFound
 from engine.services import Services
 from engine.spec import Actor
+from engine.store.driver_sql import DriverStatement
 from workflows.storage.list_models import SavedFilter
 
 # The lists with saved filters: key (in URLs and rows) -> their name on screen.
@@ -54,6 +55,13 @@ def clean_query(raw: object) -> str:
     return urlencode(kept)[:MAX_QUERY]
 
 
+# Every list page shows the person's saved filters: the statement is built and compiled once.
+_MINE = DriverStatement(
+    select(SavedFilter.id, SavedFilter.name, SavedFilter.query)
+    .where(SavedFilter.user_id == bindparam("user_id"), SavedFilter.list_key == bindparam("list_key"))
+    .order_by(func.lower(SavedFilter.name), SavedFilter.id))
+
+
 class SavedFilters:
     def __init__(self, services: Services) -> None:
         self.services = services
@@ -69,10 +77,8 @@ class SavedFilters:
         if actor.user_id is None or list_key not in LISTS:
             return []
         with self.services.db.read() as s:
-            rows = s.execute(select(SavedFilter.id, SavedFilter.name, SavedFilter.query).where(
-                SavedFilter.user_id == actor.user_id, SavedFilter.list_key == list_key,
-            ).order_by(func.lower(SavedFilter.name), SavedFilter.id)).all()
-        return [SavedLine(i, n, q) for i, n, q in rows]
+            rows = _MINE.mappings(s, {"user_id": actor.user_id, "list_key": list_key})
+        return [SavedLine(r["id"], r["name"], r["query"]) for r in rows]
 
     def save(self, actor: Actor, list_key: str, name: object, query: object) -> int:
         """Keep the list's current filter and sort under a name; refused in Dutch, nothing written."""

@@ -12,8 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Select, and_, func, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import Select, and_, bindparam, func, or_, select
+from sqlalchemy.orm import Session
 
 from engine import inbox
 from engine.clock import ensure_utc
@@ -21,11 +21,10 @@ from engine.registry import Registry
 from engine.services import Services
 from engine.spec import Actor
 from engine.store import personal_data as sealing
+from engine.store.driver_sql import DriverStatement
 from engine.store.models import Case, Organisation, Task, User
-from engine.store.personal_data import DataKey
-from workflows.domain.candidate_plan import NAME as CANDIDATE_PLAN
-from workflows.domain.roles import ORG_EMPLOYER
 from workflows.storage.models import Candidate
+from workflows.usecases import task_inbox_sql as sql
 
 MAX_LIST = 500
 INBOX_PAGE = 50  # rows of "Mijn taken" per page (each row has two forms), as in the queue
@@ -153,6 +152,15 @@ class FilterOptions:
     phases: list[Option] = field(default_factory=list)
 
 
+# Every queue page offers the colleagues a task can be given to: built and compiled once.
+# (user_id -1: nobody is left out.)
+_COLLEAGUES = DriverStatement(
+    select(User.id, User.name)
+    .where(User.active.is_(True), User.role == bindparam("role"),
+           User.organisation_id == bindparam("organisation_id"), User.id != bindparam("user_id"))
+    .order_by(User.name, User.id))
+
+
 class TaskInbox:
     """Read model of the inbox, queue, team list and archive (no writes)."""
 
@@ -165,17 +173,7 @@ class TaskInbox:
 
     # statements --------------------------------------------------------------------------
     def _select(self, actor: Actor, scope: inbox.Scope, f: TaskFilter | None) -> Select:
-        assignee = User.__table__.alias("assignee")
-        stmt = (
-            inbox.select_tasks(self.services.policy, actor, scope)
-            .add_columns(Organisation.name.label("company"), Candidate.first_name, Candidate.last_name,
-                         DataKey.wrapped.label("candidate_key"), assignee.c.name.label("assignee_name"))
-            .outerjoin(Organisation, Organisation.id == Case.organisation_id)
-            .outerjoin(Candidate, and_(Case.workflow == CANDIDATE_PLAN,
-                                       Candidate.id == Case.data["candidate_id"].as_integer()))
-            .outerjoin(DataKey, DataKey.subject_id == Candidate.id)  # names are sealed: their key, same row
-            .outerjoin(assignee, assignee.c.id == Task.assignee_id)
-        )
+        stmt = sql.named_tasks(self.services.policy, actor, scope)
         return self._filtered(stmt, f) if f is not None else stmt
 
     def _filtered(self, stmt: Select, f: TaskFilter) -> Select:
@@ -200,23 +198,28 @@ class TaskInbox:
             ))
         return stmt
 
-    def _lines(self, s: Session, stmt: Select) -> list[TaskLine]:
+    def _lines(self, s: Session, stmt: Select | DriverStatement, params: dict | None = None) -> list[TaskLine]:
+        """The lines of a statement's rows (a statement built per request, or once: a DriverStatement)."""
+        rows = stmt.mappings(s, params or {}) if isinstance(stmt, DriverStatement) else \
+            [r._mapping for r in s.execute(stmt)]
         out = []
-        known = set(self.registry.names())
-        for r in s.execute(stmt).all():
-            compiled = self.registry.get(r.workflow) if r.workflow in known else None
+        registry = self.registry
+        known = set(registry.names())
+        for r in rows:
+            workflow, state = r["workflow"], r["case_state"]
+            compiled = registry.get(workflow) if workflow in known else None
             spec = compiled.spec if compiled else None
-            task_spec = compiled.task_specs.get(r.task_key) if compiled else None
+            task_spec = compiled.task_specs.get(r["task_key"]) if compiled else None
             action = compiled.actions.get(task_spec.action) if task_spec and task_spec.action and compiled.actions \
                 else None
-            candidate = candidate_name(s, r.first_name, r.last_name, r.candidate_key)
+            candidate = candidate_name(s, r["first_name"], r["last_name"], r["candidate_key"])
             out.append(TaskLine(
-                task_id=r.task_id, title=r.title, role=r.role, assignee_id=r.assignee_id,
-                assignee_name=r.assignee_name, due_at=r.due_at, follow_up_on=r.follow_up_on, status=r.status,
-                completed_at=r.completed_at, case_id=r.case_id, workflow=r.workflow,
-                workflow_label=spec.label if spec else r.workflow, case_state=r.case_state,
-                phase_label=spec.state_label(r.case_state) if spec else r.case_state,
-                company=r.company, candidate=candidate or None,
+                task_id=r["task_id"], title=r["title"], role=r["role"], assignee_id=r["assignee_id"],
+                assignee_name=r["assignee_name"], due_at=r["due_at"], follow_up_on=r["follow_up_on"],
+                status=r["status"], completed_at=r["completed_at"], case_id=r["case_id"], workflow=workflow,
+                workflow_label=spec.label if spec else workflow, case_state=state,
+                phase_label=spec.state_label(state) if spec else state,
+                company=r["company"], candidate=candidate or None,
                 action=action.name if action else "", action_label=action.label if action else "",
                 checklist=task_spec is None or task_spec.checklist,
             ))
@@ -232,22 +235,12 @@ class TaskInbox:
         aggregate over all of them, read from the assignee index.
         """
         now = self.services.clock.now()
-        today = inbox.local_today(now)
         page = max(1, min(page, MAX_INBOX_PAGE))
         upto = page * INBOX_PAGE + 1
-        stmt = self._select(actor, "mine", f)
-        parked_if = and_(Task.follow_up_on.is_not(None), Task.follow_up_on > today)
-        # Unfiltered, the counts and the parked ids come from the task rows alone; the joins
-        # for names (case, employer, candidate, assignee) only for the rows shown.
-        plain = f is None or not f.active
-        policy = self.services.policy
-        counted = inbox.my_open_tasks(policy, actor, Task.due_at, Task.follow_up_on) if plain else stmt
-        parked_rows = (stmt.where(Task.id.in_(inbox.my_open_tasks(policy, actor, Task.id).where(parked_if)))
-                       if plain else stmt.where(parked_if))
-        with self.services.db.read() as s:
-            counts, parked_total = self._group_counts(s, counted, now)
-            lines = inbox.urgent_first(lambda q: self._lines(s, q), stmt.where(~parked_if), upto)
-            parked = self._lines(s, parked_rows.order_by(Task.follow_up_on, Task.id).limit(INBOX_PAGE))
+        if f is None or not f.active:
+            counts, parked_total, lines, parked = self._plain_mine(actor, now, upto)
+        else:
+            counts, parked_total, lines, parked = self._filtered_mine(actor, f, now, upto)
         start = (page - 1) * INBOX_PAGE
         groups: dict[str, list[TaskLine]] = {g: [] for g in inbox.GROUPS}
         for line in lines[start:start + INBOX_PAGE]:
@@ -258,26 +251,31 @@ class TaskInbox:
         return Inbox(groups=groups, parked=parked, total=sum(counts.values()), counts=counts,
                      parked_total=parked_total, number=page, has_next=len(lines) > start + INBOX_PAGE)
 
-    @staticmethod
-    def _group_counts(s: Session, stmt: Select, now: datetime) -> tuple[dict[str, int], int]:
-        """How many of the tasks `stmt` selects fall in each group, and how many are parked."""
+    def _plain_mine(self, actor: Actor, now: datetime, upto: int) -> tuple[dict[str, int], int, list, list]:
+        """Unfiltered: the counts and the page's ids from the task rows alone (the assignee
+        index), names joined only for the rows shown; statements built once per actor."""
+        stmts = sql.mine_statements(self.services.policy, actor, upto, INBOX_PAGE)
+        day = _day_params(now)
+        with self.services.db.read() as s:
+            counts, parked_total = _counted(stmts.counts.mappings(s, day)[0])
+            lines = self._lines(s, stmts.dated, day)
+            if len(lines) < upto:
+                lines += self._lines(s, stmts.undated, day)[:upto - len(lines)]
+            parked = self._lines(s, stmts.parked, day)
+        return counts, parked_total, lines, parked
+
+    def _filtered_mine(self, actor: Actor, f: TaskFilter, now: datetime, upto: int
+                       ) -> tuple[dict[str, int], int, list, list]:
+        """With filters: the names are part of the filter, so the statements join them."""
         today = inbox.local_today(now)
-        start = inbox.start_of_today(now)
-        tomorrow = inbox.start_of_day(today + timedelta(days=1), now)
-        next_week = inbox.start_of_day(today + timedelta(days=7 - today.weekday()), now)
+        stmt = self._select(actor, "mine", f)
+        parked_if = and_(Task.follow_up_on.is_not(None), Task.follow_up_on > today)
         rows = stmt.with_only_columns(Task.due_at, Task.follow_up_on).order_by(None).subquery()
-        due, follow = rows.c.due_at, rows.c.follow_up_on
-        parked = and_(follow.is_not(None), follow > today)
-        active = or_(follow.is_(None), follow <= today)
-        late, today_, week, later, parked_n = s.execute(select(
-            func.count().filter(and_(active, due < start)),
-            func.count().filter(and_(active, due >= start, due < tomorrow)),
-            func.count().filter(and_(active, due >= tomorrow, due < next_week)),
-            func.count().filter(and_(active, or_(due.is_(None), due >= next_week))),
-            func.count().filter(parked),
-        ).select_from(rows)).one()
-        groups = dict(zip(inbox.GROUPS, (late, today_, week, later), strict=True))
-        return groups, parked_n
+        with self.services.db.read() as s:
+            counts, parked_total = _counted(s.execute(sql.group_counts(rows), _day_params(now)).mappings().one())
+            lines = inbox.urgent_first(lambda q: self._lines(s, q), stmt.where(~parked_if), upto)
+            parked = self._lines(s, stmt.where(parked_if).order_by(Task.follow_up_on, Task.id).limit(INBOX_PAGE))
+        return counts, parked_total, lines, parked
 
     def queue(self, actor: Actor, f: TaskFilter | None = None) -> list[TaskLine]:
         with self.services.db.read() as s:
@@ -293,15 +291,19 @@ class TaskInbox:
         """
         page = max(1, min(page, MAX_LIST // QUEUE_PAGE))
         upto = page * QUEUE_PAGE + 1
-        stmt = self._select(actor, "queue", f)
         columns = {"taak": [Task.title], "fase": [Case.workflow, Case.state],
                    "zaak": [Organisation.name, Case.id]}.get(sort)  # candidates' names are sealed
         with self.services.db.read() as s:
-            if columns is None and not descending:
-                lines = inbox.urgent_first(lambda q: self._lines(s, q), stmt, upto)
+            if columns is None and not descending and (f is None or not f.active):
+                plain = sql.queue_statements(self.services.policy, actor, upto)  # built once per actor
+                lines = self._lines(s, plain.dated)
+                if len(lines) < upto:
+                    lines += self._lines(s, plain.undated)[:upto - len(lines)]
+            elif columns is None and not descending:
+                lines = inbox.urgent_first(lambda q: self._lines(s, q), self._select(actor, "queue", f), upto)
             else:
                 order = [c.desc() if descending else c for c in (columns or [Task.due_at])] + [Task.id]
-                lines = self._lines(s, stmt.order_by(*order).limit(upto))
+                lines = self._lines(s, self._select(actor, "queue", f).order_by(*order).limit(upto))
         start = (page - 1) * QUEUE_PAGE
         return Page(items=lines[start:start + QUEUE_PAGE], number=page, has_next=len(lines) > start + QUEUE_PAGE)
 
@@ -338,32 +340,18 @@ class TaskInbox:
     # what the forms offer ----------------------------------------------------------------
     def colleagues(self, actor: Actor, *, include_self: bool = False) -> list[tuple[int, str]]:
         """Active users with my role in my organisation: who a task can be given to."""
-        stmt = select(User.id, User.name).where(
-            User.active.is_(True), User.role == actor.role, User.organisation_id == actor.organisation_id)
-        if not include_self:
-            stmt = stmt.where(User.id != actor.user_id)
         with self.services.db.read() as s:
-            return [(i, n) for i, n in s.execute(stmt.order_by(User.name, User.id)).all()]
+            rows = _COLLEAGUES.mappings(s, {"role": actor.role, "organisation_id": actor.organisation_id,
+                                            "user_id": -1 if include_self or actor.user_id is None else actor.user_id})
+        return [(r["id"], r["name"]) for r in rows]
 
     def filter_options(self, actor: Actor) -> FilterOptions:
         """Companies and candidates of the cases I may see; the open phases of each workflow."""
-        # EXISTS per employer (an index probe each) rather than IN over every visible case,
-        # which read all of them (50 ms per page at 100,000 cases).
-        # (An alias: the policy's own filter may select from `organisation` too.)
-        employer = aliased(Organisation)
-        visible = select(Case.id).where(Case.organisation_id == employer.id,
-                                        self.services.policy.case_filter(actor)).exists()
-        # The plans' ids from the (workflow, state) index first: with `workflow = ?` alone
-        # SQLite read every case's JSON (20 ms per page at 100,000 cases).
-        plans = select(Case.id).where(Case.workflow == CANDIDATE_PLAN, self.services.policy.case_filter(actor))
-        plan_candidates = select(Case.data["candidate_id"].as_integer()).where(Case.id.in_(plans))
+        stmts = sql.option_statements(self.services.policy, actor)
         with self.services.db.read() as s:
-            companies = s.execute(select(employer.id, employer.name).where(
-                employer.kind == ORG_EMPLOYER, visible).order_by(employer.name)).all()
-            rows = s.execute(select(Candidate.id, Candidate.first_name, Candidate.last_name, DataKey.wrapped)
-                             .outerjoin(DataKey, DataKey.subject_id == Candidate.id)
-                             .where(Candidate.id.in_(plan_candidates))).all()
-            people = sorted(((i, candidate_name(s, a, b, k) or "") for i, a, b, k in rows),
+            companies = [(r["id"], r["name"]) for r in stmts.employers.mappings(s, {})]
+            people = sorted(((r["id"], candidate_name(s, r["first_name"], r["last_name"], r["wrapped"]) or "")
+                             for r in stmts.candidates.mappings(s, {})),
                             key=lambda p: (p[1].lower(), p[0]))  # sealed: sorted here, not in SQL
         phases = []
         for name in sorted(self.registry.names()):
@@ -393,3 +381,17 @@ def task_ids(values: Iterable[str]) -> list[int] | None:
             return None
         out.append(int(v))
     return out
+
+
+def _day_params(now: datetime) -> dict[str, object]:
+    """The day's bounds the urgency groups are counted by (Dutch calendar days)."""
+    today = inbox.local_today(now)
+    return {sql.TODAY: today, sql.START: inbox.start_of_today(now),
+            sql.TOMORROW: inbox.start_of_day(today + timedelta(days=1), now),
+            sql.NEXT_WEEK: inbox.start_of_day(today + timedelta(days=7 - today.weekday()), now)}
+
+
+def _counted(row) -> tuple[dict[str, int], int]:
+    groups = dict(zip(inbox.GROUPS, (int(row["late"]), int(row["today"]), int(row["week"]), int(row["later"])),
+                      strict=True))
+    return groups, int(row["parked"])
