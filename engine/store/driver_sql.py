@@ -129,17 +129,37 @@ class Driver:
 
     Asking the session for its connection, and the connection whether anyone listens to
     its cursor events, cost more per statement than SQLite spent on the statement.
+    `conn` is the SQLAlchemy connection; a session-less unit that nobody listens to runs on
+    the pool's connection alone (`fairy`, `conn` None: see `engine.store.unit`).
     """
 
-    __slots__ = ("conn", "dbapi", "dialect", "error", "listened", "transaction")
+    __slots__ = ("conn", "dbapi", "dialect", "error", "fairy", "hide", "listened", "transaction")
 
-    def __init__(self, conn: Connection, transaction: Any = None) -> None:
+    def __init__(self, conn: Connection | None, transaction: Any = None, *, fairy: Any = None,
+                 dialect: Dialect | None = None, hide: bool = True) -> None:
         self.conn = conn
-        self.dbapi = conn.connection.dbapi_connection
-        self.dialect = conn.dialect
-        self.error = conn.dialect.loaded_dbapi.Error
-        self.listened = _listened(conn)
         self.transaction = transaction
+        if conn is not None:
+            self.fairy = conn.connection
+            self.dialect = conn.dialect
+            self.listened = _listened(conn)
+            self.hide = conn.engine.hide_parameters
+        else:
+            assert dialect is not None
+            self.fairy, self.dialect, self.listened, self.hide = fairy, dialect, False, hide
+        self.dbapi = self.fairy.dbapi_connection
+        self.error = self.dialect.loaded_dbapi.Error
+
+    def invalidate(self, err: BaseException | None = None) -> None:
+        """Drop the connection (the database went away): the pool opens a new one next time."""
+        if self.conn is not None:
+            self.conn.invalidate(err)
+        else:
+            self.fairy.invalidate(err)
+
+    @property
+    def invalidated(self) -> bool:
+        return self.conn.invalidated if self.conn is not None else not self.fairy.is_valid
 
 
 _DRIVER_KEY = "engine.store.driver_sql"
@@ -190,7 +210,7 @@ class DriverStatement:
                 cursor.execute(compiled.sql, compiled.convert(params))
             return cursor.rowcount
         except drv.error as err:
-            raise _wrapped(drv.conn, compiled.sql, params, err, cursor) from err
+            raise _wrapped(drv, compiled.sql, params, err, cursor) from err
         finally:
             cursor.close()
 
@@ -206,7 +226,7 @@ class DriverStatement:
             cursor.execute(compiled.sql, compiled.convert(params))
             raw = cursor.fetchall()
         except drv.error as err:
-            raise _wrapped(drv.conn, compiled.sql, params, err, cursor) from err
+            raise _wrapped(drv, compiled.sql, params, err, cursor) from err
         finally:
             cursor.close()
         columns = compiled.result_columns(drv.dialect)
@@ -228,13 +248,13 @@ def _listened(conn: Connection) -> bool:
     return bool(dispatch.before_cursor_execute or dispatch.after_cursor_execute)
 
 
-def _wrapped(conn: Connection, sql: str, params: Any, err: Exception, cursor: Any) -> sa_exc.DBAPIError:
+def _wrapped(drv: Driver, sql: str, params: Any, err: Exception, cursor: Any) -> sa_exc.DBAPIError:
     """The exception `Connection.execute` would have raised for this driver error."""
-    dialect = conn.dialect
-    invalidated = dialect.is_disconnect(err, conn.connection.dbapi_connection, cursor)
+    dialect = drv.dialect
+    invalidated = dialect.is_disconnect(err, drv.dbapi, cursor)
     if invalidated:
-        conn.invalidate(err)
+        drv.invalidate(err)
     return sa_exc.DBAPIError.instance(
         sql, params, err, dialect.loaded_dbapi.Error, connection_invalidated=invalidated, dialect=dialect,
-        hide_parameters=conn.engine.hide_parameters,  # parameters are personal data (engine/store/db.py)
+        hide_parameters=drv.hide,  # parameters are personal data (engine/store/db.py)
     )

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
 from engine.errors import DatabaseUnavailable
@@ -35,12 +35,40 @@ class WriteUnit(Driver):
     __slots__ = ()
 
 
-def _wrap(conn: Connection, what: str, err: Exception) -> DBAPIError:
-    """A driver error of BEGIN/COMMIT as the SQLAlchemy exception `Connection.execute` raises."""
-    dialect = conn.dialect
-    invalidated = dialect.is_disconnect(err, conn.connection.dbapi_connection, None)
+def _wrap(unit: Driver, what: str, err: Exception) -> DBAPIError:
+    """A driver error of BEGIN/COMMIT (or of the pool checkout) as the SQLAlchemy exception
+    `Connection.execute` raises."""
+    dialect = unit.dialect
+    invalidated = dialect.is_disconnect(err, unit.dbapi, None)
     return DBAPIError.instance(what, None, err, dialect.loaded_dbapi.Error, connection_invalidated=invalidated,
                                dialect=dialect, hide_parameters=True)
+
+
+def _listened(engine: Engine) -> bool:
+    """True when someone listens to the engine's cursor events (the statement counters of
+    tests/perf, the benchmark's recorder) or to commit/rollback (an extension, the tests'
+    crash and hold points): then the unit runs on a SQLAlchemy `Connection` and its own
+    transaction, so they see every statement and the transaction's end."""
+    d = engine.dispatch
+    return bool(d.before_cursor_execute or d.after_cursor_execute or d.commit or d.rollback)
+
+
+def _checkout(db: Database) -> WriteUnit:
+    """The unit on the pool's connection alone (its pre-ping and checkout events included):
+    a SQLAlchemy `Connection` per write cost more than the statements it ran."""
+    engine = db.write_bind
+    try:
+        fairy = engine.pool.connect()
+    except engine.dialect.loaded_dbapi.Error as err:
+        probe = WriteUnit.__new__(WriteUnit)
+        probe.dialect, probe.dbapi = engine.dialect, None  # as `Engine.connect` wraps a failed checkout
+        raise _wrap(probe, "connect", err) from err
+    return WriteUnit(None, fairy=fairy, dialect=engine.dialect, hide=engine.hide_parameters)
+
+
+def _connect(db: Database) -> WriteUnit:
+    """The unit on a SQLAlchemy `Connection` (someone listens: see `_listened`)."""
+    return WriteUnit(db.write_bind.connect())  # the pool checkout (PostgreSQL: with its pre-ping)
 
 
 @contextmanager
@@ -48,14 +76,14 @@ def write_unit(db: Database) -> Iterator[WriteUnit]:
     """One write transaction: commit when the block ends, roll back on any error (as `Database.write`)."""
     db.stale_reads()
     try:
-        conn = db.write_bind.connect()  # the pool checkout (PostgreSQL: with its pre-ping)
+        unit = _connect(db) if _listened(db.write_bind) else _checkout(db)
     except DBAPIError as exc:
         mapped = classify_error(exc)
         if mapped is not None:
             raise mapped from exc
         raise
-    unit = WriteUnit(conn)
-    core = conn.begin() if unit.listened or _transaction_listened(conn) else None
+    conn = unit.conn
+    core = conn.begin() if conn is not None else None
     raw = unit.dbapi
     try:
         try:
@@ -63,7 +91,7 @@ def write_unit(db: Database) -> Iterator[WriteUnit]:
                 try:
                     raw.execute("BEGIN IMMEDIATE")
                 except unit.error as err:
-                    raise _wrap(conn, "BEGIN IMMEDIATE", err) from err
+                    raise _wrap(unit, "BEGIN IMMEDIATE", err) from err
             yield unit
             if core is not None:
                 core.commit()
@@ -71,38 +99,31 @@ def write_unit(db: Database) -> Iterator[WriteUnit]:
                 try:
                     raw.commit()
                 except unit.error as err:
-                    raise _wrap(conn, "COMMIT", err) from err
+                    raise _wrap(unit, "COMMIT", err) from err
             db.stale_reads()  # a read opened inside the write saw the rows as they were
         except DBAPIError as exc:
             mapped = classify_error(exc)
             if isinstance(mapped, DatabaseUnavailable):
                 with suppress(Exception):
-                    conn.invalidate()  # a connection from before the outage stays broken
-            _rollback(conn, core)
+                    unit.invalidate()  # a connection from before the outage stays broken
+            _rollback(unit, core)
             if mapped is not None:
                 raise mapped from exc
             raise
         except BaseException:
-            _rollback(conn, core)
+            _rollback(unit, core)
             raise
     finally:
         with suppress(DBAPIError):
-            conn.close()
+            (conn if conn is not None else unit.fairy).close()
 
 
-def _transaction_listened(conn: Connection) -> bool:
-    """True when someone listens to commit or rollback (an extension, the tests' crash and
-    hold points): then the transaction is SQLAlchemy's own so they see it end."""
-    dispatch = conn.dispatch
-    return bool(dispatch.commit or dispatch.rollback)
-
-
-def _rollback(conn: Connection, core: object | None) -> None:
+def _rollback(unit: Driver, core: object | None) -> None:
     """Roll back; a connection that is already gone has nothing to roll back."""
-    if conn.invalidated:
+    if unit.invalidated:
         return
     with suppress(Exception):
         if core is not None:
-            conn.rollback()
+            unit.conn.rollback()
         else:
-            conn.connection.dbapi_connection.rollback()
+            unit.dbapi.rollback()
