@@ -84,9 +84,10 @@ class _Compiled:
         plain = all(not by_name[n].expanding and by_name[n].callable is None for n in order)
         self.plan: list[tuple[str, str | None, Any, Callable[[Any], Any] | None]] | None = [
             (n, by_name[n].key if by_name[n].required else None,
-             None if by_name[n].required else by_name[n].effective_value, self.processors.get(n))
+             None if by_name[n].required else by_name[n].effective_value, _memo(self.processors.get(n), by_name[n]))
             for n in order
         ] if plain else None
+        self._fast = _converter(self.plan, self.positional) if self.plan is not None else None
 
     def result_columns(self, dialect: Dialect) -> list[tuple[str, Callable[[Any], Any] | None]]:
         """(key, result processor) per selected column, built on first use."""
@@ -99,13 +100,9 @@ class _Compiled:
 
     def convert(self, params: Params) -> Sequence[Any] | Params:
         """Named parameters -> what the driver takes; fixed values (`values(status="x")`) included."""
-        if self.plan is not None:
+        if self._fast is not None:
             try:
-                if self.positional:
-                    return [_converted(params[key] if key is not None else fixed, proc)
-                            for _name, key, fixed, proc in self.plan]
-                return {name: _converted(params[key] if key is not None else fixed, proc)
-                        for name, key, fixed, proc in self.plan}
+                return self._fast(params)
             except KeyError:
                 pass  # a missing value: construct_params raises SQLAlchemy's own error for it
         values = self.compiled.construct_params(params)
@@ -120,8 +117,46 @@ class _Compiled:
         return values
 
 
-def _converted(value: Any, proc: Callable[[Any], Any] | None) -> Any:
-    return proc(value) if proc is not None and value is not None else value
+def _memo(proc: Callable[[Any], Any] | None, bind: Any) -> Callable[[Any], Any] | None:
+    """A datetime column's converter that remembers its last value: a transaction passes the
+    same `now` to most of its rows (a datetime is immutable, so the same object converts alike)."""
+    if proc is None or not isinstance(bind.type, sqltypes.DateTime):
+        return proc
+    last: list[tuple[Any, Any]] = [(_NOTHING, None)]
+
+    def process(value: Any) -> Any:
+        seen, text = last[0]  # one tuple, read and replaced whole: safe between threads
+        if seen is value:
+            return text
+        text = proc(value)
+        last[0] = (value, text)
+        return text
+    return process
+
+
+_NOTHING = object()
+
+
+def _converter(plan: list[tuple[str, str | None, Any, Callable[[Any], Any] | None]],
+               positional: bool) -> Callable[[Params], Any]:
+    """One function per statement that turns the caller's parameters into the driver's, generated
+    from the plan (a loop with a call per parameter cost more than SQLite's own statement work).
+    Raises KeyError when a value is missing."""
+    env: dict[str, Any] = {}
+    items = []
+    for i, (name, key, fixed, proc) in enumerate(plan):
+        if key is None:
+            env[f"f{i}"] = fixed if proc is None or fixed is None else proc(fixed)
+            value = f"f{i}"
+        elif proc is None:
+            value = f"p[{key!r}]"
+        else:
+            env[f"c{i}"] = proc
+            value = f"(c{i}(v) if (v := p[{key!r}]) is not None else None)"
+        items.append(value if positional else f"{name!r}: {value}")
+    body = f"[{', '.join(items)}]" if positional else f"{{{', '.join(items)}}}"
+    exec(f"def convert(p):\n    return {body}\n", env)  # noqa: S102 - source built from the compiled plan only
+    return env["convert"]
 
 
 class Driver:
