@@ -9,6 +9,7 @@ transaction rolls back and nothing of it remains.
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -201,18 +202,20 @@ def create_case(
         refuse_direct_start(registry, workflow)  # e.g. a plan: only a hire's effect starts one
     wf = registry.get(workflow, version)
     spec = wf.spec
+    data_json = json_safe_dumped(data, "data")
     row: dict[str, Any] = {
         "workflow": spec.name, "workflow_version": spec.version, "state": spec.initial.name,
-        "data": json_safe(data, "data"), "organisation_id": organisation_id, "parent_id": parent_id,
+        "data": data_json, "organisation_id": organisation_id, "parent_id": parent_id,
         "created_at": now, "updated_at": now, "state_entered_at": now, "closed_at": None, "audit_seq": 0,
         "last_hash": GENESIS, "version": 1,
     }
     if isinstance(session, Session) and (session.new or session.dirty):
         session.flush()  # rows the caller added first (the case may refer to them)
     row["id"] = st.INSERT_CASE.mappings(session, row)[0]["id"]
+    row["data"] = data_json.value
     case = _attach(session, row)
-    _write_audit(session, case, START_TRIGGER, actor, now, None, case.state, {}, None, request_id)
-    _save_case(session, case)
+    _write_audit(session, case, START_TRIGGER, actor, now, None, case.state, {}, None, request_id, Dumped({}, "{}"))
+    _save_case(session, case, data_json)
     _enter_state(session, wf, case, now)
     _reconcile_standing_tasks(session, wf, case, actor, now, cancel=False)
     return case
@@ -330,9 +333,21 @@ def _task_row(ts: TaskSpec, view: CaseView, case: Case, now: datetime) -> dict[s
         "title": ts.title,
         "created_at": now,
         "due_at": due_at(ts.due, view, now),
-        "remind_before": [int(r.total_seconds()) for r in ts.remind_before],
+        "remind_before": _reminders(ts.remind_before),
         "status": "open",
     }
+
+
+def _reminders(remind_before: tuple[timedelta, ...]) -> Dumped:
+    """A task's reminders as stored (seconds before it is due), with their JSON text: once per spec."""
+    dumped = _REMINDERS.get(remind_before)
+    if dumped is None:
+        seconds = [int(r.total_seconds()) for r in remind_before]
+        dumped = _REMINDERS[remind_before] = Dumped(seconds, json.dumps(seconds))
+    return Dumped(list(dumped.value), dumped.text)  # a list of its own for anyone who reads the row
+
+
+_REMINDERS: dict[tuple[timedelta, ...], Dumped] = {}
 
 
 def _queue_mails(session: Tx, mails: list[Mail], now: datetime) -> None:

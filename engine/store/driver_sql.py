@@ -168,7 +168,7 @@ class Driver:
     the pool's connection alone (`fairy`, `conn` None: see `engine.store.unit`).
     """
 
-    __slots__ = ("conn", "dbapi", "dialect", "error", "fairy", "hide", "listened", "transaction")
+    __slots__ = ("conn", "cursor", "dbapi", "dialect", "error", "fairy", "hide", "listened", "transaction")
 
     def __init__(self, conn: Connection | None, transaction: Any = None, *, fairy: Any = None,
                  dialect: Dialect | None = None, hide: bool = True) -> None:
@@ -184,6 +184,7 @@ class Driver:
             self.fairy, self.dialect, self.listened, self.hide = fairy, dialect, False, hide
         self.dbapi = self.fairy.dbapi_connection
         self.error = self.dialect.loaded_dbapi.Error
+        self.cursor: Any = None  # a session-less unit's one cursor for all its statements (else one each)
 
     def invalidate(self, err: BaseException | None = None) -> None:
         """Drop the connection (the database went away): the pool opens a new one next time."""
@@ -237,7 +238,8 @@ class DriverStatement:
         if drv.listened:
             return drv.conn.execute(self.stmt, _values(params)).rowcount
         compiled = self._compiled(drv.dialect)
-        cursor = drv.dbapi.cursor()
+        own = drv.cursor
+        cursor = own if own is not None else drv.dbapi.cursor()
         try:
             if isinstance(params, list):
                 cursor.executemany(compiled.sql, [compiled.convert(p) for p in params])
@@ -247,7 +249,8 @@ class DriverStatement:
         except drv.error as err:
             raise _wrapped(drv, compiled.sql, params, err, cursor) from err
         finally:
-            cursor.close()
+            if own is None:
+                cursor.close()
 
     def mappings(self, target: Session | Connection | Driver, params: Params) -> list[dict[str, Any]]:
         """Run a SELECT of plain columns; each row as {column key: value} with the values
@@ -256,14 +259,16 @@ class DriverStatement:
         if drv.listened:
             return [dict(r) for r in drv.conn.execute(self.stmt, _values(params)).mappings()]
         compiled = self._compiled(drv.dialect)
-        cursor = drv.dbapi.cursor()
+        own = drv.cursor
+        cursor = own if own is not None else drv.dbapi.cursor()
         try:
             cursor.execute(compiled.sql, compiled.convert(params))
             raw = cursor.fetchall()
         except drv.error as err:
             raise _wrapped(drv, compiled.sql, params, err, cursor) from err
         finally:
-            cursor.close()
+            if own is None:
+                cursor.close()
         columns = compiled.result_columns(drv.dialect)
         return [
             {key: (proc(value) if proc is not None else value) for (key, proc), value in zip(columns, row, strict=True)}

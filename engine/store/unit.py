@@ -63,7 +63,17 @@ def _checkout(db: Database) -> WriteUnit:
         probe = WriteUnit.__new__(WriteUnit)
         probe.dialect, probe.dbapi = engine.dialect, None  # as `Engine.connect` wraps a failed checkout
         raise _wrap(probe, "connect", err) from err
-    return WriteUnit(None, fairy=fairy, dialect=engine.dialect, hide=engine.hide_parameters)
+    unit = WriteUnit(None, fairy=fairy, dialect=engine.dialect, hide=engine.hide_parameters)
+    try:
+        unit.cursor = unit.dbapi.cursor()  # one for all the unit's statements
+    except unit.error as err:
+        wrapped = _wrap(unit, "cursor", err)
+        with suppress(Exception):
+            if wrapped.connection_invalidated:
+                fairy.invalidate(err)
+            fairy.close()
+        raise wrapped from err
+    return unit
 
 
 def _connect(db: Database) -> WriteUnit:
@@ -114,6 +124,9 @@ def write_unit(db: Database) -> Iterator[WriteUnit]:
             _rollback(unit, core)
             raise
     finally:
+        if unit.cursor is not None:
+            with suppress(Exception):
+                unit.cursor.close()
         with suppress(DBAPIError):
             (conn if conn is not None else unit.fairy).close()
 
