@@ -65,6 +65,7 @@ class _Compiled:
     def __init__(self, stmt: Executable, dialect: Dialect) -> None:
         self.stmt = stmt
         self._result_columns: list[tuple[str, Callable[[Any], Any] | None]] | None = None
+        self.row_maker: Callable[[Sequence[Any]], dict[str, Any]] | None = None
         self.compiled = compiled = stmt.compile(dialect=dialect)
         self.sql = compiled.string
         self.positional = compiled.positional
@@ -88,6 +89,22 @@ class _Compiled:
             for n in order
         ] if plain else None
         self._fast = _converter(self.plan, self.positional) if self.plan is not None else None
+
+    def make_rows(self, dialect: Dialect) -> Callable[[Sequence[Any]], dict[str, Any]]:
+        """A function generated once per statement: a driver row -> {column key: converted value}
+        (the columns' own result processors, as `Connection.execute` applies them)."""
+        env: dict[str, Any] = {}
+        items = []
+        for i, (key, proc) in enumerate(self.result_columns(dialect)):
+            if proc is None:
+                items.append(f"{key!r}: r[{i}]")
+            else:
+                env[f"c{i}"] = proc
+                items.append(f"{key!r}: c{i}(r[{i}])")
+        width = len(items)
+        exec(f"def row(r):\n    assert len(r) == {width}\n    return {{{', '.join(items)}}}\n", env)
+        self.row_maker = env["row"]
+        return self.row_maker
 
     def result_columns(self, dialect: Dialect) -> list[tuple[str, Callable[[Any], Any] | None]]:
         """(key, result processor) per selected column, built on first use."""
@@ -234,10 +251,10 @@ class DriverStatement:
     def execute(self, target: Session | Connection | Driver, params: Params | list[Params]) -> int:
         """Run with one parameter dict (or a list: executemany) in the session's transaction
         (or on the connection); returns the rowcount."""
-        drv = _driver(target)
+        drv = target if isinstance(target, Driver) else _driver(target)
         if drv.listened:
             return drv.conn.execute(self.stmt, _values(params)).rowcount
-        compiled = self._compiled(drv.dialect)
+        compiled = self._by_dialect.get(drv.dialect.name) or self._compiled(drv.dialect)
         own = drv.cursor
         cursor = own if own is not None else drv.dbapi.cursor()
         try:
@@ -255,10 +272,10 @@ class DriverStatement:
     def mappings(self, target: Session | Connection | Driver, params: Params) -> list[dict[str, Any]]:
         """Run a SELECT of plain columns; each row as {column key: value} with the values
         converted by the columns' own result processors (as `Connection.execute` gives them)."""
-        drv = _driver(target)
+        drv = target if isinstance(target, Driver) else _driver(target)
         if drv.listened:
             return [dict(r) for r in drv.conn.execute(self.stmt, _values(params)).mappings()]
-        compiled = self._compiled(drv.dialect)
+        compiled = self._by_dialect.get(drv.dialect.name) or self._compiled(drv.dialect)
         own = drv.cursor
         cursor = own if own is not None else drv.dbapi.cursor()
         try:
@@ -269,11 +286,8 @@ class DriverStatement:
         finally:
             if own is None:
                 cursor.close()
-        columns = compiled.result_columns(drv.dialect)
-        return [
-            {key: (proc(value) if proc is not None else value) for (key, proc), value in zip(columns, row, strict=True)}
-            for row in raw
-        ]
+        make = compiled.row_maker or compiled.make_rows(drv.dialect)
+        return [make(row) for row in raw]
 
 
 def _selected(stmt: Executable) -> Any:
