@@ -207,7 +207,7 @@ class Driver:
         """Drop the connection (the database went away): the pool opens a new one next time."""
         if self.conn is not None:
             self.conn.invalidate(err)
-        else:
+        elif self.fairy.is_valid:  # once (as `Connection.invalidate`): the pool warns about a second time
             self.fairy.invalidate(err)
 
     @property
