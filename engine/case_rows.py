@@ -32,7 +32,7 @@ def load_case(session: Tx, case_id: int, *, lock: bool = False) -> Case | None:
     columns' own types and attached as if the ORM had loaded it, version included, so the
     version check, `object_session` and later changes work as before. A session that
     already holds this case gets the ORM's own (re-)load, which reconciles the identity.
-    In a `WriteUnit` the case is a plain `Case` in no session. A read scope (a page's shared
+    In a `WriteUnit` the case is a plain `CaseRow` in no session. A read scope (a page's shared
     read session) gives the case it already loaded: the page reads it once.
     """
     held: dict[int, Case] | None = None

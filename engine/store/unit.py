@@ -4,8 +4,8 @@ Why: on the transition hot path the ORM session (identity map, unit of work, its
 transaction events) and SQLAlchemy's Core transaction bookkeeping cost more than the
 database's own work (docs/benchmark.md, issue 21). A `WriteUnit` is what the runtime's
 statements (`DriverStatement`, compiled once by SQLAlchemy with its type processing) need:
-the DBAPI connection of one pool checkout. The case is a plain `Case` object, not attached
-to any session.
+the DBAPI connection of one pool checkout (without a SQLAlchemy `Connection` unless someone
+listens, see below). The case is a plain row object (`engine.case_rows.CaseRow`), in no session.
 
 `write_unit(db)` keeps `Database.write`'s contract: one commit point at the end of the
 block, a rollback on any error, driver errors classified as there (`DatabaseBusy`,
