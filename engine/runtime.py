@@ -285,7 +285,7 @@ def _enter_state(session: Tx, wf: CompiledWorkflow, case: Case, now: datetime) -
         )
     if timer_rows:
         st.INSERT_TIMER.execute(session, timer_rows)
-    task_rows = [_task_row(ts, view, case, now) for ts in wf.tasks_for(case.state) if ts.when is None or ts.when(view)]
+    task_rows = [_task_row(ts, view, case, now, dumped=True) for ts in wf.tasks_for(case.state) if ts.when is None or ts.when(view)]
     if task_rows:
         st.INSERT_TASK.execute(session, task_rows)
 
@@ -306,7 +306,7 @@ def _reconcile_standing_tasks(
         wanted = not final and (ts.when is None or bool(ts.when(view)))
         row = open_rows.get(key)
         if wanted and row is None:
-            new_rows.append(_task_row(ts, view, case, now))
+            new_rows.append(_task_row(ts, view, case, now, dumped=True))
         elif wanted and row is not None and callable(ts.due):
             due = ts.due(view, now)
             old = ensure_utc(row["due_at"]) if row["due_at"] is not None else None
@@ -323,7 +323,10 @@ def _reconcile_standing_tasks(
         st.CLOSE_TASK.execute(session, closed)
 
 
-def _task_row(ts: TaskSpec, view: CaseView, case: Case, now: datetime) -> dict[str, Any]:
+def _task_row(ts: TaskSpec, view: CaseView, case: Case, now: datetime, *, dumped: bool = False) -> dict[str, Any]:
+    """A task row; `dumped`: its reminders with their JSON text (for the runtime's `INSERT_TASK`,
+    a `DriverStatement`; an ORM `Task` or another statement takes the plain list)."""
+    reminders = _reminders(ts.remind_before)
     return {
         "case_id": case.id,
         "key": ts.key or ts.title[:64],
@@ -333,7 +336,7 @@ def _task_row(ts: TaskSpec, view: CaseView, case: Case, now: datetime) -> dict[s
         "title": ts.title,
         "created_at": now,
         "due_at": due_at(ts.due, view, now),
-        "remind_before": _reminders(ts.remind_before),
+        "remind_before": Dumped(list(reminders.value), reminders.text) if dumped else list(reminders.value),
         "status": "open",
     }
 
@@ -344,7 +347,7 @@ def _reminders(remind_before: tuple[timedelta, ...]) -> Dumped:
     if dumped is None:
         seconds = [int(r.total_seconds()) for r in remind_before]
         dumped = _REMINDERS[remind_before] = Dumped(seconds, json.dumps(seconds))
-    return Dumped(list(dumped.value), dumped.text)  # a list of its own for anyone who reads the row
+    return dumped  # shared: callers copy the list
 
 
 _REMINDERS: dict[tuple[timedelta, ...], Dumped] = {}
