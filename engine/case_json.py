@@ -37,8 +37,14 @@ def _number_as_stored(token: str) -> float | int:
 
 
 _DECODER = json.JSONDecoder(parse_float=_number_as_stored)
-# A JSON float has a digit followed by a fraction or an exponent.
-_FLOATISH = re.compile(r"[0-9][.eE]")
+
+
+def _reprinted(text: str) -> bool:
+    """Maybe a float that `_number_as_stored` reads back as something that prints differently:
+    a positive exponent (`json.dumps` writes `1e+16`; it becomes an integer) or negative zero.
+    Any other float is written as its shortest repr, which parses back to the same float and
+    prints the same (`24.0`). A string with these characters only costs a second dump."""
+    return "e+" in text or "-0.0" in text
 
 
 def json_safe(value: Any, field: str = "payload") -> Any:
@@ -51,7 +57,8 @@ def json_safe_dumped(value: Any, field: str = "payload") -> Dumped:
 
     The text is what the JSON column is sent (`Dumped`), so a transition serialises its case
     data once. A float is parsed as PostgreSQL gives it back (`_number_as_stored`), so a value
-    with one is dumped again from the parsed value: the stored text must read back as it.
+    with a float that reads back differently is dumped again from the parsed value: the stored
+    text must read back as it.
     Refused everywhere because one of the databases cannot store them: NUL characters
     (PostgreSQL), NaN and Infinity (not JSON; PostgreSQL rejects them) and lone surrogates
     (not encodable as UTF-8).
@@ -68,7 +75,7 @@ def json_safe_dumped(value: Any, field: str = "payload") -> Dumped:
     if "\\u0000" in text and _NUL_ESCAPE.search(text):
         raise InvalidPayload({field: "De invoer bevat een ongeldig teken."})
     parsed = _DECODER.decode(text)
-    if _FLOATISH.search(text):  # maybe a float (or a string that looks like one): dump what was parsed
+    if _reprinted(text):  # maybe such a float (or a string that looks like one): dump what was parsed
         text = json.dumps(parsed, ensure_ascii=False)
     return Dumped(parsed, text)
 

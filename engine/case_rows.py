@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.orm import Session, configure_mappers
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine.store import case_statements as st
@@ -32,7 +32,7 @@ def load_case(session: Tx, case_id: int, *, lock: bool = False) -> Case | None:
     columns' own types and attached as if the ORM had loaded it, version included, so the
     version check, `object_session` and later changes work as before. A session that
     already holds this case gets the ORM's own (re-)load, which reconciles the identity.
-    In a `WriteUnit` the case is a plain `Case` in no session. A read scope (a page's shared
+    In a `WriteUnit` the case is a plain `CaseRow` in no session. A read scope (a page's shared
     read session) gives the case it already loaded: the page reads it once.
     """
     held: dict[int, Case] | None = None
@@ -58,16 +58,27 @@ _CASE_MAPPER = Case.__mapper__
 _HELD_CASES = "engine.case_rows.read_cases"
 
 
+class CaseRow:
+    """The case in a `WriteUnit`: its row's columns as plain attributes, the same names as `Case`.
+
+    Why not a `Case` in no session: every read and write of an ORM-mapped attribute goes
+    through SQLAlchemy's instrumentation (a transition reads the case's columns some sixty
+    times), and nothing in a unit needs it: the unit writes the row itself (`_write_case`).
+    """
+
+    def __init__(self, row: dict[str, Any]) -> None:
+        self.__dict__.update(row)
+
+    def __repr__(self) -> str:
+        return f"<CaseRow {self.__dict__.get('id')} {self.__dict__.get('workflow')} {self.__dict__.get('state')}>"
+
+
 def _attach(session: Tx, row: dict[str, Any]) -> Case:
     """A persistent `Case` from a full row (see `engine.store.orm_shortcuts.attach`); in a
-    `WriteUnit` a `Case` in no session, the row as its values."""
+    `WriteUnit` a plain `CaseRow` with the row as its values."""
     if isinstance(session, Session):
         return attach(session, _CASE_MAPPER, row)
-    if not _CASE_MAPPER.configured:
-        configure_mappers()  # a fresh process whose first case is read session-less
-    case = _CASE_MAPPER.class_manager.new_instance()
-    case.__dict__.update(row)
-    return case
+    return CaseRow(row)  # type: ignore[return-value] - duck-typed as the Case the runtime reads
 
 
 def _write_case(session: Tx, case: Case, data: Dumped | None = None) -> None:

@@ -96,9 +96,18 @@ def sessionless(fn: Recorder) -> Recorder:
 
 
 def _needs_session(svc: Services, name: str, workflow: str | None) -> bool:
-    """True when an action of this name (in this workflow, or any) has a recorder that needs the ORM."""
-    return any(n == name and (workflow is None or wf == workflow) and not getattr(fn, _SESSIONLESS, False)
-               for (wf, n), fn in svc.registry.recorders.items())
+    """True when an action of this name (in this workflow, or any) has a recorder that needs the ORM.
+
+    Asked on each action; answered once per registry (`Registry.answers`, cleared when
+    recorders are bound) instead of scanning every recorder each time."""
+    registry = svc.registry
+    key = ("needs_session", name, workflow)
+    known = registry.answers.get(key)
+    if known is None:
+        known = registry.answers[key] = any(
+            n == name and (workflow is None or wf == workflow) and not getattr(fn, _SESSIONLESS, False)
+            for (wf, n), fn in registry.recorders.items())
+    return known
 
 
 @dataclass(frozen=True)
@@ -189,13 +198,22 @@ _CLOSE_ACTION_TASKS = DriverStatement(
 )
 
 
+def _action_task_keys(compiled: CompiledWorkflow, name: str) -> tuple[str, ...]:
+    """The keys of the tasks that stand for this action, once per compiled workflow and action."""
+    keys = compiled.action_task_keys.get(name)
+    if keys is None:
+        keys = compiled.action_task_keys[name] = tuple(dict.fromkeys(
+            ts.task_key for ts in compiled.spec.tasks if ts.action == name and ts.when is None))
+    return keys
+
+
 def _complete_tasks(tx: Tx, compiled: CompiledWorkflow, case: Case, action: Action, actor: Actor,
                     now: datetime) -> None:
     """Tasks that stand for this action close with it (standing ones follow their data instead)."""
-    keys = [ts.task_key for ts in compiled.spec.tasks if ts.action == action.name and ts.when is None]
+    keys = _action_task_keys(compiled, action.name)
     if not keys:
         return
-    rows = [{"b_case": case.id, "b_key": k, "b_by": actor.user_id, "b_at": now} for k in dict.fromkeys(keys)]
+    rows = [{"b_case": case.id, "b_key": k, "b_by": actor.user_id, "b_at": now} for k in keys]
     _CLOSE_ACTION_TASKS.execute(tx, rows if len(rows) > 1 else rows[0])
 
 

@@ -57,6 +57,7 @@ class CompiledWorkflow:
     standing_tasks: tuple[TaskSpec, ...] = ()
     actions: ActionTable | None = None
     task_specs: dict[str, TaskSpec] = field(default_factory=dict)
+    action_task_keys: dict[str, tuple[str, ...]] = field(default_factory=dict)  # engine.perform's, filled on use
 
     def __post_init__(self) -> None:
         wf = self.spec
@@ -125,10 +126,14 @@ class Registry:
     # (workflow, action) -> the use-case function that writes an action's domain rows
     # (`Action.records`); bound by the layer that owns those tables, checked by `check_recorders`.
     recorders: dict[tuple[str, str], Any] = field(default_factory=dict)
+    # Answers the write path asks on every action and that only change when recorders are
+    # bound (engine.perform: does this action need the ORM session, which tasks close with it).
+    answers: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def bind_recorders(self, workflow: str, recorders: dict[str, Any]) -> None:
         for action, fn in recorders.items():
             self.recorders[(workflow, action)] = fn
+        self.answers.clear()
         self.check_recorders(workflow)
 
     def check_recorders(self, workflow: str) -> None:

@@ -9,6 +9,7 @@ transaction rolls back and nothing of it remains.
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -50,7 +51,10 @@ START_TRIGGER = "start"
 MAX_FOLLOW_UP_DEPTH = 8
 
 def view_of(case: Case, data: dict[str, Any] | None = None) -> CaseView:
-    return CaseView(
+    """What guards, effects, timers and tasks read of the case. Built without the frozen
+    dataclass's `__init__` (a guarded `object.__setattr__` per field; three views a transition)."""
+    view = _new_view(CaseView)
+    view.__dict__.update(
         id=case.id,
         workflow=case.workflow,
         version=case.version,
@@ -59,6 +63,10 @@ def view_of(case: Case, data: dict[str, Any] | None = None) -> CaseView:
         parent_id=case.parent_id,
         data=case.data if data is None else data,
     )
+    return view
+
+
+_new_view = object.__new__
 
 
 @dataclass(frozen=True)
@@ -194,18 +202,20 @@ def create_case(
         refuse_direct_start(registry, workflow)  # e.g. a plan: only a hire's effect starts one
     wf = registry.get(workflow, version)
     spec = wf.spec
+    data_json = json_safe_dumped(data, "data")
     row: dict[str, Any] = {
         "workflow": spec.name, "workflow_version": spec.version, "state": spec.initial.name,
-        "data": json_safe(data, "data"), "organisation_id": organisation_id, "parent_id": parent_id,
+        "data": data_json, "organisation_id": organisation_id, "parent_id": parent_id,
         "created_at": now, "updated_at": now, "state_entered_at": now, "closed_at": None, "audit_seq": 0,
         "last_hash": GENESIS, "version": 1,
     }
     if isinstance(session, Session) and (session.new or session.dirty):
         session.flush()  # rows the caller added first (the case may refer to them)
     row["id"] = st.INSERT_CASE.mappings(session, row)[0]["id"]
+    row["data"] = data_json.value
     case = _attach(session, row)
-    _write_audit(session, case, START_TRIGGER, actor, now, None, case.state, {}, None, request_id)
-    _save_case(session, case)
+    _write_audit(session, case, START_TRIGGER, actor, now, None, case.state, {}, None, request_id, Dumped({}, "{}"))
+    _save_case(session, case, data_json)
     _enter_state(session, wf, case, now)
     _reconcile_standing_tasks(session, wf, case, actor, now, cancel=False)
     return case
@@ -275,7 +285,7 @@ def _enter_state(session: Tx, wf: CompiledWorkflow, case: Case, now: datetime) -
         )
     if timer_rows:
         st.INSERT_TIMER.execute(session, timer_rows)
-    task_rows = [_task_row(ts, view, case, now) for ts in wf.tasks_for(case.state) if ts.when is None or ts.when(view)]
+    task_rows = [_task_row(ts, view, case, now, dumped=True) for ts in wf.tasks_for(case.state) if ts.when is None or ts.when(view)]
     if task_rows:
         st.INSERT_TASK.execute(session, task_rows)
 
@@ -296,7 +306,7 @@ def _reconcile_standing_tasks(
         wanted = not final and (ts.when is None or bool(ts.when(view)))
         row = open_rows.get(key)
         if wanted and row is None:
-            new_rows.append(_task_row(ts, view, case, now))
+            new_rows.append(_task_row(ts, view, case, now, dumped=True))
         elif wanted and row is not None and callable(ts.due):
             due = ts.due(view, now)
             old = ensure_utc(row["due_at"]) if row["due_at"] is not None else None
@@ -313,7 +323,10 @@ def _reconcile_standing_tasks(
         st.CLOSE_TASK.execute(session, closed)
 
 
-def _task_row(ts: TaskSpec, view: CaseView, case: Case, now: datetime) -> dict[str, Any]:
+def _task_row(ts: TaskSpec, view: CaseView, case: Case, now: datetime, *, dumped: bool = False) -> dict[str, Any]:
+    """A task row; `dumped`: its reminders with their JSON text (for the runtime's `INSERT_TASK`,
+    a `DriverStatement`; an ORM `Task` or another statement takes the plain list)."""
+    reminders = _reminders(ts.remind_before)
     return {
         "case_id": case.id,
         "key": ts.key or ts.title[:64],
@@ -323,9 +336,21 @@ def _task_row(ts: TaskSpec, view: CaseView, case: Case, now: datetime) -> dict[s
         "title": ts.title,
         "created_at": now,
         "due_at": due_at(ts.due, view, now),
-        "remind_before": [int(r.total_seconds()) for r in ts.remind_before],
+        "remind_before": Dumped(list(reminders.value), reminders.text) if dumped else list(reminders.value),
         "status": "open",
     }
+
+
+def _reminders(remind_before: tuple[timedelta, ...]) -> Dumped:
+    """A task's reminders as stored (seconds before it is due), with their JSON text: once per spec."""
+    dumped = _REMINDERS.get(remind_before)
+    if dumped is None:
+        seconds = [int(r.total_seconds()) for r in remind_before]
+        dumped = _REMINDERS[remind_before] = Dumped(seconds, json.dumps(seconds))
+    return dumped  # shared: callers copy the list
+
+
+_REMINDERS: dict[tuple[timedelta, ...], Dumped] = {}
 
 
 def _queue_mails(session: Tx, mails: list[Mail], now: datetime) -> None:

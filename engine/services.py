@@ -55,13 +55,16 @@ class CaseSnapshot:
 
     @classmethod
     def of(cls, case: Case) -> CaseSnapshot:
-        return cls(
+        # Without the frozen dataclass's `__init__` (a guarded setattr per field): once per action.
+        snap = object.__new__(cls)
+        snap.__dict__.update(
             id=case.id, workflow=case.workflow, workflow_version=case.workflow_version,
             state=case.state, version=case.version, data=dict(case.data or {}),
             organisation_id=case.organisation_id, parent_id=case.parent_id,
             created_at=case.created_at, updated_at=case.updated_at, closed_at=case.closed_at,
             audit_seq=case.audit_seq,
         )
+        return snap
 
 
 @dataclass(frozen=True)

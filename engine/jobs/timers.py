@@ -33,7 +33,6 @@ from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, bindparam, or_, select, union_all, update
-from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -204,7 +203,7 @@ class TimerSweep:
             return None
         return timer
 
-    def fire(self, timer_id: int, held: Connection | None = None) -> Outcome:
+    def fire(self, timer_id: int, held: Any = None) -> Outcome:
         """Fire one claimed timer in its own transaction; failures are recorded, never raised.
 
         The transaction is a session-less unit of work (engine/store/unit.py: BEGIN and COMMIT
@@ -326,7 +325,7 @@ class _BatchConnection:
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        self.conn: Connection | None = None
+        self.conn: Any = None  # from `unit.hold`
 
     def __enter__(self) -> _BatchConnection:
         self.renew()

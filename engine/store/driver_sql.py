@@ -65,6 +65,7 @@ class _Compiled:
     def __init__(self, stmt: Executable, dialect: Dialect) -> None:
         self.stmt = stmt
         self._result_columns: list[tuple[str, Callable[[Any], Any] | None]] | None = None
+        self.row_maker: Callable[[Sequence[Any]], dict[str, Any]] | None = None
         self.compiled = compiled = stmt.compile(dialect=dialect)
         self.sql = compiled.string
         self.positional = compiled.positional
@@ -84,9 +85,26 @@ class _Compiled:
         plain = all(not by_name[n].expanding and by_name[n].callable is None for n in order)
         self.plan: list[tuple[str, str | None, Any, Callable[[Any], Any] | None]] | None = [
             (n, by_name[n].key if by_name[n].required else None,
-             None if by_name[n].required else by_name[n].effective_value, self.processors.get(n))
+             None if by_name[n].required else by_name[n].effective_value, _memo(self.processors.get(n), by_name[n]))
             for n in order
         ] if plain else None
+        self._fast = _converter(self.plan, self.positional) if self.plan is not None else None
+
+    def make_rows(self, dialect: Dialect) -> Callable[[Sequence[Any]], dict[str, Any]]:
+        """A function generated once per statement: a driver row -> {column key: converted value}
+        (the columns' own result processors, as `Connection.execute` applies them)."""
+        env: dict[str, Any] = {}
+        items = []
+        for i, (key, proc) in enumerate(self.result_columns(dialect)):
+            if proc is None:
+                items.append(f"{key!r}: r[{i}]")
+            else:
+                env[f"c{i}"] = proc
+                items.append(f"{key!r}: c{i}(r[{i}])")
+        width = len(items)
+        exec(f"def row(r):\n    assert len(r) == {width}\n    return {{{', '.join(items)}}}\n", env)
+        self.row_maker = env["row"]
+        return self.row_maker
 
     def result_columns(self, dialect: Dialect) -> list[tuple[str, Callable[[Any], Any] | None]]:
         """(key, result processor) per selected column, built on first use."""
@@ -99,13 +117,9 @@ class _Compiled:
 
     def convert(self, params: Params) -> Sequence[Any] | Params:
         """Named parameters -> what the driver takes; fixed values (`values(status="x")`) included."""
-        if self.plan is not None:
+        if self._fast is not None:
             try:
-                if self.positional:
-                    return [_converted(params[key] if key is not None else fixed, proc)
-                            for _name, key, fixed, proc in self.plan]
-                return {name: _converted(params[key] if key is not None else fixed, proc)
-                        for name, key, fixed, proc in self.plan}
+                return self._fast(params)
             except KeyError:
                 pass  # a missing value: construct_params raises SQLAlchemy's own error for it
         values = self.compiled.construct_params(params)
@@ -120,8 +134,46 @@ class _Compiled:
         return values
 
 
-def _converted(value: Any, proc: Callable[[Any], Any] | None) -> Any:
-    return proc(value) if proc is not None and value is not None else value
+def _memo(proc: Callable[[Any], Any] | None, bind: Any) -> Callable[[Any], Any] | None:
+    """A datetime column's converter that remembers its last value: a transaction passes the
+    same `now` to most of its rows (a datetime is immutable, so the same object converts alike)."""
+    if proc is None or not isinstance(bind.type, sqltypes.DateTime):
+        return proc
+    last: list[tuple[Any, Any]] = [(_NOTHING, None)]
+
+    def process(value: Any) -> Any:
+        seen, text = last[0]  # one tuple, read and replaced whole: safe between threads
+        if seen is value:
+            return text
+        text = proc(value)
+        last[0] = (value, text)
+        return text
+    return process
+
+
+_NOTHING = object()
+
+
+def _converter(plan: list[tuple[str, str | None, Any, Callable[[Any], Any] | None]],
+               positional: bool) -> Callable[[Params], Any]:
+    """One function per statement that turns the caller's parameters into the driver's, generated
+    from the plan (a loop with a call per parameter cost more than SQLite's own statement work).
+    Raises KeyError when a value is missing."""
+    env: dict[str, Any] = {}
+    items = []
+    for i, (name, key, fixed, proc) in enumerate(plan):
+        if key is None:
+            env[f"f{i}"] = fixed if proc is None or fixed is None else proc(fixed)
+            value = f"f{i}"
+        elif proc is None:
+            value = f"p[{key!r}]"
+        else:
+            env[f"c{i}"] = proc
+            value = f"(c{i}(v) if (v := p[{key!r}]) is not None else None)"
+        items.append(value if positional else f"{name!r}: {value}")
+    body = f"[{', '.join(items)}]" if positional else f"{{{', '.join(items)}}}"
+    exec(f"def convert(p):\n    return {body}\n", env)  # noqa: S102 - source built from the compiled plan only
+    return env["convert"]
 
 
 class Driver:
@@ -129,17 +181,38 @@ class Driver:
 
     Asking the session for its connection, and the connection whether anyone listens to
     its cursor events, cost more per statement than SQLite spent on the statement.
+    `conn` is the SQLAlchemy connection; a session-less unit that nobody listens to runs on
+    the pool's connection alone (`fairy`, `conn` None: see `engine.store.unit`).
     """
 
-    __slots__ = ("conn", "dbapi", "dialect", "error", "listened", "transaction")
+    __slots__ = ("conn", "cursor", "dbapi", "dialect", "error", "fairy", "hide", "listened", "transaction")
 
-    def __init__(self, conn: Connection, transaction: Any = None) -> None:
+    def __init__(self, conn: Connection | None, transaction: Any = None, *, fairy: Any = None,
+                 dialect: Dialect | None = None, hide: bool = True) -> None:
         self.conn = conn
-        self.dbapi = conn.connection.dbapi_connection
-        self.dialect = conn.dialect
-        self.error = conn.dialect.loaded_dbapi.Error
-        self.listened = _listened(conn)
         self.transaction = transaction
+        if conn is not None:
+            self.fairy = conn.connection
+            self.dialect = conn.dialect
+            self.listened = _listened(conn)
+            self.hide = conn.engine.hide_parameters
+        else:
+            assert dialect is not None
+            self.fairy, self.dialect, self.listened, self.hide = fairy, dialect, False, hide
+        self.dbapi = self.fairy.dbapi_connection
+        self.error = self.dialect.loaded_dbapi.Error
+        self.cursor: Any = None  # a session-less unit's one cursor for all its statements (else one each)
+
+    def invalidate(self, err: BaseException | None = None) -> None:
+        """Drop the connection (the database went away): the pool opens a new one next time."""
+        if self.conn is not None:
+            self.conn.invalidate(err)
+        elif self.fairy.is_valid:  # once (as `Connection.invalidate`): the pool warns about a second time
+            self.fairy.invalidate(err)
+
+    @property
+    def invalidated(self) -> bool:
+        return self.conn.invalidated if self.conn is not None else not self.fairy.is_valid
 
 
 _DRIVER_KEY = "engine.store.driver_sql"
@@ -178,11 +251,12 @@ class DriverStatement:
     def execute(self, target: Session | Connection | Driver, params: Params | list[Params]) -> int:
         """Run with one parameter dict (or a list: executemany) in the session's transaction
         (or on the connection); returns the rowcount."""
-        drv = _driver(target)
+        drv = target if isinstance(target, Driver) else _driver(target)
         if drv.listened:
             return drv.conn.execute(self.stmt, _values(params)).rowcount
-        compiled = self._compiled(drv.dialect)
-        cursor = drv.dbapi.cursor()
+        compiled = self._by_dialect.get(drv.dialect.name) or self._compiled(drv.dialect)
+        own = drv.cursor
+        cursor = own if own is not None else drv.dbapi.cursor()
         try:
             if isinstance(params, list):
                 cursor.executemany(compiled.sql, [compiled.convert(p) for p in params])
@@ -190,30 +264,30 @@ class DriverStatement:
                 cursor.execute(compiled.sql, compiled.convert(params))
             return cursor.rowcount
         except drv.error as err:
-            raise _wrapped(drv.conn, compiled.sql, params, err, cursor) from err
+            raise _wrapped(drv, compiled.sql, params, err, cursor) from err
         finally:
-            cursor.close()
+            if own is None:
+                cursor.close()
 
     def mappings(self, target: Session | Connection | Driver, params: Params) -> list[dict[str, Any]]:
         """Run a SELECT of plain columns; each row as {column key: value} with the values
         converted by the columns' own result processors (as `Connection.execute` gives them)."""
-        drv = _driver(target)
+        drv = target if isinstance(target, Driver) else _driver(target)
         if drv.listened:
             return [dict(r) for r in drv.conn.execute(self.stmt, _values(params)).mappings()]
-        compiled = self._compiled(drv.dialect)
-        cursor = drv.dbapi.cursor()
+        compiled = self._by_dialect.get(drv.dialect.name) or self._compiled(drv.dialect)
+        own = drv.cursor
+        cursor = own if own is not None else drv.dbapi.cursor()
         try:
             cursor.execute(compiled.sql, compiled.convert(params))
             raw = cursor.fetchall()
         except drv.error as err:
-            raise _wrapped(drv.conn, compiled.sql, params, err, cursor) from err
+            raise _wrapped(drv, compiled.sql, params, err, cursor) from err
         finally:
-            cursor.close()
-        columns = compiled.result_columns(drv.dialect)
-        return [
-            {key: (proc(value) if proc is not None else value) for (key, proc), value in zip(columns, row, strict=True)}
-            for row in raw
-        ]
+            if own is None:
+                cursor.close()
+        make = compiled.row_maker or compiled.make_rows(drv.dialect)
+        return [make(row) for row in raw]
 
 
 def _selected(stmt: Executable) -> Any:
@@ -228,13 +302,13 @@ def _listened(conn: Connection) -> bool:
     return bool(dispatch.before_cursor_execute or dispatch.after_cursor_execute)
 
 
-def _wrapped(conn: Connection, sql: str, params: Any, err: Exception, cursor: Any) -> sa_exc.DBAPIError:
+def _wrapped(drv: Driver, sql: str, params: Any, err: Exception, cursor: Any) -> sa_exc.DBAPIError:
     """The exception `Connection.execute` would have raised for this driver error."""
-    dialect = conn.dialect
-    invalidated = dialect.is_disconnect(err, conn.connection.dbapi_connection, cursor)
+    dialect = drv.dialect
+    invalidated = dialect.is_disconnect(err, drv.dbapi, cursor)
     if invalidated:
-        conn.invalidate(err)
+        drv.invalidate(err)
     return sa_exc.DBAPIError.instance(
         sql, params, err, dialect.loaded_dbapi.Error, connection_invalidated=invalidated, dialect=dialect,
-        hide_parameters=conn.engine.hide_parameters,  # parameters are personal data (engine/store/db.py)
+        hide_parameters=drv.hide,  # parameters are personal data (engine/store/db.py)
     )

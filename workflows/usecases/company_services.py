@@ -332,8 +332,8 @@ def check_references(s: Tx, registry: Registry, case: Case, trigger: str, payloa
     transition's transaction: an ORM session or a session-less unit, hence driver statements)."""
     if trigger not in (*CANDIDATE_REFS, *HARRIE_REFS):
         return payload
-    spec = registry.get(case.workflow, case.workflow_version).spec
-    cleaner = next((t.payload for t in spec.transitions_for(case.state, trigger) if t.payload), None)
+    compiled = registry.get(case.workflow, case.workflow_version)  # its index, not a scan of the spec
+    cleaner = next((t.payload for t in compiled.branches(case.state, trigger) if t.payload), None)
     if cleaner is None:  # not possible in this phase: let the engine say so
         return payload
     clean = cleaner(dict(payload))
