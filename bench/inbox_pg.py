@@ -158,21 +158,32 @@ def load(url: str, data: inbox_scale.DataSet, path: str, connections: int, secon
             server.kill()
 
 
-def warm_up(target: str, cookie: str, seconds: float = 60) -> None:
-    """Until the page answers 200 a few times in a row: gunicorn's master listens before its
-    workers have imported the app, and the first requests of each worker or thread are not the
-    page's cost."""
+def warm_up(target: str, cookie: str, seconds: float = 60, connections: int = 16) -> None:
+    """Until the page answers 200 a few times in a row, then a second of `connections` requests
+    at once. gunicorn's master listens before its workers have imported the app, and a worker's
+    or thread's first requests (templates compiled, statements built for the person) are its
+    start-up, not the page's cost: sequential requests may all reach one worker and leave the
+    others cold for the first wrk requests, which then make the p99."""
     import time
     import urllib.request
+    from concurrent.futures import ThreadPoolExecutor
+
+    def get() -> int:
+        with urllib.request.urlopen(urllib.request.Request(target, headers={"Cookie": cookie}), timeout=30) as r:
+            r.read()
+            return r.status
 
     deadline, ok = time.monotonic() + seconds, 0
     while ok < 8 and time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(urllib.request.Request(target, headers={"Cookie": cookie}), timeout=30) as r:
-                ok = ok + 1 if r.status == 200 else 0
+            ok = ok + 1 if get() == 200 else 0
         except OSError:
             ok = 0
             time.sleep(0.3)
+    with ThreadPoolExecutor(max_workers=connections) as pool:
+        until = time.monotonic() + 1.0
+        while time.monotonic() < until:
+            list(pool.map(lambda _: get(), range(connections)))
 
 
 def main(argv: list[str] | None = None) -> int:
