@@ -148,16 +148,19 @@ def _action(compiled: CompiledWorkflow, name: str) -> Action:
 
 
 def _ctx(case: Case, actor: Actor, now: datetime, trigger: str, payload: dict[str, Any], *,
-         copy: bool = True) -> Ctx:
-    """`copy=False`: the case is a session-less unit's own plain row (dropped on any error)."""
-    data = copy_data(case.data) if copy else case.data
+         copy: bool = True, data: dict[str, Any] | None = None) -> Ctx:
+    """`copy=False`: the case is a session-less unit's own plain row (dropped on any error).
+    `data`: a copy of the case's data the caller made (one for all the actions a page lists)."""
+    if data is None:
+        data = copy_data(case.data) if copy else case.data
     return Ctx(now=now, actor=actor, trigger=trigger, case=view_of(case, data), payload=payload, data=data)
 
 
 def why_not(compiled: CompiledWorkflow, action: Action, case: Case, actor: Actor, now: datetime,
-            payload: dict[str, Any], *, preconditions: bool = True) -> str | None:
-    """The first reason this action cannot be done now (preconditions, then the transition's guards)."""
-    ctx = _ctx(case, actor, now, action.trigger, payload)
+            payload: dict[str, Any], *, preconditions: bool = True, data: dict[str, Any] | None = None) -> str | None:
+    """The first reason this action cannot be done now (preconditions, then the transition's guards);
+    `data`: a copy of the case's data to check against (guards only read it)."""
+    ctx = _ctx(case, actor, now, action.trigger, payload, data=data)
     for g in action.preconditions if preconditions else ():
         reason = g.check(ctx.case, ctx)
         if reason is not None:
@@ -180,10 +183,13 @@ def options(compiled: CompiledWorkflow, case: Case, actor: Actor, now: datetime,
     out: list[ActionOption] = []
     if table is None:
         return out
+    data: dict[str, Any] | None = None  # one copy of the case's data for all the checks (guards only read)
     for action in table.by_name.values():
         if actor.role not in action.roles or not table.possible_in(action, case.state):
             continue
-        reason = why_not(compiled, action, case, actor, now, dict((examples or {}).get(action.name, {})))
+        if data is None:
+            data = copy_data(case.data)
+        reason = why_not(compiled, action, case, actor, now, dict((examples or {}).get(action.name, {})), data=data)
         out.append(ActionOption(action.name, action.label, reason is None, reason, action.hint,
                                 action.irreversible, action.reason_required, payload_schema(action)))
     return out
