@@ -208,23 +208,32 @@ def _base_dates_from(start: str, interval_weeks: int, proefplaatsing_months: int
     return tuple(dates)
 
 
+def _milestone(key: str, base: date, shift: timedelta, notice: timedelta, done: Mapping[str, Any]) -> Milestone:
+    """One milestone: a closed one keeps the date it had, an open one moves with the pauses."""
+    frozen = (done.get(key) or {}).get("due_on")
+    due = date.fromisoformat(frozen) if frozen else base + shift
+    kind = KIND_BY_KEY[key]
+    return Milestone(key, kind.label, kind.kind, due, due - notice)
+
+
+def _moves(data: Mapping[str, Any]) -> tuple[timedelta, timedelta, Mapping[str, Any]]:
+    """What every milestone's date depends on beyond its base date: pauses, notice, closed ones."""
+    return (timedelta(days=paused_days(data)), timedelta(days=schedule_value(data, "notice_days")),
+            data.get("milestones") or {})
+
+
 def schedule(data: Mapping[str, Any]) -> list[Milestone]:
     """Every milestone of the plan in date order. A closed milestone keeps the date it had."""
-    shift = timedelta(days=paused_days(data))
-    notice = timedelta(days=schedule_value(data, "notice_days"))
-    done = data.get("milestones") or {}
-    out = []
-    for key, base in _base_dates(data):
-        frozen = (done.get(key) or {}).get("due_on")
-        due = date.fromisoformat(frozen) if frozen else base + shift
-        kind = KIND_BY_KEY[key]
-        out.append(Milestone(key, kind.label, kind.kind, due, due - notice))
+    shift, notice, done = _moves(data)
+    out = [_milestone(key, base, shift, notice, done) for key, base in _base_dates(data)]
     out.sort(key=lambda m: (m.due_on, m.key))
     return out
 
 
 def milestone(data: Mapping[str, Any], key: str) -> Milestone | None:
-    return next((m for m in schedule(data) if m.key == key), None)
+    """One milestone of `schedule(data)` (each timer asks for its own: not the whole year each time)."""
+    base = next((b for k, b in _base_dates(data) if k == key), None)
+    return None if base is None else _milestone(key, base, *_moves(data))
 
 
 def milestone_record(data: Mapping[str, Any], key: str) -> dict[str, Any]:
