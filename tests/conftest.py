@@ -129,23 +129,9 @@ def clock() -> FixedClock:
 
 
 @pytest.fixture(scope="session")
-def demo_db_file(tmp_path_factory) -> Path:
-    """A migrated database with the demo data, built once per run and copied per test."""
-    from webui import create_app
-    from webui.migrate import upgrade
-    from workflows.demo import load_demo
-
-    path = tmp_path_factory.mktemp("demo-db") / "web.db"
-    url = f"sqlite:///{path}"
-    upgrade(url)
-
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "test", "TESTING": True}, clock=FixedClock(T0))
-    load_demo(app.extensions["jobtraject"])
-    app.extensions["jobtraject"].db.dispose()
-    with sqlite3.connect(path) as conn:  # everything into the main file, so one copy holds it all
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    conn.close()
-    return path
+def demo_db_file(demo_databases) -> Path:
+    """A migrated SQLite database with the demo data, built once per run and copied per test."""
+    return demo_databases.sqlite_file()
 
 
 def demo_app(folder: Path, demo_db_file: Path, **config):

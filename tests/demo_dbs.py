@@ -56,6 +56,10 @@ class DemoDatabases:
                 self.sources[key] = url
         return self.sources[key]
 
+    def sqlite_file(self, *, running_plans: bool = False) -> Path:
+        """The SQLite source itself, for fixtures that copy it themselves (never write to it)."""
+        return Path(self._source("sqlite", running_plans))
+
     def copy(self, kind: str, folder: Path, *, running_plans: bool = False) -> str:
         """A URL of a new database holding the demo; on PostgreSQL drop it with `dbs.drop_pg_database_soon`."""
         source = self._source(kind, running_plans)

@@ -21,6 +21,14 @@ def make_app(url: str):
 
 
 @pytest.fixture
+def both_app(demo_db_url):
+    """The demo on a database of its own, on SQLite and on PostgreSQL (tests/conftest.py)."""
+    app = make_app(demo_db_url)
+    yield app
+    app.extensions["jobtraject"].db.dispose()
+
+
+@pytest.fixture
 def app(demo_db_file, tmp_path):
     """The real app on a fresh copy of the demo database (tests/conftest.py), fixed clock."""
     app = demo_app(tmp_path, demo_db_file)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from engine.identity import tokens
-from tests.api.conftest import assert_error, make_app
+from tests.api.conftest import assert_error
 from tests.web.inbox_support import actor, events, sign_in, state
 from tests.web.test_caseload import loads
 from workflows.usecases.caseload import Caseload
@@ -112,14 +112,6 @@ def test_an_unknown_period_is_the_pages_dutch_message(app, client, bearer, perio
 def test_unknown_query_parameters_are_refused(client, bearer):
     assert_error(client.get("/api/v1/management?jaar=2026", headers=bearer(SANNE)), 400, "invalid_request")
     assert_error(client.get("/api/v1/caseload?bij=1", headers=bearer(SANNE)), 400, "invalid_request")
-
-
-@pytest.fixture
-def both_app(demo_db_url):
-    """The demo on SQLite and on PostgreSQL (there the tasks are locked while they change hands)."""
-    app = make_app(demo_db_url)
-    yield app
-    app.extensions["jobtraject"].db.dispose()
 
 
 def test_a_handover_is_all_or_nothing_on_both_databases(both_app):

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from engine.store.models import Case, ReadAccess
 from tests import casework_files as files
 from tests.api.conftest import assert_error
-from tests.api.test_api_on_both_databases import _bearer, _ids, both_app  # noqa: F401 - the fixture
+from tests.api.test_api_on_both_databases import _bearer, _ids
 from tests.helpers import snapshot
 from tests.integration.test_casework import rows
 

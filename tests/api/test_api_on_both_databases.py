@@ -9,16 +9,9 @@ from sqlalchemy import select
 from engine.errors import NotFound
 from engine.identity import tokens
 from engine.store.models import AuditEntry, Case, Organisation, User
-from tests.api.conftest import assert_error, audit_count, make_app
+from tests.api.conftest import assert_error, audit_count
 from tests.helpers import snapshot
 from workflows.storage.models import Candidate
-
-
-@pytest.fixture
-def both_app(demo_db_url):
-    app = make_app(demo_db_url)
-    yield app
-    app.extensions["jobtraject"].db.dispose()
 
 
 def _ids(svc):

@@ -23,10 +23,8 @@ from tests.hire import hire_into_plan
 from tests.plan_steps import PlanSteps as PlanServices
 from tests.sessions import sign_in
 from webui import create_app
-from webui.migrate import upgrade
 from webui.plans.form_payloads import FORMS
 from webui.plans.sections import SECTIONS, section_of
-from workflows.demo import load_demo
 from workflows.domain import invra
 from workflows.storage.models import Candidate
 from workflows.storage.plan_models import (
@@ -46,14 +44,8 @@ TODAY = date(2026, 11, 23)
 
 
 @pytest.fixture(scope="module")
-def demo_file(tmp_path_factory):
-    path = tmp_path_factory.mktemp("plan-demo") / "demo.db"
-    upgrade(f"sqlite:///{path}")
-    app = create_app({"DATABASE_URL": f"sqlite:///{path}", "SECRET_KEY": "test", "TESTING": True},
-                     clock=FixedClock(T0))
-    load_demo(app.extensions["jobtraject"], running_plans=True)
-    app.extensions["jobtraject"].db.dispose()
-    return path
+def demo_file(demo_databases):
+    return demo_databases.sqlite_file(running_plans=True)
 
 
 @pytest.fixture
